@@ -1,0 +1,1 @@
+"""The Grandstream GXP Phone integration."""

@@ -1,0 +1,1 @@
+"""A simulated Grandstream desk phone answering the CTI HTTP API."""

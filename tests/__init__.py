@@ -1,0 +1,1 @@
+"""Tests for the Grandstream GXP Phone integration."""
