@@ -1,0 +1,294 @@
+"""The key table for `api-send_key`: tokens, model families, parsing and wire form.
+
+Evidence tags follow the research notes (`cti-api.md`, `call-control.md`):
+DOC = Grandstream documentation, CODE = third-party code that works against
+phones, FORUM = forum reports, INF = our inference, `?` = uncertain.
+
+Vocabulary:
+
+* A *logical token* is what this library works with: `"1"`, `"STAR"`, `"#"`,
+  `"XFER"`, `"LINE2"` ... `parse_keys()` returns logical tokens.
+* A *wire token* is what travels in the `keys=` query value. It is the logical
+  token, except `#`, which travels percent-encoded as `%23` (FORUM S6: a raw `#`
+  would start the URL fragment and never reach the phone), and except tokens an
+  override replaces (for spellings the documents are unsure of, e.g.
+  `{"XFER": "TRANSFER"}` or `{"#": "POUND"}`).
+* Several keys in one request are joined with `:` (CODE S13, S14, S15).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+import re
+from types import MappingProxyType
+from typing import Final
+
+from .errors import CtiKeyError
+
+KEY_SEPARATOR: Final = ":"
+POUND: Final = "#"
+POUND_WIRE: Final = "%23"
+
+
+class Family(StrEnum):
+    """Model families that differ in which keys they have."""
+
+    GXP116X = "gxp116x"
+    GXP16XX = "gxp16xx"
+    GXP17XX = "gxp17xx"
+    GXP21XX = "gxp21xx"
+    GRP26XX = "grp26xx"
+    GENERIC = "generic"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyInfo:
+    """One fixed key token with what it does and the evidence for its spelling."""
+
+    token: str
+    description: str
+    evidence: str
+    confirmed: bool
+
+
+def _key(token: str, description: str, evidence: str, *, confirmed: bool) -> KeyInfo:
+    return KeyInfo(
+        token=token, description=description, evidence=evidence, confirmed=confirmed
+    )
+
+
+_FIXED: tuple[KeyInfo, ...] = (
+    *(
+        _key(str(d), f"digit {d}", "CODE S13, S14, S15", confirmed=True)
+        for d in range(10)
+    ),
+    _key("STAR", "the * key", "DOC S2", confirmed=True),
+    _key(POUND, "the # key, sent as %23", "FORUM S6", confirmed=True),
+    _key("SEND", "dial / send", "CODE S13, S14, S15", confirmed=True),
+    _key("XFER", "transfer", "FORUM S6 (works on GXP1165)", confirmed=True),
+    _key("HOLD", "hold", "DOC S3 names 'hold'; spelling ?", confirmed=False),
+    _key("CONF", "conference", "FORUM S6 names it; spelling ?", confirmed=False),
+    _key("MUTE", "mute", "CODE S13, S11", confirmed=True),
+    _key("SPEAKER", "speaker", "DOC S3 names 'speaker'; spelling ?", confirmed=False),
+    _key("HEADSET", "headset", "CODE S27 (Rust enum); spelling ?", confirmed=False),
+    _key("VUP", "volume up", "CODE S13", confirmed=True),
+    _key("VDOWN", "volume down", "CODE S13", confirmed=True),
+    _key("OFFHOOK", "off hook / answer", "DOC S2", confirmed=True),
+    _key("ONHOOK", "on hook / reject, hang up", "DOC S2", confirmed=True),
+    _key("OK", "navigation OK", "DOC S2", confirmed=True),
+    _key("UP", "navigation up", "DOC S2", confirmed=True),
+    _key("DOWN", "navigation down", "DOC S2", confirmed=True),
+    _key("LEFT", "navigation left", "DOC S2", confirmed=True),
+    _key("RIGHT", "navigation right", "DOC S2", confirmed=True),
+    _key("LOCK", "keypad lock", "DOC S2", confirmed=True),
+    _key("UNLOCK", "keypad unlock", "DOC S2", confirmed=True),
+)
+
+FIXED_KEYS: Final[Mapping[str, KeyInfo]] = MappingProxyType(
+    {info.token: info for info in _FIXED}
+)
+"""Tokens without a number, available on every family."""
+
+# Tokens that people try but the API refuses.
+REFUSED_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {"FLASH": "FLASH is not accepted by the CTI API (FORUM S6, tried on a GXP1165)"}
+)
+"""Tokens people try that the API refuses, with the reason."""
+
+NUMBERED_PREFIXES: Final = ("LINE", "MPK", "SOFT")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyRange:
+    """How many `LINEn`, `MPKn` or `SOFTn` keys a family has (1..last; 0 = none)."""
+
+    last: int
+    evidence: str
+    confirmed: bool
+
+
+def _range(last: int, evidence: str, *, confirmed: bool = False) -> KeyRange:
+    return KeyRange(last=last, evidence=evidence, confirmed=confirmed)
+
+
+# Upper limits per family. Only GXP116x is known (its template has no line-key
+# or MPK settings); the other families get the generous generic limits, so that a
+# real key is never refused because of a guess. The API accepts LINE1..n
+# (CODE S13), MPK1..n (DOC S2) and SOFT1..3 (CODE S15; SOFT4 probable).
+def _generic(note: str) -> Mapping[str, KeyRange]:
+    return MappingProxyType(
+        {
+            "LINE": _range(48, f"INF: generous limit; {note} ?"),
+            "MPK": _range(48, f"INF: generous limit; {note} ?"),
+            "SOFT": _range(4, "CODE S15 (SOFT1-3); SOFT4 probable ?"),
+        }
+    )
+
+
+FAMILY_RANGES: Final[Mapping[Family, Mapping[str, KeyRange]]] = MappingProxyType(
+    {
+        Family.GXP116X: MappingProxyType(
+            {
+                "LINE": _range(
+                    0, "DOC S10: no line-key settings in the template", confirmed=True
+                ),
+                "MPK": _range(
+                    0, "DOC S10: no MPK settings in the template", confirmed=True
+                ),
+                "SOFT": _range(
+                    3, "CODE S10b: 3 function keys; CODE S15", confirmed=True
+                ),
+            }
+        ),
+        Family.GXP16XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
+        Family.GXP17XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
+        Family.GXP21XX: _generic("CODE S9 mentions 48 virtual MPKs on GXP2170"),
+        Family.GRP26XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
+        Family.GENERIC: _generic("model unknown"),
+    }
+)
+
+CHAR_TOKENS: Final[Mapping[str, str]] = MappingProxyType(
+    {**{str(d): str(d) for d in range(10)}, "*": "STAR", "#": POUND}
+)
+"""Characters of a dial string and the logical token of each."""
+
+_FAMILY_PATTERNS: Final = (
+    (re.compile(r"GXP116\d"), Family.GXP116X),
+    (re.compile(r"GXP16\d\d"), Family.GXP16XX),
+    (re.compile(r"GXP17\d\d"), Family.GXP17XX),
+    (re.compile(r"GXP21\d\d"), Family.GXP21XX),
+    (re.compile(r"GRP26\d\d"), Family.GRP26XX),
+)
+_SPLIT = re.compile(r"[\s,:]+")
+_DIAL_RUN = re.compile(r"[0-9*#]+")
+_NUMBERED = re.compile(r"(LINE|MPK|SOFT)(\d{1,3})")
+_WIRE_VALUE = re.compile(r"[A-Z0-9]+")
+
+
+def family_for_model(model: str | None) -> Family:
+    """Return the key family of a model name such as `GXP1165`; GENERIC if unknown."""
+    if not model:
+        return Family.GENERIC
+    name = model.strip().upper()
+    for pattern, family in _FAMILY_PATTERNS:
+        if pattern.search(name):
+            return family
+    return Family.GENERIC
+
+
+def _shown(token: str) -> str:
+    return token if len(token) <= 40 else token[:37] + "..."
+
+
+def canonical_token(token: str, family: Family | None = None) -> str:
+    """Return the logical token for `token` (case-insensitive) or raise CtiKeyError.
+
+    Checks that the family has the key: `LINE2` is refused on GXP116x.
+    """
+    family = family or Family.GENERIC
+    name = token.strip().upper()
+    if name in CHAR_TOKENS:
+        return CHAR_TOKENS[name]
+    if name in FIXED_KEYS:
+        return name
+    if name in REFUSED_KEYS:
+        raise CtiKeyError(token, f"Key {_shown(token)!r}: {REFUSED_KEYS[name]}")
+    if match := _NUMBERED.fullmatch(name):
+        prefix, number = match.group(1), int(match.group(2))
+        limit = FAMILY_RANGES[family][prefix]
+        if 1 <= number <= limit.last:
+            return f"{prefix}{number}"
+        if limit.last == 0:
+            message = f"Key {_shown(token)!r}: {family} phones have no {prefix} keys"
+        else:
+            message = (
+                f"Key {_shown(token)!r}: {family} phones have "
+                f"{prefix}1 to {prefix}{limit.last}"
+            )
+        raise CtiKeyError(token, message)
+    raise CtiKeyError(token, f"Unknown key {_shown(token)!r}")
+
+
+def _validate_override(token: str, wire: str) -> tuple[str, str]:
+    logical = canonical_token(token)
+    value = wire.strip().upper()
+    if value != POUND_WIRE and not _WIRE_VALUE.fullmatch(value):
+        raise CtiKeyError(
+            token,
+            f"Override for {logical!r} must be upper-case letters and digits, "
+            f"or exactly '%23', not {_shown(wire)!r}",
+        )
+    return logical, value
+
+
+class KeyTable:
+    """Keys of one phone: its family and the wire-token overrides set for it."""
+
+    __slots__ = ("_overrides", "family")
+
+    def __init__(
+        self,
+        family: Family = Family.GENERIC,
+        overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        """Create the table; raise CtiKeyError for an invalid override."""
+        self.family = family
+        self._overrides: Mapping[str, str] = MappingProxyType(
+            dict(
+                _validate_override(token, wire)
+                for token, wire in (overrides or {}).items()
+            )
+        )
+
+    @property
+    def overrides(self) -> Mapping[str, str]:
+        """Return the validated overrides, logical token -> wire token."""
+        return self._overrides
+
+    def __repr__(self) -> str:
+        """Return a readable representation."""
+        return f"KeyTable(family={self.family!s}, overrides={dict(self._overrides)!r})"
+
+    def token(self, token: str) -> str:
+        """Return the logical token for `token`, checked against this family."""
+        return canonical_token(token, self.family)
+
+    def parse(self, text: str) -> tuple[str, ...]:
+        """Parse user text into logical tokens, checked against this family."""
+        return parse_keys(text, self.family)
+
+    def wire(self, token: str) -> str:
+        """Return what travels in the URL for one logical token (`#` -> `%23`)."""
+        logical = self.token(token)
+        if logical in self._overrides:
+            return self._overrides[logical]
+        return POUND_WIRE if logical == POUND else logical
+
+    def encode(self, tokens: Iterable[str]) -> str:
+        """Return the `keys=` value: wire tokens joined with `:`, already URL-safe."""
+        wires = [self.wire(token) for token in tokens]
+        if not wires:
+            raise CtiKeyError("", "No keys given")
+        return KEY_SEPARATOR.join(wires)
+
+
+def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:
+    """Turn user text into validated logical tokens.
+
+    Separators are spaces, commas and colons; a run of `0-9 * #` stands for those
+    keys one by one (`*` -> `STAR`, `#` -> `#`); named tokens are case-insensitive.
+    Raise CtiKeyError naming the first unknown or unavailable token, or when the
+    text holds no key at all.
+    """
+    tokens: list[str] = []
+    for chunk in _SPLIT.split(text.strip()):
+        if not chunk:
+            continue
+        if _DIAL_RUN.fullmatch(chunk):
+            tokens.extend(CHAR_TOKENS[char] for char in chunk)
+        else:
+            tokens.append(canonical_token(chunk, family))
+    if not tokens:
+        raise CtiKeyError(text, "No keys given")
+    return tuple(tokens)
