@@ -1,0 +1,121 @@
+"""The `{"response": ..., "body": ...}` envelope of every CTI answer.
+
+`parse_envelope()` turns an HTTP answer into the envelope or raises the matching
+error. It never relies on the content type: phones serve JSON as `text/html` or
+`text/plain`. Nothing from the request (and so no password) goes into messages.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import json
+from typing import Any
+
+from .errors import CtiAuthError, CtiCommandError, CtiForbiddenError, CtiResponseError
+
+FORBIDDEN_HINT = (
+    "The phone refuses remote control (HTTP 403 or answer 'forbidden'): enable "
+    "Action URI support, allow this host in the Action URI allowed IP list, and "
+    "disable the remote-control confirmation pop-up"
+)
+
+# Bodies that mean "did not work" even inside a "success" envelope.
+_NEGATIVE_BODIES = frozenset({"failed", "unknown", "false", "error"})
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A positive answer: its `body` and all top-level fields (e.g. `misc`)."""
+
+    body: Any
+    fields: Mapping[str, Any]
+
+
+class _NotJsonError(Exception):
+    """The answer could not be read as JSON."""
+
+
+def _load(data: bytes) -> object:
+    text = data.decode("utf-8-sig", errors="replace").strip()
+    if not text:
+        raise _NotJsonError("an empty answer")
+    if text.startswith("<"):
+        raise _NotJsonError("an HTML page")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError, RecursionError:
+        raise _NotJsonError("invalid or truncated JSON") from None
+
+
+def _lock_minutes(obj: Mapping[str, Any]) -> int | None:
+    value = obj.get("lockTime")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _raise_for_negative(endpoint: str, obj: Mapping[str, Any]) -> None:
+    """Raise the error that a negative envelope stands for."""
+    body = obj.get("body")
+    word = body.strip().lower() if isinstance(body, str) else None
+    if word == "unauthorized":
+        raise CtiAuthError
+    if word == "locked":
+        raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+    if word == "forbidden":
+        raise CtiForbiddenError(FORBIDDEN_HINT)
+    if isinstance(body, dict) and body.get("status") == "session-expired":
+        raise CtiAuthError(
+            f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
+            "web session instead of the passcode"
+        )
+    raise CtiCommandError(endpoint, body)
+
+
+def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
+    """Return the envelope of a positive answer, or raise the matching CtiError.
+
+    HTTP 401 and body `unauthorized` raise CtiAuthError, body `locked` raises
+    CtiAuthError(locked=True); HTTP 403 and body `forbidden` raise
+    CtiForbiddenError; other HTTP errors and anything that is not the API's JSON
+    raise CtiResponseError; `error` answers raise CtiCommandError.
+    """
+    try:
+        obj: object = _load(data)
+        problem = None
+    except _NotJsonError as err:
+        obj, problem = None, str(err)
+
+    if status == 401:
+        if isinstance(obj, dict) and obj.get("body") == "locked":
+            raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+        raise CtiAuthError
+    if status == 403:
+        raise CtiForbiddenError(FORBIDDEN_HINT)
+    if not 200 <= status < 300:
+        raise CtiResponseError(f"{endpoint}: HTTP {status}", status=status)
+    if problem is not None:
+        raise CtiResponseError(
+            f"{endpoint}: expected the API's JSON, got {problem}", status=status
+        )
+    if not isinstance(obj, dict) or not isinstance(obj.get("response"), str):
+        raise CtiResponseError(
+            f"{endpoint}: JSON without a 'response' field", status=status
+        )
+    if obj["response"].strip().lower() != "success":
+        _raise_for_negative(endpoint, obj)
+    return Envelope(body=obj.get("body"), fields=obj)
+
+
+def check_command(endpoint: str, envelope: Envelope) -> None:
+    """Raise CtiCommandError when a command's positive envelope carries a negative body.
+
+    Positive bodies are `true`, `"complete"`, `"savereboot"`, `"reset"` and any other
+    value that is not `false`, `"false"`, `"failed"`, `"unknown"` or `"error"`.
+    """
+    body = envelope.body
+    if body is False or (
+        isinstance(body, str) and body.strip().lower() in _NEGATIVE_BODIES
+    ):
+        raise CtiCommandError(endpoint, body)

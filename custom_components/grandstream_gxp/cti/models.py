@@ -1,0 +1,291 @@
+"""Typed, frozen models of what the phone reports, and their parsers.
+
+The parsers accept the variations seen in the research notes (`cti-api.md` §5):
+`acct` as `""`, `0` or `"0"`; extra fields such as `conf`, `misc`, `auto_cfg`;
+numbers sent as strings; unknown line states, which are kept raw. A shape that
+cannot be read raises CtiResponseError.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+import re
+from typing import Any, Self
+
+from .errors import CtiResponseError
+from .keys import Family, family_for_model
+
+
+class LineState(StrEnum):
+    """State of one line (call appearance) as `api-get_line_status` reports it."""
+
+    IDLE = "idle"
+    DIALING = "dialing"
+    CALLING = "calling"
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    ONHOLD = "onhold"
+    FAILED = "failed"
+
+
+class PhoneState(StrEnum):
+    """Overall phone state as `api-get_phone_status` reports it."""
+
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    BUSY = "busy"
+
+
+class PhoneOperation(StrEnum):
+    """The documented `cmd` values of `api-phone_operation` (DOC S2)."""
+
+    ENDCALL = "endcall"
+    HOLDCALL = "holdcall"
+    ACCEPTCALL = "acceptcall"
+    REJECTCALL = "rejectcall"
+    CANCEL = "cancel"
+
+
+class InfoSource(StrEnum):
+    """Where a device fact came from."""
+
+    SERVER_HEADER = "server_header"
+    LOGIN = "login"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fail(what: str, field: str, value: object) -> CtiResponseError:
+    return CtiResponseError(
+        f"{what}: field {field!r} has an unexpected value {_shown(value)}"
+    )
+
+
+def _as_int(what: str, field: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise _fail(what, field, value)
+
+
+def _as_optional_int(what: str, field: str, value: object) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _as_int(what, field, value)
+
+
+def _as_bool(what: str, field: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in {"1", "true", "yes"}:
+            return True
+        if text in {"0", "false", "no", ""}:
+            return False
+    raise _fail(what, field, value)
+
+
+def _as_optional_bool(what: str, field: str, value: object) -> bool | None:
+    return None if value is None else _as_bool(what, field, value)
+
+
+def _as_str(what: str, field: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _fail(what, field, value)
+
+
+def _as_object(what: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CtiResponseError(f"{what}: expected a JSON object, got {_shown(value)}")
+    return value
+
+
+def _as_list(what: str, value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise CtiResponseError(f"{what}: expected a JSON list, got {_shown(value)}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineStatus:
+    """One line (call appearance) of the phone.
+
+    `state` is None when the phone sent a state this library does not know;
+    `raw_state` always holds what the phone sent. `account` is the phone's `acct`
+    value as sent (probably the 0-based account index), None when empty.
+    `conference` is None when the phone does not send the `conf` field.
+    """
+
+    line: int
+    state: LineState | None
+    raw_state: str
+    account: int | None
+    remote_number: str
+    remote_name: str
+    active: bool
+    conference: bool | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse one entry of the `api-get_line_status` body."""
+        what = "line status"
+        obj = _as_object(what, data)
+        if "line" not in obj or "state" not in obj:
+            raise CtiResponseError(f"{what}: entry without 'line' or 'state'")
+        raw_state = obj["state"]
+        if not isinstance(raw_state, str):
+            raise _fail(what, "state", raw_state)
+        try:
+            state: LineState | None = LineState(raw_state.strip().lower())
+        except ValueError:
+            state = None
+        return cls(
+            line=_as_int(what, "line", obj["line"]),
+            state=state,
+            raw_state=raw_state,
+            account=_as_optional_int(what, "acct", obj.get("acct")),
+            remote_number=_as_str(what, "remotenumber", obj.get("remotenumber")),
+            remote_name=_as_str(what, "remotename", obj.get("remotename")),
+            active=_as_bool(what, "active", obj.get("active", 0)),
+            conference=_as_optional_bool(what, "conf", obj.get("conf")),
+        )
+
+
+def parse_line_status(body: object) -> list[LineStatus]:
+    """Parse the `body` of `api-get_line_status` (a list of lines)."""
+    return [LineStatus.from_json(entry) for entry in _as_list("line status", body)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhoneStatus:
+    """Overall phone state.
+
+    `status` is None for a value this library does not know; `raw` is what the
+    phone sent. `misc` is the sibling `misc` field some firmware adds (meaning
+    unknown), None when absent.
+    """
+
+    status: PhoneState | None
+    raw: str
+    misc: str | None
+
+    @classmethod
+    def from_json(cls, body: object, misc: object = None) -> Self:
+        """Parse the `body` (and the optional sibling `misc`) of `api-get_phone_status`."""
+        what = "phone status"
+        if not isinstance(body, str):
+            raise CtiResponseError(
+                f"{what}: expected a string body, got {_shown(body)}"
+            )
+        try:
+            status: PhoneState | None = PhoneState(body.strip().lower())
+        except ValueError:
+            status = None
+        return cls(
+            status=status,
+            raw=body,
+            misc=None if misc is None else _as_str(what, "misc", misc),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """One SIP account; `id` is 1-based as the phone sends it."""
+
+    id: int
+    sip_server: str
+    sip_id: str
+    name: str
+    registered: bool
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse one entry of the `api-get_accounts` body."""
+        what = "accounts"
+        obj = _as_object(what, data)
+        if "id" not in obj:
+            raise CtiResponseError(f"{what}: entry without 'id'")
+        return cls(
+            id=_as_int(what, "id", obj["id"]),
+            sip_server=_as_str(what, "sip_server", obj.get("sip_server")),
+            sip_id=_as_str(what, "sip_id", obj.get("sip_id")),
+            name=_as_str(what, "name", obj.get("name")),
+            registered=_as_bool(what, "reg", obj.get("reg", 0)),
+        )
+
+
+def parse_accounts(body: object) -> list[Account]:
+    """Parse the `body` of `api-get_accounts` (a list of accounts)."""
+    return [Account.from_json(entry) for entry in _as_list("accounts", body)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sourced[T]:
+    """A value together with where it came from."""
+
+    value: T
+    source: InfoSource
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceInfo:
+    """What the phone revealed about itself; a fact it did not reveal is None."""
+
+    model: Sourced[str] | None = None
+    firmware: Sourced[str] | None = None
+    mac: Sourced[str] | None = None
+    line_count: int | None = None
+    server_header: str | None = None
+
+    @property
+    def family(self) -> Family:
+        """Return the key family of the model (GENERIC when the model is unknown)."""
+        return family_for_model(self.model.value if self.model else None)
+
+
+_SERVER = re.compile(
+    r"""^\s*Grandstream\s+
+    (?:Model\s+HW\s+)?
+    (?P<model>[A-Z]{2,5}-?\d{2,5}[A-Z0-9]*)
+    (?:\s+(?:V\S+\s+)?(?:SW\s+)?(?P<version>\d+(?:\.\d+){1,4}))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def parse_server_header(header: str | None) -> tuple[str | None, str | None]:
+    """Return (model, firmware) from a `Server` header such as `Grandstream GXP2170 1.0.11.16`.
+
+    Either is None when the header does not reveal it; nothing is guessed.
+    """
+    if not header:
+        return None, None
+    match = _SERVER.match(header)
+    if not match:
+        return None, None
+    return match.group("model").upper(), match.group("version")
+
+
+_MAC_SEPARATORS = re.compile(r"[\s:.\-]")
+_HEX12 = re.compile(r"[0-9a-f]{12}")
+
+
+def normalize_mac(text: object) -> str | None:
+    """Return a MAC in lower-case colon form (`00:0b:82:12:34:56`), or None if invalid."""
+    if not isinstance(text, str):
+        return None
+    digits = _MAC_SEPARATORS.sub("", text).lower()
+    if not _HEX12.fullmatch(digits):
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))

@@ -1,0 +1,90 @@
+"""URL building for the CTI API.
+
+Every query value is percent-encoded with `quote(value, safe="")`, so `#`, `&`,
+`+`, `%` and spaces in a password or a number reach the phone intact. The only
+exception is a value that is already encoded (`Encoded`), used for `keys=`, where
+the `:` between keys must stay literal. The finished URL is handed to aiohttp as
+`yarl.URL(..., encoded=True)` so that nothing is encoded twice.
+"""
+
+from collections.abc import Iterable
+import re
+from urllib.parse import quote
+
+from yarl import URL
+
+SECRET_PARAMS = frozenset({"passcode", "password"})
+REDACTED = "***"
+
+_SAFE_ENCODED = re.compile(r"[A-Za-z0-9%:._~-]*")
+
+
+class Encoded(str):
+    """A query value that is already percent-encoded and must be sent as is."""
+
+    __slots__ = ()
+
+
+def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
+    """Split `host` into name and port: `10.0.0.5`, `phone:8080`, `[fe80::1]:80`, `::1`.
+
+    An explicit `port` wins over one given in `host`. Raise ValueError when the
+    host is empty or the port is not a number from 1 to 65535.
+    """
+    text = host.strip()
+    name, found = text, None
+    if text.startswith("["):
+        name, _, rest = text[1:].partition("]")
+        if rest.startswith(":"):
+            found = rest[1:]
+        elif rest:
+            raise ValueError(f"Invalid host {host!r}")
+    elif text.count(":") == 1:
+        name, _, found = text.partition(":")
+    if not name or any(char in name for char in "/?#@ "):
+        raise ValueError(f"Invalid host {host!r}")
+    if port is None and found is not None:
+        if not found.isdigit():
+            raise ValueError(f"Invalid port in {host!r}")
+        port = int(found)
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError(f"Invalid port {port}")
+    return name, port
+
+
+def base_url(host: str, port: int | None, *, https: bool) -> URL:
+    """Return `http(s)://host[:port]` for the phone; raise ValueError if invalid."""
+    name, port = split_host(host, port)
+    return URL.build(scheme="https" if https else "http", host=name, port=port)
+
+
+def encode_value(value: str | Encoded) -> str:
+    """Percent-encode one query value (every reserved character, including `/`)."""
+    if isinstance(value, Encoded):
+        if not _SAFE_ENCODED.fullmatch(value):
+            raise ValueError("Pre-encoded query value contains unsafe characters")
+        return str(value)
+    return quote(value, safe="")
+
+
+def query_string(params: Iterable[tuple[str, str | Encoded]]) -> str:
+    """Return the encoded query string for `params` in the given order."""
+    return "&".join(
+        f"{quote(name, safe='')}={encode_value(value)}" for name, value in params
+    )
+
+
+def redacted_query(params: Iterable[tuple[str, str | Encoded]]) -> str:
+    """Return the query string with password values replaced, safe for logs."""
+    return "&".join(
+        f"{quote(name, safe='')}="
+        + (REDACTED if name in SECRET_PARAMS else encode_value(value))
+        for name, value in params
+    )
+
+
+def build_url(base: URL, path: str, params: Iterable[tuple[str, str | Encoded]]) -> URL:
+    """Return the full, already encoded request URL."""
+    query = query_string(params)
+    text = f"{base}{path}?{query}" if query else f"{base}{path}"
+    return URL(text, encoded=True)
