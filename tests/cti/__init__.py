@@ -1,0 +1,1 @@
+"""Tests of the CTI client library."""
