@@ -1,0 +1,148 @@
+"""Run a simulated phone on a TCP port, in process (tests, benchmarks) or from the CLI."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+from .control import create_control_app
+from .phone import SimPhone
+from .profiles import ModelProfile
+from .server import create_app
+from .settings import PhoneSettings
+
+# Requests still running when the phone goes down get this long to finish.
+_SHUTDOWN_TIMEOUT = 0.25
+
+
+class SimulatedPhone:
+    """A `SimPhone` behind its web server; the server is the phone's `host`."""
+
+    def __init__(
+        self,
+        phone: SimPhone,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        control_port: int | None = None,
+    ) -> None:
+        """Serve `phone` on host:port (0 = any free port, kept across reboots)."""
+        self.phone = phone
+        self.host = host
+        self._port = port
+        self._control_port = control_port
+        self._runner: web.AppRunner | None = None
+        self._control_runner: web.AppRunner | None = None
+        self._cleanups: set[asyncio.Task[None]] = set()
+        phone.host = self
+
+    @classmethod
+    @asynccontextmanager
+    async def start(
+        cls,
+        model: str | ModelProfile = "GXP1165",
+        *,
+        password: str = "admin",  # noqa: S107
+        host: str = "127.0.0.1",
+        port: int = 0,
+        control_port: int | None = None,
+        mac: str | None = None,
+        settings: PhoneSettings | None = None,
+        **setting_changes: Any,
+    ) -> AsyncIterator[SimulatedPhone]:
+        """Start a phone, yield it, shut everything down (timers, tasks, sockets)."""
+        phone = SimPhone(
+            model, password=password, settings=settings, mac=mac, **setting_changes
+        )
+        sim = cls(phone, host=host, port=port, control_port=control_port)
+        await sim.open()
+        try:
+            yield sim
+        finally:
+            await sim.close()
+
+    # -------------------------------------------------------------- info
+
+    @property
+    def port(self) -> int:
+        """The TCP port (known once listening)."""
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """http://host:port."""
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def control_port(self) -> int | None:
+        """Port of the separate control server, if any."""
+        return self._control_port
+
+    def url(self, endpoint: str) -> str:
+        """Return the full URL of a CTI endpoint such as "api-get_line_status"."""
+        return f"{self.base_url}/cgi-bin/{endpoint}"
+
+    @property
+    def listening(self) -> bool:
+        """Whether the phone accepts connections."""
+        return self._runner is not None
+
+    # --------------------------------------------------------- lifecycle
+
+    async def open(self) -> None:
+        """Listen, start the optional control server, announce the boot."""
+        await self.start_listening()
+        if self._control_port is not None:
+            self._control_runner, self._control_port = await _serve(
+                create_control_app(self.phone), self.host, self._control_port
+            )
+        self.phone.boot_events()
+
+    async def close(self) -> None:
+        """Stop the phone's timers and tasks, then the servers."""
+        await self.phone.close()
+        await self.stop_listening()
+        if self._control_runner is not None:
+            await self._control_runner.cleanup()
+            self._control_runner = None
+
+    async def start_listening(self) -> None:
+        """Bind host:port and serve a fresh application (a "boot")."""
+        if self._runner is not None:
+            return
+        self._runner, self._port = await _serve(
+            create_app(self.phone), self.host, self._port
+        )
+
+    async def stop_listening(self) -> None:
+        """Close the socket and every connection: clients now get "connection refused"."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            task = asyncio.get_running_loop().create_task(runner.cleanup())
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
+        if self._cleanups:
+            # Shielded: a cancelled reboot must not leave a half-closed server.
+            await asyncio.shield(asyncio.gather(*self._cleanups))
+
+
+async def _serve(
+    app: web.Application, host: str, port: int
+) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=_SHUTDOWN_TIMEOUT,
+        handler_cancellation=True,  # a client giving up ends its held request
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    return runner, runner.addresses[0][1]

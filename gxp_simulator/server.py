@@ -1,0 +1,352 @@
+"""The phone's web server: the CTI endpoints (cti-api.md sections 3-5) as an aiohttp app."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from .auth import AuthResult, ip_allowed
+from .control import add_control_routes
+from .faults import Faults, html_error, login_page, render_json
+from .phone import SimPhone
+from .profiles import AcctStyle
+from .state import IDLE, Line
+
+type Params = Mapping[str, str]
+
+_LOGGER = logging.getLogger(__name__)
+_SECRET_PARAMS = frozenset({"passcode", "password", "sid"})
+
+
+@dataclass(slots=True)
+class Reply:
+    """A JSON answer, and what to do once it is on the wire."""
+
+    payload: dict[str, Any]
+    status: int = 200
+    after: Callable[[], None] | None = None
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+def success(body: Any) -> Reply:
+    """{"response":"success","body":...} [DOC S3]."""
+    return Reply({"response": "success", "body": body})
+
+
+def error(body: Any, status: int = 200) -> Reply:
+    """{"response":"error","body":...} [DOC S3]."""
+    return Reply({"response": "error", "body": body}, status)
+
+
+UNAUTHORIZED = "unauthorized"  # wrong passcode [INF spec 3.3]; pop-up on [FORUM S7]
+FORBIDDEN = "forbidden"  # Remote Control refuses this host [INF spec 3.3]
+
+
+def line_json(phone: SimPhone, line: Line) -> dict[str, Any]:
+    """One entry of api-get_line_status in the model's wording [DOC S3; CAP S8]."""
+    profile = phone.profile
+    idle = line.state is IDLE
+    acct: int | str = line.account
+    if idle:
+        acct = "" if profile.idle_acct is AcctStyle.EMPTY else 0
+    focused = not idle and phone.state.focus == line.number
+    active = 1 if profile.active_shows_focus and focused else 0
+    if profile.conf_field:  # WP826 capture order [CAP S8]
+        return {
+            "line": line.number,
+            "conf": int(line.conf),
+            "state": str(line.state),
+            "acct": acct,
+            "active": active,
+            "remotename": line.remote_name,
+            "remotenumber": line.remote_number,
+        }
+    return {  # documented order [DOC S3]
+        "line": line.number,
+        "state": str(line.state),
+        "acct": acct,
+        "remotename": line.remote_name,
+        "remotenumber": line.remote_number,
+        "active": active,
+    }
+
+
+class CtiServer:
+    """Request handlers bound to one phone."""
+
+    def __init__(self, phone: SimPhone) -> None:
+        """Serve `phone`."""
+        self.phone = phone
+
+    # ---------------------------------------------------------- plumbing
+
+    async def serve(
+        self,
+        request: web.Request,
+        action: Callable[[web.Request, Params], Awaitable[Reply | web.Response]],
+    ) -> web.StreamResponse:
+        """Log, apply faults, run the action, render JSON."""
+        phone = self.phone
+        params, form = await _params(request)
+        phone.requests.record(
+            request.method,
+            request.path,
+            dict(request.query),
+            request.rel_url.raw_query_string,
+            remote=request.remote,
+            form=form,
+        )
+        phone.notify()
+        endpoint = request.path.rsplit("/", 1)[-1]
+        _LOGGER.debug(
+            "%s %s %s",
+            request.method,
+            request.path,
+            {k: v for k, v in params.items() if k not in _SECRET_PARAMS},
+        )
+        faults: Faults | None = None
+        if phone.faults.active() and phone.faults.applies(endpoint):
+            faults = phone.faults.snapshot()
+            phone.faults.consume()
+            if faults.latency:
+                await asyncio.sleep(faults.latency)
+            if faults.no_answer:
+                generation = phone.fault_generation
+                await phone.hold_request(
+                    lambda p: (
+                        p.fault_generation != generation and not p.faults.no_answer
+                    )
+                )
+            if faults.http_status is not None:
+                return html_error(faults.http_status)
+            if faults.login_page:
+                return login_page()
+        reply = await action(request, params)
+        if isinstance(reply, web.Response):
+            return reply
+        response = web.Response(
+            text=render_json(reply.payload, faults),
+            status=reply.status,
+            content_type=phone.profile.content_type,
+        )
+        for name, value in reply.cookies.items():
+            response.set_cookie(name, value, path="/")
+        if reply.after is not None:
+            # Finish the answer before acting (reboot drops the connection) [CODE S9].
+            await response.prepare(request)
+            await response.write_eof()
+            reply.after()
+        return response
+
+    async def _access(
+        self, request: web.Request, params: Params
+    ) -> Reply | web.Response | None:
+        """Remote Control gate, lockout, credentials, confirmation pop-up."""
+        phone = self.phone
+        settings = phone.settings
+        session_style = not ({"passcode", "password"} & params.keys()) and bool(
+            params.get("sid")
+            or request.cookies.get("sid")
+            or request.cookies.get("session-identity")
+        )
+        gated = phone.profile.cti_gated and not session_style
+        if gated and (
+            not settings.action_uri_support or not ip_allowed(request.remote, settings)
+        ):
+            if settings.forbidden_variant == "html":
+                return html_error(403)
+            return error(FORBIDDEN, 403)
+        result = phone.auth.check_request(params, request.cookies, settings)
+        phone.notify()
+        if result is AuthResult.LOCKED:
+            reply = error("locked")
+            reply.payload["lockTime"] = phone.auth.lock_minutes()  # [CAP S8]
+            return reply
+        if result is AuthResult.SESSION_EXPIRED:
+            return html_error(401)  # [CAP S8]
+        if result is not AuthResult.OK:
+            return error(UNAUTHORIZED)
+        if gated and settings.popup:
+            return await self._popup()
+        return None
+
+    async def _popup(self) -> Reply | None:
+        """Remote Control Pop up Window Support on (P32051) [DOC S1; FORUM S7]."""
+        phone = self.phone
+        variant = phone.settings.popup_variant
+        if variant == "block":  # wait for the person at the phone [I]
+            answers = phone.popup_answers
+            await phone.hold_request(lambda p: p.popup_answers != answers)
+            return None if phone.popup_accept else error(UNAUTHORIZED)
+        return error(FORBIDDEN if variant == "forbidden" else UNAUTHORIZED)
+
+    def api(
+        self, handler: Callable[[Params], Reply]
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """Wrap a handler as an authenticated api-* route (GET or POST, query or form)."""
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            denied = await self._access(request, params)
+            if denied is not None:
+                return denied
+            return handler(params)
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            return await self.serve(request, action)
+
+        return route
+
+    # ---------------------------------------------------------- endpoints
+
+    def line_status(self, _params: Params) -> Reply:
+        """api-get_line_status [DOC S3; CAP S8]."""
+        return success([line_json(self.phone, line) for line in self.phone.state.lines])
+
+    def phone_status(self, _params: Params) -> Reply:
+        """api-get_phone_status: available / ringing / busy (+ misc on WP826) [CAP S8]."""
+        reply = success(self.phone.state.phone_status())
+        if self.phone.profile.misc_field:
+            reply.payload["misc"] = "0"
+        return reply
+
+    def accounts(self, _params: Params) -> Reply:
+        """api-get_accounts: 1-based id, reg 0/1 [DOC S2; CAP S8 adds auto_cfg]."""
+        extra = {"auto_cfg": ""} if self.phone.profile.misc_field else {}
+        return success(
+            [
+                {
+                    "id": index,
+                    "sip_server": account.sip_server,
+                    "sip_id": account.sip_id,
+                    "name": account.name,
+                    "reg": int(account.registered),
+                    **extra,
+                }
+                for index, account in enumerate(self.phone.settings.accounts, start=1)
+            ]
+        )
+
+    def send_key(self, params: Params) -> Reply:
+        """api-send_key: "complete", or "unknown" and nothing happens [DOC S2]."""
+        tokens = self.phone.parse_keys(params.get("keys"))
+        if tokens is None:
+            return error("unknown")
+        self.phone.press_keys(tokens)
+        return success("complete")
+
+    def phone_operation(self, params: Params) -> Reply:
+        """api-phone_operation: body true / false [DOC S2]."""
+        if self.phone.phone_operation(params.get("cmd", "")):
+            return success(True)
+        return error(False)
+
+    def make_call(self, params: Params) -> Reply:
+        """api-make_call: body true, or "failed" [DOC S2; I for the failure body]."""
+        try:
+            account = int(params.get("account", "0"))
+        except ValueError:
+            return error("failed")
+        if self.phone.make_call(params.get("phonenumber", ""), account):
+            return success(True)
+        return error("failed")
+
+    def sys_operation(self, params: Params) -> Reply:
+        """api-sys_operation: REBOOT -> savereboot, RESET -> reset [DOC S2]."""
+        request = params.get("request", "")
+        if request == "REBOOT":
+            reply = success("savereboot")
+            reply.after = self.phone.reboot
+            return reply
+        if request == "RESET":
+            reply = success("reset")
+            reply.after = lambda: self.phone.reboot(factory_reset=True)
+            return reply
+        return error("unknown")
+
+    async def dologin(self, request: web.Request) -> web.StreamResponse:
+        """POST /cgi-bin/dologin, plain form variant (b) [CODE S19; CAP S8 bodies]."""
+
+        async def action(_request: web.Request, params: Params) -> Reply:
+            phone = self.phone
+            result = phone.auth.login(
+                params.get("username", ""), params.get("password", ""), phone.settings
+            )
+            phone.notify()
+            if result.session is not None:
+                session = result.session
+                reply = success(
+                    {
+                        "sid": session.sid,
+                        "role": session.role,
+                        "ver": phone.profile.firmware,
+                        "mac": phone.mac,
+                    }
+                )
+                # Cookie names seen with this web stack [CODE S9, S18; ?].
+                reply.cookies = {
+                    "session-identity": session.sid,
+                    "session-role": session.role,
+                }
+                return reply
+            reply = error(result.body)
+            if result.lock_minutes is not None:
+                reply.payload["lockTime"] = result.lock_minutes
+            return reply
+
+        return await self.serve(request, action)
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        """Anything else: 404 with an HTML body [I]."""
+
+        async def action(_request: web.Request, _params: Params) -> web.Response:
+            return html_error(404)
+
+        return await self.serve(request, action)
+
+
+async def _params(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
+    """Query parameters, overlaid by form fields of a POST [CODE S15]."""
+    params = dict(request.query)
+    form: dict[str, str] = {}
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        posted = await request.post()
+        form = {k: v for k, v in posted.items() if isinstance(v, str)}
+        params.update(form)
+    return params, form
+
+
+def create_app(phone: SimPhone, *, control: bool = True) -> web.Application:
+    """Create the phone's web application (a new one per boot)."""
+    server = CtiServer(phone)
+    app = web.Application()
+
+    async def server_header(
+        _request: web.Request, response: web.StreamResponse
+    ) -> None:
+        response.headers["Server"] = phone.profile.server_header  # [CODE S20]
+
+    app.on_response_prepare.append(server_header)
+    if control:
+        add_control_routes(app, phone)
+    endpoints: dict[str, Callable[[Params], Reply]] = {
+        "api-get_line_status": server.line_status,
+        "api-get_phone_status": server.phone_status,
+        "api-get_accounts": server.accounts,
+        "api-send_key": server.send_key,
+        "api-phone_operation": server.phone_operation,
+        "api-make_call": server.make_call,
+        "api-sys_operation": server.sys_operation,
+    }
+    for name, handler in endpoints.items():
+        route = server.api(handler)
+        app.router.add_get(f"/cgi-bin/{name}", route, allow_head=False)
+        app.router.add_post(f"/cgi-bin/{name}", route)
+    app.router.add_post("/cgi-bin/dologin", server.dologin)
+    app.router.add_route("*", "/{tail:.*}", server.not_found)
+    return app
