@@ -1,0 +1,600 @@
+"""Call-control procedures that check the phone's line state before and after each step.
+
+A key the phone accepts is not a key that did anything (call-control.md §0.7): every
+procedure reads the line status first, refuses when the phone is not in the state it needs,
+sends one logical step at a time and polls until the expected state appears. When the phone
+ends up elsewhere it raises `CallStateError`, which carries the lines it found.
+
+Key names are logical tokens of the key table (`keys.py`); the client turns them into what
+travels on the wire, so an override of an uncertain key name applies here too.
+"""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+import logging
+import time
+
+from .client import CtiClient
+from .errors import CtiCommandError, CtiError
+from .keys import parse_keys
+from .models import LineState, LineStatus, PhoneOperation
+
+_LOGGER = logging.getLogger(__name__)
+
+type Lines = tuple[LineStatus, ...]
+
+_ACTIVE = frozenset({LineState.CONNECTED, LineState.CALLING, LineState.DIALING})
+_IN_PROGRESS = frozenset({LineState.DIALING, LineState.CALLING})
+
+
+class TransferMode(StrEnum):
+    """How a call is handed over."""
+
+    BLIND = "blind"
+    ATTENDED = "attended"
+
+
+class SwapMethod(StrEnum):
+    """How to switch between the active and the held call."""
+
+    AUTO = "auto"
+    LINE_KEY = "line_key"
+    HOLD_KEY = "hold_key"
+
+
+class CallStateError(CtiError):
+    """The phone is not in, or did not reach, the state a procedure needs.
+
+    `reason` is a stable key (one of `REASONS`, for translations); `lines` is what the
+    phone showed last.
+    """
+
+    def __init__(
+        self, reason: str, lines: Sequence[LineStatus], detail: str = ""
+    ) -> None:
+        """Keep the reason and the lines found."""
+        self.reason = reason
+        self.lines: Lines = tuple(lines)
+        self.detail = detail
+        found = describe_lines(self.lines)
+        super().__init__(
+            f"{reason}: {detail} (found {found})"
+            if detail
+            else f"{reason} (found {found})"
+        )
+
+
+def describe_lines(lines: Sequence[LineStatus]) -> str:
+    """Say what the lines show, e.g. 'line 1 onhold, line 2 connected'; 'all idle' when idle."""
+    busy = [
+        f"line {line.line} {line.raw_state}"
+        for line in lines
+        if line.state is not LineState.IDLE
+    ]
+    return ", ".join(busy) if busy else "all lines idle"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallControlSettings:
+    """What the procedures need to know about the phone and its configuration."""
+
+    has_line_keys: bool
+    auto_attended_transfer: bool = True
+    swap_method: SwapMethod = SwapMethod.AUTO
+    step_timeout: float = 5.0
+    poll_interval: float = 0.2
+
+
+def _with_state(lines: Lines, *states: LineState) -> list[LineStatus]:
+    return [line for line in lines if line.state in states]
+
+
+def _line(lines: Lines, number: int) -> LineStatus | None:
+    return next((line for line in lines if line.line == number), None)
+
+
+class CallController:
+    """Runs call-control procedures on one phone, one at a time."""
+
+    def __init__(self, client: CtiClient, settings: CallControlSettings) -> None:
+        """Drive `client` with the given phone settings."""
+        self._client = client
+        self.settings = settings
+        self._lock = asyncio.Lock()
+        self._learned_swap: SwapMethod | None = None
+        self._pending_transfer: tuple[int, int] | None = None
+        self._transferred: set[int] = set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a procedure is running."""
+        return self._lock.locked()
+
+    @property
+    def learned_swap_method(self) -> SwapMethod | None:
+        """The swap method that `auto` found to work on this phone, once it has."""
+        return self._learned_swap
+
+    def take_transferred(self) -> frozenset[int]:
+        """Return, once, the lines whose calls a transfer has handed over since last asked."""
+        lines, self._transferred = frozenset(self._transferred), set()
+        return lines
+
+    # --- polling -----------------------------------------------------------------------
+
+    async def lines(self) -> Lines:
+        """Read the line status."""
+        return tuple(await self._client.get_line_status())
+
+    async def _wait_for(
+        self, predicate: Callable[[Lines], bool], reason: str, detail: str = ""
+    ) -> Lines:
+        """Poll until `predicate` holds; raise `CallStateError(reason)` on timeout."""
+        deadline = time.monotonic() + self.settings.step_timeout
+        while True:
+            lines = await self.lines()
+            if predicate(lines):
+                return lines
+            if time.monotonic() >= deadline:
+                raise CallStateError(reason, lines, detail)
+            await asyncio.sleep(self.settings.poll_interval)
+
+    async def _press(self, *tokens: str) -> None:
+        await self._client.send_keys(tokens)
+
+    # --- simple call handling ----------------------------------------------------------
+
+    async def press_keys(self, tokens: Sequence[str], delay: float = 0) -> None:
+        """Press keys as they are: in one request, or one request per key `delay` apart."""
+        async with self._lock:
+            if delay <= 0:
+                await self._press(*tokens)
+                return
+            for index, token in enumerate(tokens):
+                if index:
+                    await asyncio.sleep(delay)
+                await self._press(token)
+
+    async def answer(self, line: int | None = None) -> Lines:
+        """Answer the ringing call (on `line`, or the first one ringing)."""
+        async with self._lock:
+            lines = await self.lines()
+            target = _pick(lines, line, {LineState.RINGING}, "no_ringing_call")
+            other_call = _with_state(lines, LineState.CONNECTED)
+            if other_call and self.settings.has_line_keys:
+                # Call waiting: the ringing call's line key answers it and holds the other [D, S7].
+                await self._press(f"LINE{target.line}")
+            else:
+                await self._operation(
+                    PhoneOperation.ACCEPTCALL,
+                    fallback=None if other_call else "OFFHOOK",
+                )
+            return await self._wait_for(
+                lambda now: _state(now, target.line) is LineState.CONNECTED,
+                "step_failed",
+                f"line {target.line} was not answered",
+            )
+
+    async def hang_up(self, line: int | None = None) -> Lines:
+        """End, reject or cancel the call on `line` (default: the active one)."""
+        async with self._lock:
+            lines = await self.lines()
+            target = _pick(lines, line, _CALL_STATES, "no_call", prefer=_HANG_UP_ORDER)
+            if target.state is LineState.ONHOLD:
+                lines = await self._resume(lines, target.line)
+            if target.state is LineState.RINGING:
+                await self._operation(PhoneOperation.REJECTCALL, fallback="ONHOOK")
+            elif target.state in _IN_PROGRESS:
+                await self._operation(PhoneOperation.CANCEL, fallback="ONHOOK")
+            else:
+                await self._operation(PhoneOperation.ENDCALL, fallback="ONHOOK")
+            lines = await self._wait_for(
+                lambda now: _state(now, target.line) in _ENDED,
+                "step_failed",
+                f"the call on line {target.line} did not end",
+            )
+            self._forget_transfer_unless_running(lines)
+            return lines
+
+    async def hold(self, line: int | None = None) -> Lines:
+        """Put the connected call on hold."""
+        async with self._lock:
+            lines = await self.lines()
+            target = _pick(lines, line, {LineState.CONNECTED}, "no_connected_call")
+            # holdcall acts on the established call [D, S2]; HOLD is the key [D, S6].
+            await self._operation(PhoneOperation.HOLDCALL, fallback="HOLD")
+            return await self._wait_for(
+                lambda now: _state(now, target.line) is LineState.ONHOLD,
+                "step_failed",
+                f"line {target.line} did not go on hold",
+            )
+
+    async def resume(self, line: int | None = None) -> Lines:
+        """Take the held call (on `line`, or the only one held) off hold."""
+        async with self._lock:
+            lines = await self.lines()
+            target = _pick(lines, line, {LineState.ONHOLD}, "no_held_call")
+            return await self._resume(lines, target.line)
+
+    async def send_dtmf(self, digits: str) -> Lines:
+        """Send `digits` as tones into the connected call."""
+        tokens = dtmf_tokens(digits)
+        async with self._lock:
+            lines = await self.lines()
+            _pick(lines, None, {LineState.CONNECTED}, "no_connected_call")
+            if _with_state(lines, *_IN_PROGRESS):
+                raise CallStateError("call_being_dialled", lines)
+            await self._press(*tokens)
+            return await self.lines()
+
+    async def dial(self, number: str, account: int | None = None) -> Lines:
+        """Place a call: click-to-dial, or keys where the phone refuses it.
+
+        `account` is the phone's 0-based account index.
+        """
+        number = clean_number(number)
+        async with self._lock:
+            lines = await self.lines()
+            if _with_state(lines, *_IN_PROGRESS):
+                raise CallStateError("call_being_dialled", lines)
+            free = _with_state(lines, LineState.IDLE)
+            if not free:
+                raise CallStateError("no_free_line", lines)
+            busy_before = {
+                line.line for line in lines if line.state is not LineState.IDLE
+            }
+            try:
+                await self._client.make_call(number, account)
+            except CtiCommandError:
+                # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys instead.
+                await self._dial_with_keys(lines, number, free[0].line)
+
+            def placed(now: Lines) -> bool:
+                return any(
+                    line.state in {LineState.CALLING, LineState.CONNECTED}
+                    for line in now
+                    if line.line not in busy_before
+                )
+
+            return await self._wait_for(
+                placed, "step_failed", f"no call to {number} started"
+            )
+
+    async def _dial_with_keys(self, lines: Lines, number: str, free_line: int) -> None:
+        if "+" in number:
+            raise CallStateError("number_needs_click_to_dial", lines)
+        tokens = dtmf_tokens(number)
+        if _with_state(lines, LineState.CONNECTED):
+            if not self.settings.has_line_keys:
+                # Digits now would reach the caller as tones [I].
+                raise CallStateError("call_in_progress", lines)
+            # A free line key holds the current call and opens a new line [C, S21] [D, S6].
+            await self._press(f"LINE{free_line}")
+        await self._press(*tokens, "SEND")
+
+    # --- transfer ----------------------------------------------------------------------
+
+    async def transfer(
+        self, number: str, mode: TransferMode = TransferMode.ATTENDED
+    ) -> Lines:
+        """Transfer the connected call to `number` with the auto-attended XFER technique.
+
+        Attended: `XFER`, then the number and `#`: a consultation call with the first call
+        on hold (call-control.md, the recipe of S1). Blind: with Auto-Attended Transfer on,
+        `XFER` + number + `XFER`; with it off, `XFER` + number + `#`.
+        """
+        tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip("#"))
+        async with self._lock:
+            lines = await self.lines()
+            if (
+                mode is TransferMode.ATTENDED
+                and not self.settings.auto_attended_transfer
+            ):
+                raise CallStateError("auto_attended_off", lines)
+            original = self._transfer_source(
+                lines, need_free_line=mode is TransferMode.ATTENDED
+            )
+            await self._press("XFER")
+            # The transfer screen holds the call [C, S8]; if it is still connected, digits
+            # would become tones, so stop here.
+            await self._wait_for(
+                lambda now: _state(now, original) is LineState.ONHOLD,
+                "transfer_not_started",
+                "the call did not go on hold after XFER",
+            )
+            if mode is TransferMode.BLIND:
+                final = "XFER" if self.settings.auto_attended_transfer else "#"
+                await self._press(*tokens, final)
+                return await self._wait_transferred(
+                    {original},
+                    lambda now: (
+                        _state(now, original) in _ENDED
+                        and not _with_state(now, *_CALL_STATES)
+                    ),
+                    f"the call on line {original} was not handed over",
+                )
+            await self._press(*tokens, "#")
+            lines = await self._wait_for(
+                lambda now: _consultation(now, original) is not None,
+                "consultation_not_started",
+                f"no consultation call to {number} started",
+            )
+            consultation = _consultation(lines, original)
+            if consultation is not None:
+                self._pending_transfer = (original, consultation.line)
+            return lines
+
+    async def _wait_transferred(
+        self, lines: set[int], predicate: Callable[[Lines], bool], detail: str
+    ) -> Lines:
+        """Wait for a transfer to finish; its lines count as transferred while it runs."""
+        self._transferred.update(lines)
+        try:
+            return await self._wait_for(predicate, "transfer_failed", detail)
+        except CallStateError:
+            self._transferred.difference_update(lines)
+            raise
+
+    def _transfer_source(self, lines: Lines, *, need_free_line: bool) -> int:
+        connected = _with_state(lines, LineState.CONNECTED)
+        if _with_state(lines, *_IN_PROGRESS):
+            raise CallStateError("call_being_dialled", lines)
+        if len(connected) != 1:
+            raise CallStateError("no_connected_call", lines)
+        if _with_state(lines, LineState.ONHOLD):
+            raise CallStateError("call_on_hold", lines)
+        if need_free_line and not _with_state(lines, LineState.IDLE):
+            raise CallStateError("no_free_line", lines)
+        return connected[0].line
+
+    async def complete_transfer(self) -> Lines:
+        """Join the held call and the consultation call, then leave (`XFER` again)."""
+        async with self._lock:
+            lines = await self.lines()
+            held, consultation = self._transfer_pair(lines)
+            if not self.settings.auto_attended_transfer:
+                raise CallStateError("auto_attended_off", lines)
+            await self._press("XFER")
+            lines = await self._wait_transferred(
+                {held, consultation},
+                lambda now: (
+                    _state(now, held) in _ENDED and _state(now, consultation) in _ENDED
+                ),
+                "the calls were not joined",
+            )
+            self._pending_transfer = None
+            return lines
+
+    async def cancel_transfer(self) -> Lines:
+        """End the consultation call and resume the held one."""
+        async with self._lock:
+            lines = await self.lines()
+            held, consultation = self._transfer_pair(lines)
+            ringing_out = _state(lines, consultation) in _IN_PROGRESS
+            operation = PhoneOperation.CANCEL if ringing_out else PhoneOperation.ENDCALL
+            await self._operation(operation, fallback=None)
+            lines = await self._wait_for(
+                lambda now: _state(now, consultation) in _ENDED,
+                "step_failed",
+                f"the consultation call on line {consultation} did not end",
+            )
+            self._pending_transfer = None
+            return await self._resume(lines, held)
+
+    def _transfer_pair(self, lines: Lines) -> tuple[int, int]:
+        """Return the held line and the consultation line of a running attended transfer."""
+        held = _with_state(lines, LineState.ONHOLD)
+        active = _with_state(lines, LineState.CALLING, LineState.CONNECTED)
+        if len(held) != 1 or len(active) != 1:
+            raise CallStateError("no_transfer_in_progress", lines)
+        pair = (held[0].line, active[0].line)
+        if self._pending_transfer == pair[::-1]:
+            # The user swapped back to the caller; XFER now would transfer the wrong way [I].
+            raise CallStateError("consultation_on_hold", lines)
+        return pair
+
+    def _forget_transfer_unless_running(self, lines: Lines) -> None:
+        if self._pending_transfer and any(
+            _state(lines, line) in _ENDED for line in self._pending_transfer
+        ):
+            self._pending_transfer = None
+
+    # --- swap and resume ---------------------------------------------------------------
+
+    async def swap(self) -> Lines:
+        """Switch between the active and the held call. Never presses XFER."""
+        async with self._lock:
+            lines = await self.lines()
+            active = _with_state(lines, LineState.CONNECTED)
+            held = _with_state(lines, LineState.ONHOLD)
+            if len(active) != 1 or len(held) != 1:
+                raise CallStateError("two_calls_needed", lines)
+            return await self._swap(lines, active[0].line, held[0].line)
+
+    async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
+        method = self.settings.swap_method
+        if method is not SwapMethod.AUTO:
+            return await self._swap_with(method, active, held)
+        candidates = [self._learned_swap] if self._learned_swap else list(_SWAP_ORDER)
+        for candidate in candidates:
+            try:
+                lines = await self._swap_with(candidate, active, held)
+            except (CallStateError, CtiCommandError) as err:
+                now = await self.lines()
+                if not _unchanged(now, active, held):
+                    raise CallStateError("swap_failed", now, str(err)) from err
+                _LOGGER.debug("Swap by %s did nothing on this phone", candidate)
+                continue
+            self._learned_swap = candidate
+            return lines
+        raise CallStateError("swap_unsupported", await self.lines())
+
+    async def _swap_with(self, method: SwapMethod, active: int, held: int) -> Lines:
+        if method is SwapMethod.HOLD_KEY:
+            return await self._swap_by_hold_key(active, held)
+        return await self._swap_by_line_key(active, held)
+
+    async def _swap_by_line_key(self, active: int, held: int) -> Lines:
+        # The held call's line key resumes it and holds the other [D, S6].
+        await self._press(f"LINE{held}")
+        return await self._wait_for(
+            lambda now: _swapped(now, active, held), "swap_failed"
+        )
+
+    async def _swap_by_hold_key(self, active: int, held: int) -> Lines:
+        # HOLD holds the active call too; then move to the other call and take it off
+        # hold with HOLD (call-control.md §6.4, candidate 2) [I].
+        await self._press("HOLD")
+        await self._wait_for(lambda now: _both_held(now, active, held), "swap_failed")
+        toward = "DOWN" if held > active else "UP"
+        await self._press(toward, "HOLD")
+        lines = await self._wait_for(
+            lambda now: not _both_held(now, active, held), "swap_failed"
+        )
+        if _swapped(lines, active, held):
+            return lines
+        if _both_held(lines, active, held) or not _unchanged(lines, active, held):
+            raise CallStateError("swap_failed", lines)
+        # The phone resumed the call it had just held: navigation did nothing here.
+        raise CallStateError(
+            "swap_failed", lines, "the hold key cannot pick the other call"
+        )
+
+    async def _resume(self, lines: Lines, line: int) -> Lines:
+        """Take `line` off hold; a connected call on another line goes on hold."""
+        connected = [
+            other.line
+            for other in _with_state(lines, LineState.CONNECTED)
+            if other.line != line
+        ]
+        if connected:
+            return await self._swap(lines, connected[0], line)
+        if self.settings.has_line_keys:
+            # The blinking line key resumes a held call [D, S6].
+            await self._press(f"LINE{line}")
+        else:
+            # No line keys (GXP116x): HOLD on the held call, else holdcall as a toggle [I], [C, S23].
+            await self._operation_or_key("HOLD", PhoneOperation.HOLDCALL)
+        return await self._wait_for(
+            lambda now: _state(now, line) is LineState.CONNECTED,
+            "step_failed",
+            f"line {line} was not resumed",
+        )
+
+    async def _operation_or_key(self, key: str, operation: PhoneOperation) -> None:
+        try:
+            await self._press(key)
+        except CtiCommandError:
+            await self._client.phone_operation(operation)
+
+    async def _operation(self, operation: PhoneOperation, fallback: str | None) -> None:
+        """Run a phone operation; where the phone refuses it, press `fallback` instead."""
+        try:
+            await self._client.phone_operation(operation)
+        except CtiCommandError:
+            if fallback is None:
+                raise
+            await self._press(fallback)
+
+
+# Safe order for `auto`: a line key either is refused (unknown key) or does the swap;
+# the hold-key route changes the phone's state on its way and is tried last [I].
+_SWAP_ORDER = (SwapMethod.LINE_KEY, SwapMethod.HOLD_KEY)
+
+_CALL_STATES = frozenset(
+    {
+        LineState.DIALING,
+        LineState.CALLING,
+        LineState.RINGING,
+        LineState.CONNECTED,
+        LineState.ONHOLD,
+    }
+)
+_HANG_UP_ORDER = (
+    LineState.CONNECTED,
+    LineState.CALLING,
+    LineState.DIALING,
+    LineState.RINGING,
+    LineState.ONHOLD,
+)
+_ENDED = frozenset({LineState.IDLE, LineState.FAILED})
+
+_DTMF = frozenset("0123456789*#")
+
+
+def clean_number(number: str, *, allow_plus: bool = True) -> str:
+    """Strip spaces, dashes, dots and brackets; refuse anything but digits, `*`, `#`, `+`."""
+    cleaned = "".join(ch for ch in number if ch not in " -.()/")
+    allowed = _DTMF | {"+"} if allow_plus else _DTMF
+    if not cleaned or any(ch not in allowed for ch in cleaned) or "+" in cleaned[1:]:
+        raise CallStateError("invalid_number", (), "use digits, *, # and a leading +")
+    return cleaned
+
+
+def dtmf_tokens(digits: str) -> tuple[str, ...]:
+    """Key tokens for a run of digits, `*` and `#`."""
+    if not digits or any(ch not in _DTMF for ch in digits):
+        raise CallStateError("invalid_number", (), "use digits, * and #")
+    return parse_keys(digits)
+
+
+def _state(lines: Lines, number: int) -> LineState | None:
+    line = _line(lines, number)
+    return None if line is None else line.state
+
+
+def _swapped(lines: Lines, active: int, held: int) -> bool:
+    return (
+        _state(lines, held) is LineState.CONNECTED
+        and _state(lines, active) is LineState.ONHOLD
+    )
+
+
+def _both_held(lines: Lines, active: int, held: int) -> bool:
+    return (
+        _state(lines, active) is LineState.ONHOLD
+        and _state(lines, held) is LineState.ONHOLD
+    )
+
+
+def _unchanged(lines: Lines, active: int, held: int) -> bool:
+    return (
+        _state(lines, active) is LineState.CONNECTED
+        and _state(lines, held) is LineState.ONHOLD
+    )
+
+
+def _consultation(lines: Lines, original: int) -> LineStatus | None:
+    return next(
+        (
+            line
+            for line in lines
+            if line.line != original
+            and line.state in {LineState.CALLING, LineState.CONNECTED}
+        ),
+        None,
+    )
+
+
+def _pick(
+    lines: Lines,
+    number: int | None,
+    states: frozenset[LineState] | set[LineState],
+    reason: str,
+    prefer: Sequence[LineState] = (),
+) -> LineStatus:
+    """Return the line an action is about: `number`, else the first in a fitting state."""
+    if number is not None:
+        line = _line(lines, number)
+        if line is None:
+            raise CallStateError("no_such_line", lines, f"line {number}")
+        if line.state not in states:
+            raise CallStateError(reason, lines)
+        return line
+    for state in prefer or tuple(states):
+        found = _with_state(lines, state)
+        if found:
+            return found[0]
+    raise CallStateError(reason, lines)

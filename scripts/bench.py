@@ -1,0 +1,189 @@
+"""Benchmarks against the phone simulator.
+
+`scripts/bench cti` measures line-status reads through `CtiClient` beside plain aiohttp against
+the same simulated phone in the same run, interleaving the two in rounds so that machine noise
+hits both alike. The simulator runs in its own process, so it does not share the event loop
+being measured.
+"""
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+import json
+import os
+from pathlib import Path
+import platform
+import socket
+import statistics
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from custom_components.grandstream_gxp.cti import CtiClient
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+RESULTS = Path(__file__).parent.parent / "bench" / "results.json"
+PASSWORD = "admin"  # noqa: S105 - the simulated phone's password
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Latency percentiles and throughput of one way of reading."""
+
+    name: str
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    requests_per_second: float
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def simulated_phone(model: str) -> AsyncIterator[int]:
+    """Run `python -m gxp_simulator` in a child process; yield its port."""
+    port = _free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gxp_simulator",
+        "--model",
+        model,
+        "--port",
+        str(port),
+        "--password",
+        PASSWORD,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                if time.monotonic() > deadline or proc.returncode is not None:
+                    raise RuntimeError("the simulator did not start") from None
+                await asyncio.sleep(0.05)
+            else:
+                writer.close()
+                await writer.wait_closed()
+                break
+        yield port
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def _timed(call: Callable[[], Awaitable[Any]], count: int) -> list[float]:
+    durations = []
+    for _ in range(count):
+        start = time.perf_counter()
+        await call()
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
+def _stats(name: str, durations: list[float]) -> Stats:
+    ordered = sorted(durations)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return Stats(
+        name=name,
+        requests=len(durations),
+        p50_ms=round(statistics.median(ordered) * 1000, 3),
+        p99_ms=round(p99 * 1000, 3),
+        requests_per_second=round(len(durations) / sum(durations), 1),
+    )
+
+
+async def bench_cti(rounds: int, per_round: int) -> dict[str, Any]:
+    """Line-status reads: the client against plain aiohttp, same phone, same run."""
+    async with simulated_phone("GXP2170") as port, aiohttp.ClientSession() as session:
+        client = CtiClient(session, "127.0.0.1", port=port, password=PASSWORD)
+        url = f"http://127.0.0.1:{port}/cgi-bin/api-get_line_status?passcode={PASSWORD}"
+
+        async def plain() -> Any:
+            async with session.get(url) as resp:
+                return json.loads(await resp.read())
+
+        async def through_client() -> Any:
+            return await client.get_line_status()
+
+        await _timed(plain, 100)
+        await _timed(through_client, 100)
+        plain_times: list[float] = []
+        client_times: list[float] = []
+        for index in range(rounds):
+            pair = [(plain, plain_times), (through_client, client_times)]
+            for call, sink in pair if index % 2 == 0 else reversed(pair):
+                sink.extend(await _timed(call, per_round))
+
+    baseline = _stats("plain aiohttp", plain_times)
+    ours = _stats("CtiClient", client_times)
+    return {
+        "what": "api-get_line_status reads, sequential, simulated GXP2170 in another process",
+        "baseline": asdict(baseline),
+        "client": asdict(ours),
+        "p50_ratio": round(ours.p50_ms / baseline.p50_ms, 3),
+        "p99_ratio": round(ours.p99_ms / baseline.p99_ms, 3),
+        "throughput_ratio": round(
+            baseline.requests_per_second / ours.requests_per_second, 3
+        ),
+    }
+
+
+def _print_cti(result: dict[str, Any]) -> None:
+    print(result["what"])
+    print(f"{'':16}{'requests':>10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
+    for key in ("baseline", "client"):
+        row = result[key]
+        print(
+            f"{row['name']:16}{row['requests']:>10}{row['p50_ms']:>10.3f}"
+            f"{row['p99_ms']:>10.3f}{row['requests_per_second']:>10.1f}"
+        )
+    print(
+        f"client / baseline: p50 {result['p50_ratio']}x, p99 {result['p99_ratio']}x, "
+        f"time per request {result['throughput_ratio']}x (limit 1.2x)"
+    )
+
+
+def _save(section: str, result: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(exist_ok=True)
+    data: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data[section] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **result,
+    }
+    RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark named on the command line."""
+    parser = argparse.ArgumentParser(prog="scripts/bench")
+    sub = parser.add_subparsers(dest="bench", required=True)
+    cti = sub.add_parser("cti", help="client overhead on line-status reads")
+    cti.add_argument("--rounds", type=int, default=10)
+    cti.add_argument("--per-round", type=int, default=300)
+    args = parser.parse_args(argv)
+
+    result = asyncio.run(bench_cti(args.rounds, args.per_round))
+    _print_cti(result)
+    _save("cti", result)
+    return 0 if result["throughput_ratio"] <= 1.2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Call events derived from successive line-status reads."""
+
+import pytest
+
+from custom_components.grandstream_gxp.cti import LineState, LineStatus
+from custom_components.grandstream_gxp.cti.transitions import (
+    CallEvent,
+    CallEventType,
+    call_events,
+    known_lines,
+)
+
+
+def line(number: int, state: str, remote: str = "", name: str = "") -> LineStatus:
+    """Build a line status the way the parser does (unknown strings kept raw)."""
+    known = {s.value for s in LineState}
+    return LineStatus(
+        line=number,
+        state=LineState(state) if state in known else None,
+        raw_state=state,
+        account=0,
+        remote_number=remote,
+        remote_name=name,
+        active=False,
+        conference=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("idle", "ringing", CallEventType.INCOMING),
+        ("idle", "calling", CallEventType.OUTGOING),
+        ("dialing", "calling", CallEventType.OUTGOING),
+        ("ringing", "connected", CallEventType.ANSWERED),
+        ("calling", "connected", CallEventType.ANSWERED),
+        ("idle", "connected", CallEventType.ANSWERED),
+        ("ringing", "idle", CallEventType.MISSED),
+        ("connected", "onhold", CallEventType.HELD),
+        ("onhold", "connected", CallEventType.RESUMED),
+        ("connected", "idle", CallEventType.ENDED),
+        ("onhold", "idle", CallEventType.ENDED),
+        ("calling", "failed", CallEventType.ENDED),
+        ("idle", "dialing", None),
+        ("dialing", "idle", None),
+        ("connected", "connected", None),
+        ("connected", "transferring", None),
+        ("transferring", "idle", None),
+    ],
+)
+def test_one_line_transitions(
+    before: str, after: str, expected: CallEventType | None
+) -> None:
+    """Each step of a call gives the event a user expects, or none."""
+    events = call_events(
+        [line(1, before, "1001", "Alice")], [line(1, after, "1001", "Alice")]
+    )
+    assert [event.type for event in events] == ([expected] if expected else [])
+
+
+def test_an_ended_call_names_the_party_it_had() -> None:
+    """The line is blank once idle; the event carries the number from before."""
+    events = call_events([line(1, "connected", "1001", "Alice")], [line(1, "idle")])
+    assert events == [
+        CallEvent(
+            type=CallEventType.ENDED, line=1, remote_number="1001", remote_name="Alice"
+        )
+    ]
+
+
+def test_transferred_lines_end_as_transferred() -> None:
+    """Lines a transfer handed over are reported as transferred, others as ended."""
+    before = [
+        line(1, "onhold", "1001"),
+        line(2, "connected", "1002"),
+        line(3, "connected"),
+    ]
+    after = [line(1, "idle"), line(2, "idle"), line(3, "idle")]
+    events = call_events(before, after, transferred={1, 2})
+    assert [(e.line, e.type) for e in events] == [
+        (1, CallEventType.TRANSFERRED),
+        (2, CallEventType.TRANSFERRED),
+        (3, CallEventType.ENDED),
+    ]
+
+
+def test_first_read_and_new_lines_give_no_events() -> None:
+    """Without a previous read, or for a line that was not there, nothing happened."""
+    assert call_events(None, [line(1, "ringing")]) == []
+    assert call_events([line(1, "idle")], [line(1, "idle"), line(2, "ringing")]) == []
+
+
+def test_an_unknown_state_is_stepped_over() -> None:
+    """A step through an unknown state is seen once compared with the known lines."""
+    first = [line(1, "connected", "1001")]
+    middle = [line(1, "transferring")]
+    baseline = known_lines(first, middle)
+    assert baseline == tuple(first)
+    events = call_events(baseline, [line(1, "idle")])
+    assert [e.type for e in events] == [CallEventType.ENDED]
+    assert known_lines(None, middle) == tuple(middle)
