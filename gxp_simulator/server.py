@@ -298,6 +298,18 @@ class CtiServer:
 
         return await self.serve(request, action)
 
+    async def web_root(self, request: web.Request) -> web.StreamResponse:
+        """GET /: the web UI's login page, no credentials needed [INF].
+
+        Its `Server` header names the model (`Grandstream GXP1165`) [CODE S20], which
+        is how discovery tells a desk phone from other Grandstream devices.
+        """
+
+        async def action(_request: web.Request, _params: Params) -> web.Response:
+            return login_page()
+
+        return await self.serve(request, action)
+
     async def not_found(self, request: web.Request) -> web.StreamResponse:
         """Anything else: 404 with an HTML body [I]."""
 
@@ -348,5 +360,6 @@ def create_app(phone: SimPhone, *, control: bool = True) -> web.Application:
         app.router.add_get(f"/cgi-bin/{name}", route, allow_head=False)
         app.router.add_post(f"/cgi-bin/{name}", route)
     app.router.add_post("/cgi-bin/dologin", server.dologin)
+    app.router.add_get("/", server.web_root)
     app.router.add_route("*", "/{tail:.*}", server.not_found)
     return app

@@ -262,13 +262,13 @@ async def test_send_keys_invalid_sends_nothing(
 async def test_send_keys_family_restriction(
     session: aiohttp.ClientSession, mock: aioresponses
 ) -> None:
-    """A key the family lacks (LINE2 on GXP116x) is refused before sending."""
+    """A key the family lacks (LINE3 on GXP116x) is refused before sending."""
     client = CtiClient(
         session, HOST, password=PASSWORD, key_table=KeyTable(Family.GXP116X)
     )
     with pytest.raises(CtiKeyError) as info:
-        await client.send_keys("LINE2")
-    assert info.value.key == "LINE2"
+        await client.send_keys("LINE3")
+    assert info.value.key == "LINE3"
     assert requests_sent(mock) == []
     mock.get(api("api-send_key"), payload=OK_COMPLETE)
     await client.send_keys("SOFT3")

@@ -235,7 +235,7 @@ async def test_sys_operation_unknown_request(cti: Cti) -> None:
 
 async def test_unknown_paths_are_html_404(cti: Cti) -> None:
     """Unknown paths and methods: 404 HTML, still logged."""
-    for path in ("/", "/cgi-bin/api-get_callinfo", "/cgi-bin/dologin"):
+    for path in ("/index.html", "/cgi-bin/api-get_callinfo", "/cgi-bin/dologin"):
         async with cti.session.get(cti.sim.base_url + path) as response:
             assert response.status == 404
             assert response.headers["Server"] == "Grandstream GXP1165"

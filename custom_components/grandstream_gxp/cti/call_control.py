@@ -44,6 +44,34 @@ class SwapMethod(StrEnum):
     HOLD_KEY = "hold_key"
 
 
+REASONS = frozenset(
+    {
+        "auto_attended_off",
+        "call_being_dialled",
+        "call_in_progress",
+        "call_on_hold",
+        "consultation_not_started",
+        "consultation_on_hold",
+        "invalid_number",
+        "no_call",
+        "no_connected_call",
+        "no_free_line",
+        "no_held_call",
+        "no_ringing_call",
+        "no_such_line",
+        "no_transfer_in_progress",
+        "number_needs_click_to_dial",
+        "step_failed",
+        "swap_failed",
+        "swap_unsupported",
+        "transfer_failed",
+        "transfer_not_started",
+        "two_calls_needed",
+    }
+)
+"""Every `CallStateError.reason`: stable keys that callers may translate."""
+
+
 class CallStateError(CtiError):
     """The phone is not in, or did not reach, the state a procedure needs.
 
@@ -55,6 +83,8 @@ class CallStateError(CtiError):
         self, reason: str, lines: Sequence[LineStatus], detail: str = ""
     ) -> None:
         """Keep the reason and the lines found."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown call-state reason {reason!r}")
         self.reason = reason
         self.lines: Lines = tuple(lines)
         self.detail = detail

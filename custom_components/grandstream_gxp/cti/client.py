@@ -316,6 +316,29 @@ class CtiClient:
             server_header=server,
         )
 
+    async def probe(self) -> DeviceInfo:
+        """Return model and firmware from the web server's `Server` header, without the password.
+
+        GETs the web root (`/`, the web UI's login page) with no credentials at all,
+        so the request can never count as a failed login towards the phone's
+        lockout. Any HTTP status is accepted (a login page, a redirect, an error
+        page): only the header matters (`Grandstream GXP1165`, cti-api.md §8.3).
+        Facts the header does not give are None; the MAC and the line count are
+        always None. Raise CtiConnectionError when nothing answers.
+        """
+        reply = await self._request("GET", "/")
+        server = reply.headers.get("Server")
+        model, version = parse_server_header(server)
+        return DeviceInfo(
+            model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
+            if model
+            else None,
+            firmware=Sourced(value=version, source=InfoSource.SERVER_HEADER)
+            if version
+            else None,
+            server_header=server,
+        )
+
     def _web_headers(self) -> dict[str, str]:
         """Return the same-origin headers the web UI's form posts need (§3.2)."""
         origin = str(self._base)

@@ -129,8 +129,11 @@ FAMILY_RANGES: Final[Mapping[Family, Mapping[str, KeyRange]]] = MappingProxyType
     {
         Family.GXP116X: MappingProxyType(
             {
+                # No physical line keys (DOC S10: no line-key settings), but the API
+                # may still map LINE1-2 to the two call appearances: call-control.md
+                # §6.4 names it the first swap candidate to try [I].
                 "LINE": _range(
-                    0, "DOC S10: no line-key settings in the template", confirmed=True
+                    2, "DOC S10 no line keys; LINE1-2 may select calls [I] ?"
                 ),
                 "MPK": _range(
                     0, "DOC S10: no MPK settings in the template", confirmed=True
