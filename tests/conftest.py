@@ -1,10 +1,30 @@
 """Shared fixtures for all tests."""
 
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # Imported at module level so that `custom_components` resolves to this repository's
 # folder, not to the test plugin's own testing folder.
 import custom_components.grandstream_gxp  # noqa: F401
+from custom_components.grandstream_gxp.const import CONF_MODEL, DOMAIN
+from gxp_simulator import SimulatedPhone
+
+PASSWORD = "a&b#c%d+e f"  # noqa: S105 - the hard case for URL encoding
+MAC = "00:0b:82:12:34:56"
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +36,80 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize registry entries and states the Home Assistant way, into snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create every entity enabled, including those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def phone_model() -> str:
+    """Model of the simulated phone; parametrize to change it."""
+    return "GXP2170"
+
+
+@pytest.fixture
+def phone_settings() -> dict[str, Any]:
+    """Return settings for the simulated phone; parametrize to change them."""
+    return {}
+
+
+@pytest.fixture
+async def sim(
+    socket_enabled: None, phone_model: str, phone_settings: dict[str, Any]
+) -> AsyncIterator[SimulatedPhone]:
+    """Run a simulated phone on 127.0.0.1, with Auto-Attended Transfer on."""
+    settings: dict[str, Any] = {
+        "auto_attended_transfer": True,
+        "no_key_entry_timeout": None,
+        "failed_time": 0.05,
+        **phone_settings,
+    }
+    async with SimulatedPhone.start(
+        phone_model, password=PASSWORD, mac=MAC, **settings
+    ) as phone:
+        yield phone
+
+
+@pytest.fixture
+def mock_config_entry(sim: SimulatedPhone, phone_model: str) -> MockConfigEntry:
+    """Return a config entry for the simulated phone, as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Grandstream {phone_model}",
+        unique_id=MAC,
+        data={
+            CONF_HOST: sim.host,
+            CONF_PORT: sim.port,
+            CONF_PASSWORD: PASSWORD,
+            CONF_SSL: False,
+            CONF_VERIFY_SSL: False,
+            CONF_MODEL: phone_model,
+        },
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """Set up the integration for the simulated phone; unload it before the phone stops."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    yield mock_config_entry
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()

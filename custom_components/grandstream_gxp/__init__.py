@@ -1,1 +1,117 @@
 """The Grandstream GXP Phone integration."""
+
+from datetime import timedelta
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SCAN_INTERVAL,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .const import (
+    CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_KEY_OVERRIDES,
+    CONF_MODEL,
+    CONF_SWAP_METHOD,
+    DEFAULT_AUTO_ATTENDED_TRANSFER,
+    DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SWAP_METHOD,
+    DOMAIN,
+    REQUEST_TIMEOUT,
+)
+from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
+from .cti import CtiAuthError, CtiClient, CtiError, Family, KeyTable, family_for_model
+from .cti.call_control import CallController, CallControlSettings, SwapMethod
+from .entity import phone_device_info
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
+    """Connect to the phone, read it once, and set up its entities."""
+    options = entry.options
+    client = CtiClient(
+        async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL]),
+        entry.data[CONF_HOST],
+        password=entry.data[CONF_PASSWORD],
+        port=entry.data.get(CONF_PORT),
+        https=entry.data[CONF_SSL],
+        verify_ssl=entry.data[CONF_VERIFY_SSL],
+        timeout=REQUEST_TIMEOUT,
+    )
+    try:
+        device = await client.identify()
+    except CtiAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="phone_locked" if err.locked else "invalid_auth",
+        ) from err
+    except CtiError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    model = device.model.value if device.model else entry.data.get(CONF_MODEL)
+    family = family_for_model(model)
+    client.key_table = KeyTable(family, options.get(CONF_KEY_OVERRIDES) or None)
+    controller = CallController(
+        client,
+        CallControlSettings(
+            has_line_keys=family is not Family.GXP116X,
+            auto_attended_transfer=options.get(
+                CONF_AUTO_ATTENDED_TRANSFER, DEFAULT_AUTO_ATTENDED_TRANSFER
+            ),
+            swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
+        ),
+    )
+    coordinator = GxpCoordinator(
+        hass,
+        entry,
+        client,
+        controller,
+        timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+    )
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = GxpRuntimeData(
+        client=client,
+        controller=controller,
+        coordinator=coordinator,
+        model=model,
+        firmware=device.firmware.value if device.firmware else None,
+    )
+    # The device exists from setup on, so actions can target it before any entity.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **phone_device_info(entry)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
+    """Unload the phone's entities."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -1,7 +1,31 @@
 """Constants for the Grandstream GXP Phone integration."""
 
+from datetime import timedelta
 import logging
 from typing import Final
 
 DOMAIN: Final = "grandstream_gxp"
 LOGGER = logging.getLogger(__package__)
+
+MANUFACTURER: Final = "Grandstream"
+
+# Config entry data (host, port, password, ssl and verify_ssl use Home Assistant's names).
+CONF_MODEL: Final = "model"
+CONF_ADVANCED: Final = "advanced"
+
+# Options.
+CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
+CONF_SWAP_METHOD: Final = "swap_method"
+CONF_KEY_OVERRIDES: Final = "key_overrides"
+
+DEFAULT_AUTO_ATTENDED_TRANSFER: Final = True
+DEFAULT_SWAP_METHOD: Final = "auto"
+DEFAULT_SCAN_INTERVAL: Final = 30
+MIN_SCAN_INTERVAL: Final = 5
+MAX_SCAN_INTERVAL: Final = 3600
+
+# Polling while a call or an action is in progress.
+FAST_POLL_INTERVAL: Final = timedelta(seconds=1)
+# Account registrations change rarely; read them every few minutes.
+ACCOUNTS_INTERVAL: Final = timedelta(minutes=5)
+REQUEST_TIMEOUT: Final = 10.0

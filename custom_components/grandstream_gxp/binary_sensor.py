@@ -1,0 +1,154 @@
+"""Binary sensors of a phone: ringing, in a call, and the registration of each account."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import GxpConfigEntry, PhoneData
+from .cti import Account, LineState
+from .entity import GxpEntity
+
+# Entities only read what the coordinator fetched.
+PARALLEL_UPDATES = 0
+
+# A line in one of these states holds a call the user is part of (placed, talking, held).
+IN_CALL_STATES = frozenset(
+    {LineState.DIALING, LineState.CALLING, LineState.CONNECTED, LineState.ONHOLD}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GxpBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor about the phone as a whole."""
+
+    is_on_fn: Callable[[PhoneData], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GxpAccountBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor of one account; the key is a template with `{account}`."""
+
+    is_on_fn: Callable[[Account], bool]
+
+
+PHONE_BINARY_SENSORS: tuple[GxpBinarySensorEntityDescription, ...] = (
+    GxpBinarySensorEntityDescription(
+        key="ringing",
+        translation_key="ringing",
+        is_on_fn=lambda data: any(
+            line.state is LineState.RINGING for line in data.lines
+        ),
+    ),
+    GxpBinarySensorEntityDescription(
+        key="in_call",
+        translation_key="in_call",
+        is_on_fn=lambda data: any(line.state in IN_CALL_STATES for line in data.lines),
+    ),
+)
+
+ACCOUNT_REGISTERED = GxpAccountBinarySensorEntityDescription(
+    key="account_{account}_registered",
+    translation_key="account_registered",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    is_on_fn=lambda account: account.registered,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GxpConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the phone's binary sensors, and one per account it reports."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        GxpPhoneBinarySensor(entry, description) for description in PHONE_BINARY_SENSORS
+    )
+
+    known: set[int] = set()
+
+    @callback
+    def add_new_accounts() -> None:
+        """Add a sensor for each account not seen before (the list can come late)."""
+        new = [
+            account for account in coordinator.data.accounts if account.id not in known
+        ]
+        if new:
+            known.update(account.id for account in new)
+            async_add_entities(
+                GxpAccountBinarySensor(entry, ACCOUNT_REGISTERED, account)
+                for account in new
+            )
+
+    add_new_accounts()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_accounts))
+
+
+class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
+    """A binary sensor computed from all the lines."""
+
+    entity_description: GxpBinarySensorEntityDescription
+
+    def __init__(
+        self, entry: GxpConfigEntry, description: GxpBinarySensorEntityDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Return the state."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
+
+
+class GxpAccountBinarySensor(GxpEntity, BinarySensorEntity):
+    """A binary sensor of one SIP account."""
+
+    entity_description: GxpAccountBinarySensorEntityDescription
+
+    def __init__(
+        self,
+        entry: GxpConfigEntry,
+        description: GxpAccountBinarySensorEntityDescription,
+        account: Account,
+    ) -> None:
+        """Describe the sensor of `account` (ids are 1-based, as the phone counts)."""
+        super().__init__(entry, description.key.format(account=account.id))
+        self.entity_description = description
+        self._attr_translation_placeholders = {"account": str(account.id)}
+        self._id = account.id
+        # Phones list every account slot; an empty slot is only noise until it is set up.
+        self._attr_entity_registry_enabled_default = bool(
+            account.sip_id or account.sip_server
+        )
+
+    @property
+    def _account(self) -> Account | None:
+        return next(
+            (acc for acc in self.coordinator.data.accounts if acc.id == self._id), None
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Whether the phone answered and still reports this account."""
+        return super().available and self._account is not None
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the account is registered with its SIP server."""
+        account = self._account
+        return None if account is None else self.entity_description.is_on_fn(account)

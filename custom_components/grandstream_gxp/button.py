@@ -1,0 +1,98 @@
+"""Buttons of a phone: one press = one call-control action, and a reboot."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.button.const import ButtonDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .entity import GxpEntity
+from .helpers import async_run_action
+
+# One command at a time per phone; the call controller serialises procedures anyway.
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class GxpButtonEntityDescription(ButtonEntityDescription):
+    """A button and what a press does to the phone."""
+
+    press_fn: Callable[[GxpRuntimeData], Awaitable[Any]]
+
+
+BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
+    GxpButtonEntityDescription(
+        key="answer",
+        translation_key="answer",
+        press_fn=lambda runtime: runtime.controller.answer(),
+    ),
+    GxpButtonEntityDescription(
+        key="hang_up",
+        translation_key="hang_up",
+        press_fn=lambda runtime: runtime.controller.hang_up(),
+    ),
+    GxpButtonEntityDescription(
+        key="hold",
+        translation_key="hold",
+        press_fn=lambda runtime: runtime.controller.hold(),
+    ),
+    GxpButtonEntityDescription(
+        key="resume",
+        translation_key="resume",
+        press_fn=lambda runtime: runtime.controller.resume(),
+    ),
+    GxpButtonEntityDescription(
+        key="swap",
+        translation_key="swap",
+        press_fn=lambda runtime: runtime.controller.swap(),
+    ),
+    GxpButtonEntityDescription(
+        key="complete_transfer",
+        translation_key="complete_transfer",
+        press_fn=lambda runtime: runtime.controller.complete_transfer(),
+    ),
+    GxpButtonEntityDescription(
+        key="reboot",
+        translation_key="reboot",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        press_fn=lambda runtime: runtime.client.reboot(),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GxpConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the phone's buttons."""
+    async_add_entities(GxpButton(entry, description) for description in BUTTONS)
+
+
+class GxpButton(GxpEntity, ButtonEntity):
+    """A button that runs one action on the phone."""
+
+    entity_description: GxpButtonEntityDescription
+
+    def __init__(
+        self, entry: GxpConfigEntry, description: GxpButtonEntityDescription
+    ) -> None:
+        """Describe the button."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+        self._runtime = entry.runtime_data
+
+    @override
+    async def async_press(self) -> None:
+        """Run the action; errors come back translated, the new lines are published."""
+        runtime = self._runtime
+        await async_run_action(
+            runtime, lambda: self.entity_description.press_fn(runtime)
+        )

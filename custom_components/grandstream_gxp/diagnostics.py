@@ -1,0 +1,66 @@
+"""Diagnostics: what the integration knows about a phone, without secrets or callers."""
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+
+from .coordinator import GxpConfigEntry
+
+# The host stays: a wrong address is the commonest problem. The MAC identifies the
+# phone, and callers, account user names and servers are personal data.
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_MAC,
+    CONF_NAME,
+    CONF_WEBHOOK_ID,
+    "unique_id",
+    "remote_number",
+    "remote_name",
+    "sip_id",
+    "sip_server",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: GxpConfigEntry
+) -> dict[str, Any]:
+    """Return the entry's settings, the phone's facts and the last data read."""
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    controller = runtime.controller
+    key_table = runtime.client.key_table
+    data = coordinator.data
+    interval = coordinator.update_interval
+    diagnostics = {
+        "entry": {
+            "unique_id": entry.unique_id,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        },
+        "phone": {
+            "model": runtime.model,
+            "firmware": runtime.firmware,
+        },
+        "keys": {
+            "family": key_table.family.value,
+            "overrides": dict(key_table.overrides),
+        },
+        "call_control": {
+            **asdict(controller.settings),
+            "learned_swap_method": controller.learned_swap_method,
+        },
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "update_interval": None if interval is None else interval.total_seconds(),
+        },
+        "data": {
+            "phone_status": data.phone_status,
+            "lines": [asdict(line) for line in data.lines],
+            "accounts": [asdict(account) for account in data.accounts],
+            "events": [asdict(event) for event in data.events],
+        },
+    }
+    return async_redact_data(diagnostics, TO_REDACT)

@@ -1,0 +1,33 @@
+"""The base of every entity of a phone."""
+
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import GxpConfigEntry, GxpCoordinator
+
+
+class GxpEntity(CoordinatorEntity[GxpCoordinator]):
+    """An entity of one phone, named by translation, on the phone's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, entry: GxpConfigEntry, key: str) -> None:
+        """Attach to the entry's coordinator and device; `key` ends the unique id."""
+        super().__init__(entry.runtime_data.coordinator)
+        self._attr_unique_id = f"{entry.unique_id}_{key}"
+        self._attr_device_info = phone_device_info(entry)
+
+
+def phone_device_info(entry: GxpConfigEntry) -> DeviceInfo:
+    """Describe the phone of a loaded entry; its MAC (the unique id) identifies it."""
+    runtime = entry.runtime_data
+    mac = entry.unique_id or ""  # the config flow always sets the MAC
+    return DeviceInfo(
+        identifiers={(DOMAIN, mac)},
+        connections={(CONNECTION_NETWORK_MAC, mac)},
+        manufacturer=MANUFACTURER,
+        model=runtime.model,
+        sw_version=runtime.firmware,
+        configuration_url=str(runtime.client.base_url),
+    )

@@ -1,0 +1,72 @@
+"""The call event entity: what happened to the phone's calls, one event at a time."""
+
+from typing import override
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import GxpConfigEntry, PhoneData
+from .cti.transitions import CallEventType
+from .entity import GxpEntity
+
+# Entities only read what the coordinator fetched.
+PARALLEL_UPDATES = 0
+
+ATTR_LINE = "line"
+ATTR_REMOTE_NAME = "remote_name"
+ATTR_REMOTE_NUMBER = "remote_number"
+
+CALL_EVENT = EventEntityDescription(
+    key="call",
+    translation_key="call",
+    event_types=[event_type.value for event_type in CallEventType],
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GxpConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the call event entity."""
+    async_add_entities([GxpCallEventEntity(entry)])
+
+
+class GxpCallEventEntity(GxpEntity, EventEntity):
+    """Fires the call events the coordinator found between two reads of the lines.
+
+    Events come with the data of one coordinator update; a listener call without new
+    data (a failed read) must not fire them again, so the data last handled is kept.
+    """
+
+    def __init__(self, entry: GxpConfigEntry) -> None:
+        """Describe the entity; events already in the current data are not news."""
+        super().__init__(entry, CALL_EVENT.key)
+        self.entity_description = CALL_EVENT
+        self._handled: PhoneData | None = self.coordinator.data
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        data = self.coordinator.data
+        if data is self._handled:
+            # Availability may have changed.
+            self.async_write_ha_state()
+            return
+        self._handled = data
+        if not data.events:
+            self.async_write_ha_state()
+            return
+        # One state per event: the entity's state shows only the last event, so an
+        # automation watching it would miss all but the last of a burst otherwise.
+        for event in data.events:
+            self._trigger_event(
+                event.type.value,
+                {
+                    ATTR_LINE: event.line,
+                    ATTR_REMOTE_NUMBER: event.remote_number,
+                    ATTR_REMOTE_NAME: event.remote_name,
+                },
+            )
+            self.async_write_ha_state()

@@ -1,0 +1,190 @@
+"""Sensors of a phone: the state of each line and of the phone as a whole."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import LOGGER
+from .coordinator import GxpConfigEntry, PhoneData
+from .cti import LineState, LineStatus, PhoneState
+from .entity import GxpEntity
+
+# Entities only read what the coordinator fetched.
+PARALLEL_UPDATES = 0
+
+ATTR_ACCOUNT = "account"
+ATTR_ACTIVE = "active"
+ATTR_RAW_STATE = "raw_state"
+ATTR_REMOTE_NAME = "remote_name"
+ATTR_REMOTE_NUMBER = "remote_number"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GxpSensorEntityDescription(SensorEntityDescription):
+    """A sensor about the phone as a whole."""
+
+    value_fn: Callable[[PhoneData], str | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GxpLineSensorEntityDescription(SensorEntityDescription):
+    """The sensor of one line; the key gets the line number appended."""
+
+    value_fn: Callable[[LineStatus], str | None]
+    attributes_fn: Callable[[LineStatus], dict[str, Any]]
+
+
+def _line_attributes(line: LineStatus) -> dict[str, Any]:
+    """Who the call is with, on which account, and whether the line has the focus."""
+    attributes: dict[str, Any] = {
+        ATTR_REMOTE_NUMBER: line.remote_number or None,
+        ATTR_REMOTE_NAME: line.remote_name or None,
+        # The phone counts accounts from 0 (`acct`); Home Assistant shows them from 1,
+        # as the account entities and the dial action do. An idle line has no account.
+        ATTR_ACCOUNT: (
+            None
+            if line.account is None or line.state is LineState.IDLE
+            else line.account + 1
+        ),
+        ATTR_ACTIVE: line.active,
+    }
+    if line.state is None:
+        attributes[ATTR_RAW_STATE] = line.raw_state
+    return attributes
+
+
+PHONE_SENSORS: tuple[GxpSensorEntityDescription, ...] = (
+    GxpSensorEntityDescription(
+        key="phone_status",
+        translation_key="phone_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in PhoneState],
+        value_fn=lambda data: data.phone_status.value,
+    ),
+)
+
+LINE_SENSOR = GxpLineSensorEntityDescription(
+    key="line",
+    translation_key="line",
+    device_class=SensorDeviceClass.ENUM,
+    options=[state.value for state in LineState],
+    value_fn=lambda line: None if line.state is None else line.state.value,
+    attributes_fn=_line_attributes,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GxpConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the phone's sensors, and a line sensor for each line it reports."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
+    )
+
+    known: set[int] = set()
+
+    @callback
+    def add_new_lines() -> None:
+        """Add a sensor for every line not seen before (a phone reports a fixed set)."""
+        new = [line.line for line in coordinator.data.lines if line.line not in known]
+        if new:
+            known.update(new)
+            async_add_entities(GxpLineSensor(entry, number) for number in new)
+
+    add_new_lines()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_lines))
+
+
+class GxpPhoneSensor(GxpEntity, SensorEntity):
+    """A sensor computed from all the lines."""
+
+    entity_description: GxpSensorEntityDescription
+
+    def __init__(
+        self, entry: GxpConfigEntry, description: GxpSensorEntityDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the state."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class GxpLineSensor(GxpEntity, SensorEntity):
+    """The state of one line and the call on it."""
+
+    entity_description: GxpLineSensorEntityDescription
+
+    def __init__(self, entry: GxpConfigEntry, number: int) -> None:
+        """Describe the sensor of line `number` (1-based, as the phone counts)."""
+        super().__init__(entry, f"{LINE_SENSOR.key}_{number}")
+        self.entity_description = LINE_SENSOR
+        self._attr_translation_placeholders = {"line": str(number)}
+        self._number = number
+        self._raw_states_seen: set[str] = set()
+        self._note_raw_state()
+
+    @property
+    def _line(self) -> LineStatus | None:
+        return next(
+            (line for line in self.coordinator.data.lines if line.line == self._number),
+            None,
+        )
+
+    @callback
+    def _note_raw_state(self) -> None:
+        """Log, once per string, a state the phone invented."""
+        line = self._line
+        if (
+            line is not None
+            and line.state is None
+            and line.raw_state not in self._raw_states_seen
+        ):
+            self._raw_states_seen.add(line.raw_state)
+            LOGGER.debug(
+                "Line %s of %s reports the unknown state %r; shown as unknown",
+                self._number,
+                self.coordinator.name,
+                line.raw_state,
+            )
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._note_raw_state()
+        super()._handle_coordinator_update()
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Whether the phone answered and still reports this line."""
+        return super().available and self._line is not None
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the line state; None (unknown) for a state the phone invented."""
+        line = self._line
+        return None if line is None else self.entity_description.value_fn(line)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the remote party, account and focus of the line."""
+        line = self._line
+        return None if line is None else self.entity_description.attributes_fn(line)

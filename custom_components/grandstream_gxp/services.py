@@ -1,0 +1,207 @@
+"""The integration's actions: each takes the phone's `device_id`.
+
+Every call-control action checks the line state before and after (the procedures live in
+`cti.call_control`) and, when asked, responds with the lines it left behind.
+"""
+
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+if TYPE_CHECKING:
+    # What Home Assistant's types name; at run time newer releases alias voluptuous
+    # to probatio, and Home Assistant 2026.3 still uses voluptuous itself.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+from .const import DOMAIN
+from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .cti.call_control import TransferMode
+from .helpers import async_run_action, lines_response
+
+ATTR_KEYS = "keys"
+ATTR_DELAY = "delay"
+ATTR_NUMBER = "number"
+ATTR_ACCOUNT = "account"
+ATTR_LINE = "line"
+ATTR_MODE = "mode"
+ATTR_DIGITS = "digits"
+
+MAX_KEY_DELAY = 10.0
+
+_DEVICE: dict[vol.Marker, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
+_LINE: dict[vol.Marker, Any] = {
+    **_DEVICE,
+    vol.Optional(ATTR_LINE): vol.All(vol.Coerce(int), vol.Range(min=1)),
+}
+_NUMBER = vol.All(cv.string, vol.Length(min=1, max=64))
+
+type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    schema: vol.Schema
+    handler: Handler
+    responds: bool = True
+
+
+async def _send_key(runtime: GxpRuntimeData, data: dict[str, Any]) -> None:
+    # Parsed before anything is sent: an unknown key is refused with no request.
+    tokens = runtime.client.key_table.parse(data[ATTR_KEYS])
+    await runtime.controller.press_keys(tokens, data.get(ATTR_DELAY, 0))
+
+
+async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Any:
+    account = data.get(ATTR_ACCOUNT)
+    # The action counts accounts from 1 like the phone's web page; the API from 0.
+    return await runtime.controller.dial(
+        data[ATTR_NUMBER], None if account is None else account - 1
+    )
+
+
+ACTIONS: dict[str, _Action] = {
+    "send_key": _Action(
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Required(ATTR_KEYS): vol.All(cv.string, vol.Length(min=1, max=256)),
+                vol.Optional(ATTR_DELAY, default=0): vol.All(
+                    vol.Coerce(float), vol.Range(min=0, max=MAX_KEY_DELAY)
+                ),
+            }
+        ),
+        _send_key,
+        responds=False,
+    ),
+    "dial": _Action(
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Required(ATTR_NUMBER): _NUMBER,
+                vol.Optional(ATTR_ACCOUNT): vol.All(
+                    vol.Coerce(int), vol.Range(min=1, max=16)
+                ),
+            }
+        ),
+        _dial,
+    ),
+    "answer": _Action(
+        vol.Schema(_LINE), lambda rt, data: rt.controller.answer(data.get(ATTR_LINE))
+    ),
+    "hang_up": _Action(
+        vol.Schema(_LINE), lambda rt, data: rt.controller.hang_up(data.get(ATTR_LINE))
+    ),
+    "hold": _Action(
+        vol.Schema(_LINE), lambda rt, data: rt.controller.hold(data.get(ATTR_LINE))
+    ),
+    "resume": _Action(
+        vol.Schema(_LINE), lambda rt, data: rt.controller.resume(data.get(ATTR_LINE))
+    ),
+    "transfer": _Action(
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Required(ATTR_NUMBER): _NUMBER,
+                vol.Optional(ATTR_MODE, default=TransferMode.ATTENDED): vol.Coerce(
+                    TransferMode
+                ),
+            }
+        ),
+        lambda rt, data: rt.controller.transfer(data[ATTR_NUMBER], data[ATTR_MODE]),
+    ),
+    "complete_transfer": _Action(
+        vol.Schema(_DEVICE), lambda rt, _: rt.controller.complete_transfer()
+    ),
+    "cancel_transfer": _Action(
+        vol.Schema(_DEVICE), lambda rt, _: rt.controller.cancel_transfer()
+    ),
+    "swap": _Action(vol.Schema(_DEVICE), lambda rt, _: rt.controller.swap()),
+    "send_dtmf": _Action(
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Required(ATTR_DIGITS): vol.All(
+                    cv.string, vol.Length(min=1, max=64)
+                ),
+            }
+        ),
+        lambda rt, data: rt.controller.send_dtmf(data[ATTR_DIGITS]),
+    ),
+}
+
+
+def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
+    """Return the loaded phone behind `device_id`, or raise a translated error."""
+    device = dr.async_get(hass).async_get(device_id)
+    macs = (
+        {ident for domain, ident in device.identifiers if domain == DOMAIN}
+        if device
+        else set()
+    )
+    entry: GxpConfigEntry | None = next(
+        (
+            entry
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            if entry.unique_id in macs
+        ),
+        None,
+    )
+    if device is None or entry is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_device",
+            translation_placeholders={"device": device_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_loaded",
+            translation_placeholders={
+                "device": device.name_by_user or device.name or ""
+            },
+        )
+    return entry.runtime_data
+
+
+def _service(
+    action: _Action,
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
+        result = await async_run_action(
+            runtime, lambda: action.handler(runtime, call.data)
+        )
+        if action.responds and call.return_response:
+            return lines_response(result)
+        return None
+
+    return handle
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions."""
+    for name, action in ACTIONS.items():
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _service(action),
+            schema=action.schema,
+            supports_response=(
+                SupportsResponse.OPTIONAL if action.responds else SupportsResponse.NONE
+            ),
+        )

@@ -1,0 +1,56 @@
+"""Diagnostics of a phone: useful facts, no password, no callers."""
+
+import json
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
+from gxp_simulator import SimulatedPhone
+
+from .conftest import MAC, PASSWORD
+
+pytestmark = pytest.mark.usefixtures("init_integration")
+
+CALLER_NUMBER = "+15555550123"
+CALLER_NAME = "Alice Example"
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A ringing call: its state is in the dump, the caller and the secrets are not."""
+    sim.phone.incoming_call(CALLER_NUMBER, CALLER_NAME)
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    # The simulator listens on a free port, different in every run.
+    assert diagnostics == snapshot(exclude=props("port"))
+    dump = json.dumps(diagnostics)
+    for secret in (
+        PASSWORD,
+        CALLER_NUMBER,
+        CALLER_NAME,
+        MAC,
+        "Desk 1001",
+        "pbx.example",
+    ):
+        assert secret not in dump
+    data = diagnostics["data"]
+    assert isinstance(data, dict)
+    assert data["phone_status"] == "ringing"

@@ -1,0 +1,293 @@
+"""The integration's actions, driven as a user would: hass.services.async_call."""
+
+from typing import Any
+
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.grandstream_gxp.const import DOMAIN
+from gxp_simulator import SimulatedPhone
+
+from .conftest import MAC, PASSWORD
+
+pytestmark = pytest.mark.usefixtures("init_integration")
+
+BOTH_MODELS = pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
+
+
+@pytest.fixture
+def device_id(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
+    """Return the phone's device id."""
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), init_integration.entry_id
+    )
+    assert [device.identifiers for device in devices] == [{(DOMAIN, MAC)}]
+    return devices[0].id
+
+
+async def call(
+    hass: HomeAssistant, action: str, device_id: str, **data: Any
+) -> dict[str, Any] | None:
+    """Run an action and return its response."""
+    return await hass.services.async_call(
+        DOMAIN,
+        action,
+        {ATTR_DEVICE_ID: device_id, **data},
+        blocking=True,
+        return_response=action != "send_key",
+    )
+
+
+def keys_sent(sim: SimulatedPhone) -> list[str]:
+    """Return the decoded `keys=` values the phone received."""
+    return [
+        rec.query["keys"] for rec in sim.phone.requests.for_endpoint("api-send_key")
+    ]
+
+
+async def connected_call(
+    sim: SimulatedPhone, hass: HomeAssistant, device_id: str
+) -> None:
+    """Let Alice call and answer through the action."""
+    sim.phone.incoming_call("1001", "Alice")
+    await call(hass, "answer", device_id)
+    sim.phone.requests.clear()
+
+
+@BOTH_MODELS
+async def test_attended_transfer_and_complete(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """From one call: line 1 on hold and line 2 to 1002; complete leaves all idle."""
+    await connected_call(sim, hass, device_id)
+
+    response = await call(hass, "transfer", device_id, number="1002")
+
+    assert response is not None
+    states = [line["state"] for line in response["lines"]]
+    assert states[0] == "onhold"
+    assert states[1] in {"calling", "connected"}
+    await sim.phone.wait_for_lines("onhold", "connected")
+    assert sim.phone.line(2).remote_number == "1002"
+    assert keys_sent(sim) == ["XFER", "1:0:0:2:#"]
+    raw = [rec.raw_query for rec in sim.phone.requests.for_endpoint("api-send_key")]
+    assert raw[1].endswith("keys=1:0:0:2:%23")
+
+    response = await call(hass, "complete_transfer", device_id)
+
+    assert response is not None
+    assert {line["state"] for line in response["lines"]} == {"idle"}
+    assert keys_sent(sim)[-1] == "XFER"
+    assert sim.phone.line_states() == ["idle"] * len(sim.phone.line_states())
+    assert [t.kind for t in sim.phone.transfers] == ["attended"]
+
+
+@BOTH_MODELS
+async def test_blind_transfer(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Blind with Auto-Attended Transfer on: XFER, the number, XFER."""
+    await connected_call(sim, hass, device_id)
+
+    await call(hass, "transfer", device_id, number="1002", mode="blind")
+
+    assert keys_sent(sim) == ["XFER", "1:0:0:2:XFER"]
+    assert set(sim.phone.line_states()) == {"idle"}
+    assert [(t.kind, t.target) for t in sim.phone.transfers] == [("blind", "1002")]
+
+
+@BOTH_MODELS
+async def test_cancel_transfer(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Cancel ends the consultation and takes the caller back."""
+    await connected_call(sim, hass, device_id)
+    await call(hass, "transfer", device_id, number="1002")
+    await sim.phone.wait_for_lines("onhold", "connected")
+
+    await call(hass, "cancel_transfer", device_id)
+
+    assert sim.phone.line_states()[:2] == ["connected", "idle"]
+    assert sim.phone.line(1).remote_number == "1001"
+    assert sim.phone.transfers == []
+
+
+@pytest.mark.parametrize(
+    ("phone_model", "phone_settings"),
+    [("GXP2170", {}), ("GXP1165", {"line_keys_select_calls": True})],
+)
+async def test_swap(hass: HomeAssistant, sim: SimulatedPhone, device_id: str) -> None:
+    """Swap presses the held call's line key and never XFER."""
+    await connected_call(sim, hass, device_id)
+    await call(hass, "transfer", device_id, number="1002")
+    await sim.phone.wait_for_lines("onhold", "connected")
+
+    response = await call(hass, "swap", device_id)
+
+    assert response is not None
+    assert [line["state"] for line in response["lines"]][:2] == ["connected", "onhold"]
+    assert keys_sent(sim)[-1] == "LINE1"
+    assert keys_sent(sim).count("XFER") == 1
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165"])
+async def test_swap_unsupported_on_a_factory_gxp1165(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """No method works: a translated error, and the calls stay where they were."""
+    await connected_call(sim, hass, device_id)
+    await call(hass, "transfer", device_id, number="1002")
+    await sim.phone.wait_for_lines("onhold", "connected")
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "swap", device_id)
+
+    assert caught.value.translation_key == "swap_unsupported"
+    assert sim.phone.line_states() == ["onhold", "connected"]
+
+
+async def test_send_key_sends_hash_as_percent_23(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """`#` travels as %23 and `*` as STAR; the password reaches the phone intact."""
+    await call(hass, "send_key", device_id, keys="*72 1002#")
+
+    records = sim.phone.requests.for_endpoint("api-send_key")
+    assert records[-1].raw_query.endswith("keys=STAR:7:2:1:0:0:2:%23")
+    assert all(rec.query["passcode"] == PASSWORD for rec in sim.phone.requests)
+
+
+async def test_send_key_with_delay_sends_one_request_per_key(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """A delay spreads the keys over separate requests."""
+    await call(hass, "send_key", device_id, keys="VUP, VDOWN", delay=0.01)
+    assert keys_sent(sim) == ["VUP", "VDOWN"]
+
+
+@pytest.mark.parametrize("keys", ["FLASH", "XFER 12 BOGUS", "LINE99"])
+async def test_unknown_key_is_refused_before_any_request(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str, keys: str
+) -> None:
+    """A translated error names the key; nothing reaches the phone."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "send_key", device_id, keys=keys)
+    assert caught.value.translation_key == "unknown_key"
+    assert keys_sent(sim) == []
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165"])
+async def test_keys_beyond_the_model_are_refused(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """The GXP116x has two call appearances and no MPKs: LINE3 and MPK1 are refused."""
+    for key in ("LINE3", "MPK1"):
+        with pytest.raises(ServiceValidationError) as caught:
+            await call(hass, "send_key", device_id, keys=key)
+        assert caught.value.translation_placeholders == {"key": key}
+    assert keys_sent(sim) == []
+
+
+async def test_wrong_call_state_says_what_it_found(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Transfer with no call: refused before any key, naming the phone's state."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "transfer", device_id, number="1002")
+    assert caught.value.translation_key == "no_connected_call"
+    assert caught.value.translation_placeholders == {"found": "all lines idle"}
+    assert keys_sent(sim) == []
+
+
+async def test_call_handling_actions(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Answer, hold, resume, DTMF and hang up, each verified on the phone."""
+    sim.phone.incoming_call("1001", "Alice")
+    await call(hass, "answer", device_id, line=1)
+    assert sim.phone.line_states()[0] == "connected"
+
+    await call(hass, "hold", device_id)
+    assert sim.phone.line_states()[0] == "onhold"
+    await call(hass, "resume", device_id)
+    assert sim.phone.line_states()[0] == "connected"
+
+    await call(hass, "send_dtmf", device_id, digits="42#")
+    assert sim.phone.dtmf_log == "42#"
+
+    response = await call(hass, "hang_up", device_id)
+    assert response is not None
+    assert {line["state"] for line in response["lines"]} == {"idle"}
+
+
+async def test_dial_with_account(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """The action's account counts from 1; the phone's from 0."""
+    await call(hass, "dial", device_id, number="1002", account=1)
+
+    request = sim.phone.requests.for_endpoint("api-make_call")[0]
+    assert request.query["phonenumber"] == "1002"
+    assert request.query["account"] == "0"
+    assert sim.phone.line_states()[0] in {"calling", "connected"}
+
+
+async def test_bad_number_is_refused(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Letters in a number get a translated error."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "dial", device_id, number="call me")
+    assert caught.value.translation_key == "invalid_number"
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165"])
+async def test_phone_refusing_a_key_is_a_command_error(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The phone answers `unknown` to LINE1: the action fails with the phone's answer."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={"swap_method": "line_key"}
+    )
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await connected_call(sim, hass, device_id)
+    await call(hass, "transfer", device_id, number="1002")
+    await sim.phone.wait_for_lines("onhold", "connected")
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "swap", device_id)
+    assert caught.value.translation_key == "command_failed"
+    assert caught.value.translation_placeholders == {"answer": "unknown"}
+
+
+async def test_phone_down_during_an_action(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """An unreachable phone is a HomeAssistantError, not a validation error."""
+    await sim.stop_listening()
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "hold", device_id)
+    assert not isinstance(caught.value, ServiceValidationError)
+    assert caught.value.translation_key == "cannot_connect"
+
+
+async def test_unknown_device_and_unloaded_entry(
+    hass: HomeAssistant, device_id: str, init_integration: MockConfigEntry
+) -> None:
+    """The device must be a loaded phone of this integration."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "hold", "not-a-device")
+    assert caught.value.translation_key == "invalid_device"
+
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "hold", device_id)
+    assert caught.value.translation_key == "not_loaded"
