@@ -291,3 +291,36 @@ async def test_unknown_device_and_unloaded_entry(
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, "hold", device_id)
     assert caught.value.translation_key == "not_loaded"
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "reason"),
+    [
+        ("answer", {}, "no_ringing_call"),
+        ("hang_up", {}, "no_call"),
+        ("hold", {}, "no_connected_call"),
+        ("resume", {}, "no_held_call"),
+        ("hold", {"line": 9}, "no_such_line"),
+        ("complete_transfer", {}, "no_transfer_in_progress"),
+        ("cancel_transfer", {}, "no_transfer_in_progress"),
+        ("swap", {}, "two_calls_needed"),
+        ("send_dtmf", {"digits": "1"}, "no_connected_call"),
+        ("transfer", {"number": "1002", "mode": "blind"}, "no_connected_call"),
+    ],
+)
+async def test_actions_refused_on_an_idle_phone(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    action: str,
+    data: dict[str, Any],
+    reason: str,
+) -> None:
+    """Each action says why it cannot act, and nothing reaches the phone but reads."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, action, device_id, **data)
+    assert caught.value.translation_key == reason
+    assert {rec.endpoint for rec in sim.phone.requests} <= {
+        "api-get_line_status",
+        "api-get_accounts",
+    }
