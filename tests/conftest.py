@@ -1,8 +1,10 @@
 """Shared fixtures for all tests."""
 
 from collections.abc import AsyncIterator, Iterator
+import logging
 from typing import Any
 from unittest.mock import PropertyMock, patch
+from urllib.parse import quote, quote_plus
 
 from homeassistant.const import (
     CONF_HOST,
@@ -113,3 +115,41 @@ async def init_integration(
     yield mock_config_entry
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+
+
+class _SecretWatch(logging.Handler):
+    """Collect every log record that shows the test password in any encoding."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        if any(secret in text for secret in _SECRETS):
+            self.leaks.append(f"{record.name}: {text[:200]}")
+
+
+_SECRETS = (PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD))
+# The simulated phone is the other side of the wire: its own records may show what it
+# received. Everything of ours must not.
+_PHONE_SIDE = ("gxp_simulator", "aiohttp.access", "aiohttp.server", "aiohttp.web")
+
+
+@pytest.fixture(autouse=True)
+def password_never_logged() -> Iterator[None]:
+    """Fail a test whose code under test logged the phone's password."""
+    watch = _SecretWatch()
+    watch.addFilter(lambda record: not record.name.startswith(_PHONE_SIDE))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(watch)
+        root.setLevel(previous)
+    assert not watch.leaks, watch.leaks
