@@ -1,5 +1,10 @@
 """Benchmarks against the phone simulator.
 
+`scripts/bench all` runs everything below in one go (about 10 minutes; `--quick` about 4);
+`scripts/bench hass` (latency, idle requests, actions) and `scripts/bench scale` run one
+part; see `scripts/bench_ha.py` for the methods. `--worktree` measures the integration as
+it is in the working tree instead of the committed HEAD.
+
 `scripts/bench cti` measures line-status reads through `CtiClient` beside plain aiohttp against
 the same simulated phone in the same run, interleaving the two in rounds so that machine noise
 hits both alike. The simulator runs in its own process, so it does not share the event loop
@@ -170,19 +175,154 @@ def _save(section: str, result: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def _cell(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> str:
+    """Format a Markdown table (it reads well in a terminal too)."""
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _print_hass(result: dict[str, Any]) -> None:
+    latency = result["latency"]
+    print(
+        f"\nEvent to state, {latency['what']}; idle requests over {latency['window_s']} s:"
+    )
+    labels = {
+        "push": "ours, push (Action URLs)",
+        "poll": "ours, polling only (30 s idle, 1 s in calls)",
+        "rest": "`rest` sensor, 30 s (no integration)",
+    }
+    rows = []
+    for row in latency["rows"]:
+        if not row["available"]:
+            rows.append(
+                [labels[row["setup"]], f"not available: {row['note']}"] + [None] * 6
+            )
+            continue
+        rows.append(
+            [
+                labels[row["setup"]],
+                row["samples"] - 0,
+                row["p50_ms"],
+                row["p99_ms"],
+                row["ring_p50_ms"],
+                row["give_up_p50_ms"],
+                row["timeouts"],
+                row["idle_requests_per_hour"],
+            ]
+        )
+    print(
+        _table(
+            ["setup", "samples", "p50 ms", "p99 ms", "timeouts", "idle requests/h"],
+            rows,
+        )
+    )
+    actions = result.get("actions") or {}
+    if actions:
+        print(f"\nActions, {actions['what']}:")
+        print(
+            _table(
+                ["action", "runs", "p50 ms", "max ms", "requests (median)", "errors"],
+                [
+                    [
+                        row["action"],
+                        row["runs"],
+                        row["p50_ms"],
+                        row["max_ms"],
+                        row["requests_median"],
+                        len(row["errors"]),
+                    ]
+                    for row in actions["rows"]
+                ],
+            )
+        )
+
+
+def _print_scale(result: dict[str, Any]) -> None:
+    print(
+        f"\nScale, {result['what']} (idle CPU {result['idle_cpu_s']} s, empty RSS "
+        f"{result['rss_empty_mb']} MB):"
+    )
+    print(
+        _table(
+            [
+                "phones",
+                "setup ms/entry p50",
+                "setup ms max",
+                "RSS MB",
+                "RSS KB/phone",
+                "polls in window",
+                "CPU ms/poll",
+            ],
+            [
+                [
+                    row["phones"],
+                    row["setup_ms_p50"],
+                    row["setup_ms_max"],
+                    row["rss_mb"],
+                    row["rss_per_phone_kb"],
+                    row["polls"],
+                    row["cpu_ms_per_poll"],
+                ]
+                for row in result["rows"]
+            ],
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark named on the command line."""
+    from . import bench_ha
+    from .bench_hass import git_commit
+
     parser = argparse.ArgumentParser(prog="scripts/bench")
     sub = parser.add_subparsers(dest="bench", required=True)
     cti = sub.add_parser("cti", help="client overhead on line-status reads")
     cti.add_argument("--rounds", type=int, default=10)
     cti.add_argument("--per-round", type=int, default=300)
+    for name, text in (
+        ("hass", "latency, idle requests and actions in a real Home Assistant"),
+        ("scale", "1, 10, 50 phones in one Home Assistant"),
+        ("all", "cti, hass and scale"),
+    ):
+        part = sub.add_parser(name, help=text)
+        part.add_argument("--quick", action="store_true", help="fewer samples, ~4 min")
+        part.add_argument(
+            "--worktree",
+            action="store_true",
+            help="measure the integration in the working tree (default: git HEAD)",
+        )
     args = parser.parse_args(argv)
 
-    result = asyncio.run(bench_cti(args.rounds, args.per_round))
-    _print_cti(result)
-    _save("cti", result)
-    return 0 if result["throughput_ratio"] <= 1.2 else 1
+    status = 0
+    if args.bench in ("cti", "all"):
+        result = asyncio.run(
+            bench_cti(getattr(args, "rounds", 10), getattr(args, "per_round", 300))
+        )
+        _print_cti(result)
+        _save("cti", result)
+        status = 0 if result["throughput_ratio"] <= 1.2 else 1
+    if args.bench == "cti":
+        return status
+    ref = None if args.worktree else "HEAD"
+    opts = bench_ha.Options.quick(ref) if args.quick else bench_ha.Options(ref=ref)
+    source = {
+        "integration": "working tree" if ref is None else f"git {git_commit(ref)}",
+        "quick": args.quick,
+    }
+    if args.bench in ("hass", "all"):
+        result = asyncio.run(bench_ha.bench_latency_idle(opts))
+        _save("hass", {**source, **result})
+        _print_hass(result)
+    if args.bench in ("scale", "all"):
+        result = asyncio.run(bench_ha.bench_scale(opts))
+        _save("scale", {**source, **result})
+        _print_scale(result)
+    return status
 
 
 if __name__ == "__main__":
