@@ -1,10 +1,11 @@
 """The config flow and the options flow, against the simulated phone over loopback."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 import json
 import logging
 from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import AsyncMock, patch
 from urllib.parse import quote, quote_plus
@@ -18,6 +19,7 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_SSL,
     CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
@@ -144,6 +146,14 @@ def dhcp_info(ip: str = "127.0.0.1", mac: str = MAC) -> DhcpServiceInfo:
     )
 
 
+def without_webhook_id(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return entry data without its webhook id, after checking that it is a fresh one."""
+    rest = dict(data)
+    webhook_id = rest.pop(CONF_WEBHOOK_ID)
+    assert re.fullmatch(r"[0-9a-f]{64}", webhook_id)
+    return rest
+
+
 def entry_for(sim: SimulatedPhone, **changes: Any) -> MockConfigEntry:
     """Return a config entry for the simulated phone, with some data changed."""
     unique_id = changes.pop("unique_id", MAC)
@@ -212,7 +222,7 @@ async def test_user_creates_entry(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert result["title"] == title
-    assert result["data"] == {
+    assert without_webhook_id(result["data"]) == {
         CONF_HOST: sim.host,
         CONF_PORT: sim.port,
         CONF_PASSWORD: PASSWORD,
@@ -273,7 +283,7 @@ async def test_user_https_settings_are_stored(
             result["flow_id"], user_input
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["data"] == {
+    assert without_webhook_id(result["data"]) == {
         CONF_HOST: sim.host,
         CONF_PORT: sim.port,
         CONF_PASSWORD: PASSWORD,
@@ -622,7 +632,7 @@ async def test_dhcp_new_phone(
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert result["title"] == "Grandstream GXP2170"
     assert result["result"].unique_id == MAC
-    assert result["data"] == {
+    assert without_webhook_id(result["data"]) == {
         CONF_HOST: "127.0.0.1",
         CONF_PORT: None,
         CONF_PASSWORD: PASSWORD,
@@ -855,7 +865,7 @@ async def test_reconfigure(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert dict(entry.data) == {
+    assert without_webhook_id(entry.data) == {
         CONF_HOST: sim.host,
         CONF_PORT: sim.port,
         CONF_PASSWORD: PASSWORD,
@@ -968,6 +978,12 @@ async def test_options_defaults_and_save(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert_form(result, "init", {})
+    # The Action URLs to paste into the phone, one per slot, with this entry's webhook.
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    urls = placeholders["urls"]
+    assert f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}?e=incoming&m=$mac" in urls
+    assert "Incoming Call (P8310)" in urls
     assert suggested(result["data_schema"]) == {
         CONF_AUTO_ATTENDED_TRANSFER: True,
         CONF_SWAP_METHOD: "auto",

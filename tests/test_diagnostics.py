@@ -1,9 +1,12 @@
 """Diagnostics of a phone: useful facts, no password, no callers."""
 
 import json
+from typing import Any
 
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -20,6 +23,20 @@ pytestmark = pytest.mark.usefixtures("init_integration")
 
 CALLER_NUMBER = "+15555550123"
 CALLER_NAME = "Alice Example"
+WEBHOOK_ID = "0123456789abcdef" * 4
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Give the entry a known webhook id, so that the Action URLs are the same every run."""
+    data: dict[str, Any] = {**mock_config_entry.data, CONF_WEBHOOK_ID: WEBHOOK_ID}
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=data,
+        minor_version=2,
+    )
 
 
 @pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
@@ -54,3 +71,11 @@ async def test_diagnostics(
     data = diagnostics["data"]
     assert isinstance(data, dict)
     assert data["phone_status"] == "ringing"
+    # The webhook id is redacted in the entry data but the URLs to paste show it.
+    entry: Any = diagnostics["entry"]
+    assert entry["data"][CONF_WEBHOOK_ID] == "**REDACTED**"
+    push: Any = diagnostics["push"]
+    assert push["action_urls"][0]["pvalue"] == "P8310"
+    assert (
+        f"/api/webhook/{WEBHOOK_ID}?e=incoming&m=$mac" in push["action_urls"][0]["url"]
+    )

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from homeassistant.components import webhook
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -9,6 +10,7 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_SSL,
     CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -32,6 +34,7 @@ from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
 from .cti import CtiAuthError, CtiClient, CtiError, Family, KeyTable, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
+from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -109,9 +112,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         config_entry_id=entry.entry_id, **phone_device_info(entry)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_setup_push(hass, entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
-    """Unload the phone's entities."""
+    """Stop listening to the phone and unload its entities."""
+    async_unload_push(hass, entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
+    """Bring an entry of an older version up to date.
+
+    1.2: every entry has a webhook id for the phone's Action URLs.
+    """
+    if entry.version > 1:
+        # A newer release made this entry; it cannot be read here.
+        return False
+    if entry.minor_version < 2:
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()},
+            minor_version=2,
+        )
+    return True

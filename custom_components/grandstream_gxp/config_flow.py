@@ -12,6 +12,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, Final, TypeIs
 from urllib.parse import quote, quote_plus
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
@@ -25,6 +26,7 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_SSL,
     CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
@@ -80,6 +82,7 @@ from .cti import (
 )
 from .cti.call_control import SwapMethod
 from .cti.url import split_host
+from .push import format_action_urls
 
 # Discovery reads only the web root's Server header; a desk phone answers quickly.
 PROBE_TIMEOUT: Final = 5.0
@@ -304,6 +307,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a phone, by hand or from DHCP discovery."""
 
     VERSION = 1
+    # 1.2: a webhook id for the phone's Action URLs.
+    MINOR_VERSION = 2
 
     _connection: _Connection
     _model: str | None
@@ -385,6 +390,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
                 **self._connection.entry_data(),
                 CONF_PASSWORD: self._password,
                 CONF_MODEL: self._model,
+                CONF_WEBHOOK_ID: webhook.async_generate_id(),
             },
         )
 
@@ -574,4 +580,9 @@ class GxpOptionsFlow(OptionsFlowWithReload):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, current),
             errors=errors,
+            description_placeholders={
+                "urls": format_action_urls(
+                    self.hass, self.config_entry.data.get(CONF_WEBHOOK_ID)
+                )
+            },
         )

@@ -12,6 +12,8 @@ MANUFACTURER: Final = "Grandstream"
 # Config entry data (host, port, password, ssl and verify_ssl use Home Assistant's names).
 CONF_MODEL: Final = "model"
 CONF_ADVANCED: Final = "advanced"
+# Set once the phone's first valid Action URL arrived (the webhook id is CONF_WEBHOOK_ID).
+CONF_PUSH_SEEN: Final = "push_seen"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
@@ -28,4 +30,13 @@ MAX_SCAN_INTERVAL: Final = 3600
 FAST_POLL_INTERVAL: Final = timedelta(seconds=1)
 # Account registrations change rarely; read them every few minutes.
 ACCOUNTS_INTERVAL: Final = timedelta(minutes=5)
+
+# While push is proven alive, an idle phone is only read to notice what push cannot
+# tell (a phone that went away): 48 line reads and 4 account reads an hour, 52 in all,
+# under the budget of 60 requests an hour.
+PUSH_IDLE_INTERVAL: Final = timedelta(seconds=75)
+PUSH_ACCOUNTS_INTERVAL: Final = timedelta(minutes=15)
+# A pushed event and the same event found by a poll (or the other way round) within
+# this time are one event.
+DUPLICATE_WINDOW: Final = timedelta(seconds=15)
 REQUEST_TIMEOUT: Final = 10.0

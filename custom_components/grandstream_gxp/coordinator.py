@@ -1,15 +1,39 @@
-"""The data coordinator: one line-status read per poll, faster while calls are up."""
+"""The data coordinator: one line-status read per poll, faster while calls are up.
 
+Push (the phone's Action URLs, `push.py`) and polling work together:
+
+* a pushed event updates the data and fires the call event at once, then ONE
+  confirming poll follows; `EventDeduplicator` drops the poll's report of the same
+  event (and a push that arrives just after a poll found the change);
+* push is "proven alive" when an event arrived and its confirming poll found no call
+  that push had not announced. While it is, an idle phone is read rarely
+  (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
+  `scan_interval`. During calls and actions the phone is read every second;
+* a poll that finds a call push never announced (on two reads in a row, so a push
+  still on its way is not blamed) ends "proven alive": back to `scan_interval`;
+* polls never overlap: one lock around every read.
+"""
+
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import ACCOUNTS_INTERVAL, DOMAIN, FAST_POLL_INTERVAL, LOGGER
+from .const import (
+    ACCOUNTS_INTERVAL,
+    CONF_PUSH_SEEN,
+    DOMAIN,
+    DUPLICATE_WINDOW,
+    FAST_POLL_INTERVAL,
+    LOGGER,
+    PUSH_ACCOUNTS_INTERVAL,
+    PUSH_IDLE_INTERVAL,
+)
 from .cti import (
     Account,
     CtiAuthError,
@@ -23,6 +47,21 @@ from .cti import (
 )
 from .cti.call_control import CallController
 from .cti.transitions import CallEvent, call_events, known_lines
+from .push import (
+    EventDeduplicator,
+    PushEvent,
+    Source,
+    apply_push,
+    async_update_push_issue,
+    number_key,
+)
+
+# Lines in these states are calls push should have announced.
+_CALL_STATES = frozenset(
+    {LineState.RINGING, LineState.CALLING, LineState.CONNECTED, LineState.ONHOLD}
+)
+# Reads in a row that must find an unannounced call before push is no longer trusted.
+_UNANNOUNCED_READS = 2
 
 type GxpConfigEntry = ConfigEntry[GxpRuntimeData]
 
@@ -89,8 +128,25 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._baseline: tuple[LineStatus, ...] | None = None
         self._accounts: tuple[Account, ...] = ()
         self._accounts_read_at: datetime | None = None
+        self._poll_lock = asyncio.Lock()
+        self._dedupe = EventDeduplicator(DUPLICATE_WINDOW)
+        # Push state: see the module docstring.
+        self.push_alive = False
+        self.last_push_at: datetime | None = None
+        self._confirm_pending = False
+        self._confirm_task: asyncio.Task[None] | None = None
+        self._announced: set[str] = set()
+        self._unannounced_reads = 0
 
     async def _async_update_data(self) -> PhoneData:
+        async with self._poll_lock:
+            confirming = self._confirm_pending
+            self._confirm_pending = False
+            lines, accounts = await self._read()
+            return self._next_data(lines, accounts, confirming=confirming)
+
+    async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
+        """Read the lines, and the accounts when they are due."""
         try:
             lines = tuple(await self.client.get_line_status())
             accounts = await self._read_accounts()
@@ -105,14 +161,15 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        return self._next_data(lines, accounts)
+        return lines, accounts
 
     async def _read_accounts(self) -> tuple[Account, ...]:
         """Read the accounts every few minutes; keep the last list if the phone has none."""
         now = dt_util.utcnow()
+        interval = PUSH_ACCOUNTS_INTERVAL if self.push_alive else ACCOUNTS_INTERVAL
         if (
             self._accounts_read_at is not None
-            and now - self._accounts_read_at < ACCOUNTS_INTERVAL
+            and now - self._accounts_read_at < interval
         ):
             return self._accounts
         self._accounts_read_at = now
@@ -124,19 +181,108 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return self._accounts
 
     def _next_data(
-        self, lines: tuple[LineStatus, ...], accounts: tuple[Account, ...]
+        self,
+        lines: tuple[LineStatus, ...],
+        accounts: tuple[Account, ...],
+        *,
+        confirming: bool = False,
     ) -> PhoneData:
-        """Turn a read into data: events against the last known lines, next interval."""
-        events = call_events(self._baseline, lines, self.controller.take_transferred())
-        self._baseline = known_lines(self._baseline, lines)
-        data = PhoneData(lines=lines, accounts=accounts, events=tuple(events))
-        self.update_interval = (
-            self.idle_interval
-            if data.idle and not self.controller.busy
-            else FAST_POLL_INTERVAL
+        """Turn a read into data: events against the last known lines, next interval.
+
+        Events push has already fired are dropped. The baseline is only ever a read:
+        what a push implied is a guess, and a wrong guess must not become an event.
+        """
+        now = dt_util.utcnow()
+        events = tuple(
+            event
+            for event in call_events(
+                self._baseline, lines, self.controller.take_transferred()
+            )
+            if self._dedupe.admit(event, Source.POLL, now)
         )
+        self._baseline = known_lines(self._baseline, lines)
+        data = PhoneData(lines=lines, accounts=accounts, events=events)
+        self._judge_push(data, confirming=confirming)
+        self.update_interval = self._interval(data)
         return data
+
+    def _interval(self, data: PhoneData) -> timedelta:
+        """Return the polling period that fits the phone's state and push."""
+        if not data.idle or self.controller.busy:
+            return FAST_POLL_INTERVAL
+        if self.push_alive:
+            return max(PUSH_IDLE_INTERVAL, self.idle_interval)
+        return self.idle_interval
+
+    def _judge_push(self, data: PhoneData, *, confirming: bool) -> None:
+        """Decide from a read whether push is (still) proven alive."""
+        if data.idle:
+            self._announced.clear()
+            self._unannounced_reads = 0
+        elif any(
+            line.state in _CALL_STATES and not self._was_announced(line)
+            for line in data.lines
+        ):
+            self._unannounced_reads += 1
+        else:
+            self._unannounced_reads = 0
+        if self._unannounced_reads >= _UNANNOUNCED_READS and self.push_alive:
+            LOGGER.debug("%s: a call was not pushed; polling as usual", self.name)
+            self.push_alive = False
+        elif confirming and self._unannounced_reads == 0 and not self.push_alive:
+            LOGGER.debug("%s: push confirmed; polling less while idle", self.name)
+            self.push_alive = True
+
+    def _was_announced(self, line: LineStatus) -> bool:
+        key = number_key(line.remote_number)
+        # A template without $remote announces calls without numbers.
+        return not key or key in self._announced or "" in self._announced
 
     def async_apply_lines(self, lines: tuple[LineStatus, ...]) -> None:
         """Publish lines an action has just read, without asking the phone again."""
         self.async_set_updated_data(self._next_data(lines, self._accounts))
+
+    @callback
+    def async_handle_push(self, push: PushEvent) -> None:
+        """Apply one event from the phone at once, then confirm it with one poll."""
+        now = dt_util.utcnow()
+        self.last_push_at = now
+        entry = self.config_entry
+        if not entry.data.get(CONF_PUSH_SEEN):
+            # No update listener: changing the data does not reload the entry.
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_PUSH_SEEN: True}
+            )
+            async_update_push_issue(self.hass, entry)
+        kind = push.slot.event
+        if kind is None:
+            # Registration changed: read the accounts with the confirming poll.
+            self._accounts_read_at = None
+        elif self.data is not None:
+            self._announced.add(number_key(push.remote_number))
+            lines, event = apply_push(
+                self.data.lines, kind, push.remote_number, push.remote_name
+            )
+            fire = self._dedupe.admit(event, Source.PUSH, now)
+            data = PhoneData(
+                lines=lines,
+                accounts=self.data.accounts,
+                events=(event,) if fire else (),
+            )
+            self.update_interval = self._interval(data)
+            self.async_set_updated_data(data)
+        self._confirm_pending = True
+        if self._confirm_task is None or self._confirm_task.done():
+            self._confirm_task = entry.async_create_task(
+                self.hass, self._async_confirm(), f"{self.name} confirm push"
+            )
+
+    async def _async_confirm(self) -> None:
+        """Poll once for the events pushed so far.
+
+        An event that arrives while that read is under way is confirmed by one more.
+        """
+        for _ in range(2):
+            if not self._confirm_pending:
+                return
+            await self.async_refresh()

@@ -7,10 +7,18 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
+from .push import action_urls, supports_action_urls
 
 # The host stays: a wrong address is the commonest problem. The MAC identifies the
 # phone, and callers, account user names and servers are personal data.
+#
+# The webhook id stays redacted in the entry data, but the "push" section shows the
+# Action URLs, which contain it: the user needs them to set up the phone, and the
+# diagnostics are where one looks when push does not work. The webhook only listens
+# on the local network (local_only) and takes only this phone's events, so the id is
+# less of a secret than the password; whoever shares a dump can cut that section.
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_MAC,
@@ -56,6 +64,16 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "update_interval": None if interval is None else interval.total_seconds(),
         },
+        "push": {
+            "supported": supports_action_urls(runtime.model),
+            "seen": bool(entry.data.get(CONF_PUSH_SEEN)),
+            "alive": coordinator.push_alive,
+            "last_event": (
+                None
+                if coordinator.last_push_at is None
+                else coordinator.last_push_at.isoformat()
+            ),
+        },
         "data": {
             "phone_status": data.phone_status,
             "lines": [asdict(line) for line in data.lines],
@@ -63,4 +81,10 @@ async def async_get_config_entry_diagnostics(
             "events": [asdict(event) for event in data.events],
         },
     }
-    return async_redact_data(diagnostics, TO_REDACT)
+    redacted: dict[str, Any] = async_redact_data(diagnostics, TO_REDACT)
+    # Added after redaction on purpose (see TO_REDACT).
+    redacted["push"]["action_urls"] = [
+        {"slot": slot.name, "pvalue": slot.pvalue, "url": url}
+        for slot, url in action_urls(hass, entry.data[CONF_WEBHOOK_ID])
+    ]
+    return redacted

@@ -1,0 +1,686 @@
+"""Push: the phone's Action URLs through the webhook, over loopback, with polling after."""
+
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
+import re
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.grandstream_gxp import (
+    async_migrate_entry,
+    coordinator as coordinator_module,
+)
+from custom_components.grandstream_gxp.const import (
+    CONF_PUSH_SEEN,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    DUPLICATE_WINDOW,
+    FAST_POLL_INTERVAL,
+    PUSH_IDLE_INTERVAL,
+)
+from custom_components.grandstream_gxp.coordinator import GxpConfigEntry, GxpCoordinator
+from custom_components.grandstream_gxp.cti import LineState, LineStatus
+from custom_components.grandstream_gxp.cti.transitions import CallEvent, CallEventType
+from custom_components.grandstream_gxp.push import (
+    SLOTS,
+    SLOTS_BY_CODE,
+    URL_PLACEHOLDER,
+    EventDeduplicator,
+    PushEvent,
+    Source,
+    action_urls,
+    apply_push,
+    format_action_urls,
+    issue_id,
+    parse_push,
+    slot_url,
+    webhook_url,
+)
+from gxp_simulator import SimulatedPhone
+from gxp_simulator.action_url import EVENT_PVALUES
+
+from .conftest import MAC
+
+CALL = "event.grandstream_gxp2170_call"
+LINE_1 = "sensor.grandstream_gxp2170_line_1"
+PHONE_STATUS = "sensor.grandstream_gxp2170_phone_status"
+RINGING = "binary_sensor.grandstream_gxp2170_ringing"
+SIM_MAC = MAC.replace(":", "")  # what the phone substitutes for $mac
+
+type Changes = list[Event[EventStateChangedData]]
+
+
+@pytest.fixture
+def changes(hass: HomeAssistant) -> Changes:
+    """Record every state change."""
+    return async_capture_events(hass, EVENT_STATE_CHANGED)
+
+
+def fired(changes: Changes) -> list[tuple[str, int, str, str]]:
+    """Return the call events fired: (type, line, number, name), one per fire."""
+    result = []
+    for change in changes:
+        new = change.data["new_state"]
+        old = change.data["old_state"]
+        if change.data["entity_id"] != CALL or new is None:
+            continue
+        if "event_type" not in new.attributes or new.attributes["event_type"] is None:
+            continue
+        if old is not None and old.state == new.state:
+            continue  # the same event shown again, not fired again
+        attrs = new.attributes
+        result.append(
+            (
+                attrs["event_type"],
+                attrs["line"],
+                attrs["remote_number"],
+                attrs["remote_name"],
+            )
+        )
+    return result
+
+
+def coordinator_of(entry: GxpConfigEntry) -> GxpCoordinator:
+    """Return the entry's coordinator."""
+    return entry.runtime_data.coordinator
+
+
+def hook_path(entry: ConfigEntry[Any]) -> str:
+    """Return the path of the entry's webhook."""
+    return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
+
+
+def alive(coordinator: GxpCoordinator) -> bool:
+    """Return whether push is proven alive (a call, so that mypy does not narrow it)."""
+    return coordinator.push_alive
+
+
+def reads(sim: SimulatedPhone) -> int:
+    """Return how many line-status reads the phone answered."""
+    return len(sim.phone.requests.for_endpoint("api-get_line_status"))
+
+
+def point_phone_at(sim: SimulatedPhone, base: str) -> None:
+    """Store the integration's Action URLs in every slot the phone has."""
+    by_pvalue = {slot.pvalue: slot for slot in SLOTS}
+    sim.phone.settings.update(
+        action_urls={
+            name: slot_url(base, by_pvalue[pvalue])
+            for name, pvalue in EVENT_PVALUES.items()
+            if pvalue in by_pvalue
+        }
+    )
+
+
+# --- the webhook over HTTP ------------------------------------------------------
+
+
+async def test_event_through_the_webhook(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+) -> None:
+    """An incoming call shows at once and fires once; the confirming poll corrects.
+
+    The simulated phone has no call here, so what shows before the poll answers can
+    only come from the event, and the poll puts the line back to idle, silently.
+    """
+    coordinator = coordinator_of(init_integration)
+    assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
+    before = reads(sim)
+    sim.phone.set_faults(latency=0.3, endpoints=["api-get_line_status"])
+    client = await hass_client()
+
+    response = await client.get(
+        f"{hook_path(init_integration)}?e=incoming&m={SIM_MAC}&r=1001&n=Alice"
+    )
+
+    assert response.status == 200
+    assert await response.read() == b""
+    line = hass.states.get(LINE_1)
+    assert line is not None
+    assert line.state == "ringing"
+    assert line.attributes["remote_number"] == "1001"
+    assert line.attributes["remote_name"] == "Alice"
+    assert (state := hass.states.get(PHONE_STATUS)) and state.state == "ringing"
+    assert (state := hass.states.get(RINGING)) and state.state == "on"
+    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+    await hass.async_block_till_done()
+    # One confirming poll; it shows where the phone is, and fires nothing.
+    assert reads(sim) == before + 1
+    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+    assert (state := hass.states.get(RINGING)) and state.state == "off"
+
+
+async def test_end_to_end_from_the_simulated_phone(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+) -> None:
+    """The phone calls the webhook itself; every event fires once, polls or not."""
+    client = await hass_client()
+    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
+    coordinator = coordinator_of(init_integration)
+
+    async def sent(count: int) -> None:
+        await sim.phone.wait_for(
+            lambda phone: len(phone.action_urls.sent) >= count, timeout=5
+        )
+        await hass.async_block_till_done()
+
+    sim.phone.incoming_call("1001", "Alice")
+    await sent(1)
+    assert [s.status for s in sim.phone.action_urls.sent] == [200]
+    assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
+    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
+    # An event arrived and its confirming poll agreed.
+    assert alive(coordinator)
+    assert init_integration.data[CONF_PUSH_SEEN] is True
+
+    assert sim.phone.phone_operation("acceptcall")
+    await sent(3)  # answered_call and established_call: one event
+    await coordinator.async_refresh()
+    assert (state := hass.states.get(LINE_1)) and state.state == "connected"
+
+    sim.phone.far_end_hangup(1)
+    await sent(4)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert fired(changes) == [
+        ("incoming", 1, "1001", "Alice"),
+        ("answered", 1, "1001", "Alice"),
+        ("ended", 1, "1001", "Alice"),
+    ]
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+    assert alive(coordinator)
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "e=incoming",  # no MAC
+        "e=incoming&m=000b82654321",  # another phone
+        "e=incoming&m=nonsense",
+        "e=ringing&m=000b82123456",  # not an event we know
+        "m=000b82123456",  # no event
+        "e=incoming&e=missed&m=000b82123456",  # a key twice
+        f"e=incoming&m=000b82123456&r={'1' * 300}",  # longer than a phone sends
+        "e=%ff%fe&m=000b82123456",
+    ],
+)
+async def test_foreign_or_malformed_requests_are_ignored(
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+    query: str,
+) -> None:
+    """Nothing happens, and the answer is the same empty 200 as for a valid event."""
+    before = reads(sim)
+    client = await hass_client()
+    response = await client.get(f"{hook_path(init_integration)}?{query}")
+    await coordinator_of(init_integration).hass.async_block_till_done()
+    assert response.status == 200
+    assert await response.read() == b""
+    assert fired(changes) == []
+    assert reads(sim) == before
+    assert CONF_PUSH_SEEN not in init_integration.data
+
+
+async def test_unknown_keys_are_ignored_and_mac_notation_does_not_matter(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    changes: Changes,
+) -> None:
+    """Extra keys do not spoil an event; the MAC may come in any notation."""
+    client = await hass_client()
+    response = await client.get(
+        f"{hook_path(init_integration)}?e=outgoing&m=00-0B-82-12-34-56&r=1002"
+        "&x=1&l=1001&a=$active_user"
+    )
+    await hass.async_block_till_done()
+    assert response.status == 200
+    # The phone has no call: the confirming poll shows it idle again, without an event.
+    assert fired(changes) == [("outgoing", 1, "1002", "")]
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+
+
+async def test_post_and_remote_callers_are_refused(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    changes: Changes,
+) -> None:
+    """Only GET from the local network reaches the integration."""
+    client = await hass_client()
+    query = f"?e=incoming&m={SIM_MAC}&r=1001"
+    response = await client.post(hook_path(init_integration) + query)
+    assert response.status == 405
+    with patch(
+        "homeassistant.components.webhook.ip_address",
+        return_value=ip_address("203.0.113.7"),
+    ):
+        response = await client.get(hook_path(init_integration) + query)
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert fired(changes) == []
+    assert CONF_PUSH_SEEN not in init_integration.data
+
+
+async def test_unload_unregisters_the_webhook(
+    hass: HomeAssistant, init_integration: GxpConfigEntry
+) -> None:
+    """After unloading, the id is free again (registering it twice would fail)."""
+    webhook_id = init_integration.data[CONF_WEBHOOK_ID]
+    with pytest.raises(ValueError, match="already defined"):
+        webhook.async_register(hass, DOMAIN, "test", webhook_id, _no_handler)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    webhook.async_register(hass, DOMAIN, "test", webhook_id, _no_handler)
+    webhook.async_unregister(hass, webhook_id)
+
+
+async def _no_handler(hass: HomeAssistant, webhook_id: str, request: Any) -> None:
+    """Handle nothing (a webhook registered only to test registration)."""
+
+
+# --- migration ------------------------------------------------------------------
+
+
+async def test_migration_adds_a_webhook_id(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry from 1.1 gets a webhook id and becomes 1.2."""
+    assert CONF_WEBHOOK_ID not in mock_config_entry.data
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.minor_version == 2
+    assert re.fullmatch(r"[0-9a-f]{64}", mock_config_entry.data[CONF_WEBHOOK_ID])
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_migration_leaves_current_and_refuses_newer_entries(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry already at 1.2 is kept; one from a version 2 is not guessed at."""
+    current = MockConfigEntry(
+        domain=DOMAIN,
+        data={**mock_config_entry.data, CONF_WEBHOOK_ID: "kept"},
+        minor_version=2,
+    )
+    current.add_to_hass(hass)
+    assert await async_migrate_entry(hass, current)
+    assert current.data[CONF_WEBHOOK_ID] == "kept"
+    newer = MockConfigEntry(domain=DOMAIN, data={}, version=2)
+    newer.add_to_hass(hass)
+    assert not await async_migrate_entry(hass, newer)
+
+
+async def test_entry_from_a_newer_version_is_not_loaded(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A version 2 entry is not guessed at."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=MAC, data=dict(mock_config_entry.data), version=2
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+# --- the repair issue -------------------------------------------------------------
+
+
+async def test_repair_issue_until_the_first_event(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A GXP2170 that never pushed gets an issue with the URLs; one event clears it."""
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
+    assert issue is not None
+    assert issue.translation_key == "push_not_set_up"
+    assert not issue.is_fixable
+    assert issue.translation_placeholders is not None
+    assert "?e=incoming&m=$mac" in issue.translation_placeholders["urls"]
+    runtime = init_integration.runtime_data
+
+    client = await hass_client()
+    await client.get(f"{hook_path(init_integration)}?e=registered&m={SIM_MAC}")
+    await hass.async_block_till_done()
+
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert init_integration.data[CONF_PUSH_SEEN] is True
+    # Stored without a reload.
+    assert init_integration.runtime_data is runtime
+    assert init_integration.state is ConfigEntryState.LOADED
+
+    # Seen once is enough: no issue after a reload either.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165"])
+async def test_no_repair_issue_for_a_phone_without_action_urls(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The GXP1165 cannot push, so nothing asks the user to set it up."""
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+
+
+async def test_repair_issue_goes_with_the_entry(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Unloading removes the issue; setup shows it again."""
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+
+
+# --- polling and push -------------------------------------------------------------
+
+
+async def push(
+    hass: HomeAssistant,
+    entry: GxpConfigEntry,
+    code: str,
+    number: str = "",
+    name: str = "",
+) -> None:
+    """Deliver one event as the webhook would, and let its confirming poll run."""
+    coordinator_of(entry).async_handle_push(
+        PushEvent(slot=SLOTS_BY_CODE[code], remote_number=number, remote_name=name)
+    )
+    await hass.async_block_till_done()
+
+
+async def test_polling_intervals(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """scan_interval until push is proven; long while idle then; fast in calls."""
+    coordinator = coordinator_of(init_integration)
+    idle = timedelta(seconds=DEFAULT_SCAN_INTERVAL)
+    assert coordinator.update_interval == idle
+    assert not alive(coordinator)
+
+    # A registration event, and the confirming poll finds nothing unannounced.
+    await push(hass, init_integration, "registered")
+    assert alive(coordinator)
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+    # An announced call: fast, and push stays trusted.
+    sim.phone.incoming_call("1001", "Alice")
+    await push(hass, init_integration, "incoming", "1001", "Alice")
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+    await coordinator.async_refresh()
+    assert alive(coordinator)
+    sim.phone.far_end_hangup(1)
+    await push(hass, init_integration, "missed", "1001", "Alice")
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+    # A call push never told about: seen on one read it may still be on its way ...
+    sim.phone.incoming_call("1002", "Bob")
+    await coordinator.async_refresh()
+    assert alive(coordinator)
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+    # ... on the second read it is not: back to scan_interval once idle.
+    await coordinator.async_refresh()
+    assert not alive(coordinator)
+    sim.phone.far_end_hangup(1)
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == idle
+
+
+async def test_push_never_polls_more_than_scan_interval(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """A scan interval longer than the push interval is kept."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_SCAN_INTERVAL: 600}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    await push(hass, mock_config_entry, "registered")
+    coordinator = coordinator_of(mock_config_entry)
+    assert alive(coordinator)
+    assert coordinator.update_interval == timedelta(seconds=600)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_idle_hour_with_push_stays_in_budget(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """An idle hour with push alive costs at most 60 requests, accounts included.
+
+    The hour is walked poll by poll on a fake clock: each refresh runs at the time
+    the previous one scheduled, and the phone counts the requests.
+    """
+    coordinator = coordinator_of(init_integration)
+    await push(hass, init_integration, "registered")
+    assert alive(coordinator)
+    start = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    now = start
+    clock = SimpleNamespace(utcnow=lambda: now)
+    sim.phone.requests.clear()
+    with patch.object(coordinator_module, "dt_util", clock):
+        while now < start + timedelta(hours=1):
+            await coordinator.async_refresh()
+            assert coordinator.update_interval is not None
+            now += coordinator.update_interval
+    requests = [r.endpoint for r in sim.phone.requests]
+    assert requests.count("api-get_line_status") == 48
+    assert requests.count("api-get_accounts") == 4
+    assert len(requests) <= 60
+
+
+async def test_polls_never_overlap(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """Pushes during a slow poll wait for it; the phone never has two reads at once."""
+    coordinator = coordinator_of(init_integration)
+    client = coordinator.client
+    read = client.get_line_status
+    running = 0
+    most = 0
+    calls = 0
+
+    async def counted() -> Any:
+        nonlocal running, most, calls
+        running += 1
+        calls += 1
+        most = max(most, running)
+        try:
+            return await read()
+        finally:
+            running -= 1
+
+    sim.phone.set_faults(latency=0.2, endpoints=["api-get_line_status"])
+    with patch.object(client, "get_line_status", counted):
+        refresh = hass.async_create_task(coordinator.async_refresh())
+        await push(hass, init_integration, "incoming", "1001")
+        await push(hass, init_integration, "missed", "1001")
+        await refresh
+        await hass.async_block_till_done()
+    assert most == 1
+    assert 2 <= calls <= 3
+
+
+# --- parsing, URLs, lines ---------------------------------------------------------
+
+
+def test_parse_plain_mapping_and_unsubstituted_variables() -> None:
+    """A phone that does not know a variable sends it as written: it counts as empty."""
+    event = parse_push({"e": "hold", "m": SIM_MAC, "r": "$remote", "n": " Bob "}, MAC)
+    assert event == PushEvent(
+        slot=SLOTS_BY_CODE["hold"], remote_number="", remote_name="Bob"
+    )
+    assert parse_push({"e": "hold", "m": SIM_MAC}, None) is None
+
+
+async def test_urls_fit_the_phone(hass: HomeAssistant) -> None:
+    """Every template stays well under the phone's 256 characters."""
+    webhook_id = webhook.async_generate_id()
+    for slot, url in action_urls(hass, webhook_id):
+        assert url.startswith("http")
+        assert f"e={slot.code}&m=$mac" in url
+        assert len(url) <= 200
+    assert format_action_urls(hass, None) == "-"
+
+
+async def test_url_without_a_known_address(hass: HomeAssistant) -> None:
+    """Without any URL of Home Assistant, the user sees where to put the address."""
+    with patch(
+        "custom_components.grandstream_gxp.push.get_url",
+        side_effect=webhook_url.__globals__["NoURLAvailableError"],
+    ):
+        assert webhook_url(hass, "abc").startswith(URL_PLACEHOLDER)
+
+
+# --- one event, however many times it is reported ---------------------------------
+
+T0 = datetime(2026, 11, 26, 10, tzinfo=UTC)
+
+
+def ev(kind: str, number: str = "1001", line: int = 1) -> CallEvent:
+    """Return a call event."""
+    return CallEvent(
+        type=CallEventType(kind), line=line, remote_number=number, remote_name=""
+    )
+
+
+def at(seconds: float) -> datetime:
+    """Return the time `seconds` after T0."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_push_then_poll_fires_once() -> None:
+    """The confirming poll's report of a pushed event is dropped, once."""
+    dedupe = EventDeduplicator(DUPLICATE_WINDOW)
+    assert dedupe.admit(ev("incoming"), Source.PUSH, at(0))
+    assert not dedupe.admit(ev("incoming"), Source.POLL, at(0.5))
+    # Answered and Established from the phone, then the poll: one event.
+    assert dedupe.admit(ev("answered"), Source.PUSH, at(5))
+    assert not dedupe.admit(ev("answered"), Source.PUSH, at(5.1))
+    assert not dedupe.admit(ev("answered"), Source.POLL, at(6))
+    # Rejected (ended) pushed, the poll sees a ringing call gone (missed): one event.
+    assert dedupe.admit(ev("ended"), Source.PUSH, at(10))
+    assert not dedupe.admit(ev("missed"), Source.POLL, at(10.5))
+
+
+def test_poll_then_push_fires_once() -> None:
+    """A push arriving just after a poll found the change is dropped."""
+    dedupe = EventDeduplicator(DUPLICATE_WINDOW)
+    assert dedupe.admit(ev("incoming"), Source.POLL, at(0))
+    assert not dedupe.admit(ev("incoming"), Source.PUSH, at(0.8))
+    assert dedupe.admit(ev("missed"), Source.PUSH, at(3))
+
+
+def test_new_events_are_news() -> None:
+    """A caller ringing twice, another number, or a late report all fire."""
+    dedupe = EventDeduplicator(DUPLICATE_WINDOW)
+    assert dedupe.admit(ev("incoming"), Source.PUSH, at(0))
+    assert not dedupe.admit(ev("incoming"), Source.POLL, at(0.2))
+    # The pushed event was used up: a second poll report is a second call.
+    assert dedupe.admit(ev("incoming"), Source.POLL, at(1))
+    # Polls never repeat themselves.
+    assert dedupe.admit(ev("incoming"), Source.POLL, at(2))
+    # Another number is another call.
+    assert dedupe.admit(ev("incoming", "1002", 2), Source.PUSH, at(3))
+    # The same event after the window is news.
+    assert dedupe.admit(ev("held"), Source.PUSH, at(10))
+    assert dedupe.admit(ev("held"), Source.POLL, at(10) + DUPLICATE_WINDOW * 2)
+
+
+def test_numbers_are_compared_loosely() -> None:
+    """`sip:1001@pbx` is 1001, and an event without a number matches any."""
+    dedupe = EventDeduplicator(DUPLICATE_WINDOW)
+    assert dedupe.admit(ev("outgoing", "sip:1001@pbx.example"), Source.PUSH, at(0))
+    assert not dedupe.admit(ev("outgoing", "1001"), Source.POLL, at(0.1))
+    assert dedupe.admit(ev("held", ""), Source.PUSH, at(1))
+    assert not dedupe.admit(ev("held", "1001"), Source.POLL, at(1.1))
+
+
+# --- what an event implies for the lines ------------------------------------------
+
+
+def line(number: int, state: str, remote: str = "") -> LineStatus:
+    """Return one line's status."""
+    return LineStatus(
+        line=number,
+        state=LineState(state),
+        raw_state=state,
+        account=0,
+        remote_number=remote,
+        remote_name="",
+        active=state != "idle",
+        conference=None,
+    )
+
+
+def states(lines: tuple[LineStatus, ...]) -> list[tuple[str | None, str]]:
+    """Return (state, remote number) per line."""
+    return [(ln.state, ln.remote_number) for ln in lines]
+
+
+def test_apply_push_finds_the_line() -> None:
+    """By number first, then the free line for a new call, else the only call."""
+    two = (line(1, "connected", "1001"), line(2, "idle"))
+    lines, event = apply_push(two, CallEventType.INCOMING, "1002", "Bob")
+    assert states(lines) == [("connected", "1001"), ("ringing", "1002")]
+    assert event.line == 2
+
+    lines, event = apply_push(two, CallEventType.HELD, "1001", "")
+    assert states(lines) == [("onhold", "1001"), ("idle", "")]
+    assert (event.line, event.remote_number) == (1, "1001")
+
+    # Without a number, the only call is meant, and it keeps its number.
+    lines, event = apply_push(two, CallEventType.ENDED, "", "")
+    assert states(lines) == [("idle", ""), ("idle", "")]
+    assert (event.line, event.remote_number) == (1, "1001")
+
+    # A number on no line, with another call up: the lines stay as they are.
+    lines, event = apply_push(two, CallEventType.ENDED, "1009", "")
+    assert lines == two
+    assert event.line == 0
+
+    # No free line for a new call.
+    full = (line(1, "connected", "1001"), line(2, "onhold", "1003"))
+    lines, event = apply_push(full, CallEventType.OUTGOING, "1004", "")
+    assert lines == full
+    assert event.line == 0
+
+    # A transfer says nothing certain about the line: the poll tells.
+    lines, event = apply_push(two, CallEventType.TRANSFERRED, "1001", "")
+    assert lines == two
+    assert event.line == 1
