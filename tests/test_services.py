@@ -312,6 +312,7 @@ async def test_actions_refused_on_an_idle_phone(
     hass: HomeAssistant,
     sim: SimulatedPhone,
     device_id: str,
+    *,
     action: str,
     data: dict[str, Any],
     reason: str,
