@@ -536,6 +536,24 @@ async def test_polls_never_overlap(
     assert 2 <= calls <= 3
 
 
+async def test_read_under_way_does_not_undo_an_event(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """A read that started before the event keeps its state shown; the next read decides."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.set_faults(latency=0.2, endpoints=["api-get_line_status"])
+    refresh = hass.async_create_task(coordinator.async_refresh())
+    coordinator.async_handle_push(
+        PushEvent(slot=SLOTS_BY_CODE["incoming"], remote_number="1001")
+    )
+    await refresh
+    # The stale read (idle) did not replace the pushed ringing line ...
+    assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
+    await hass.async_block_till_done()
+    # ... the confirming read did: this phone has no call.
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+
+
 # --- parsing, URLs, lines ---------------------------------------------------------
 
 

@@ -137,13 +137,24 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._confirm_task: asyncio.Task[None] | None = None
         self._announced: set[str] = set()
         self._unannounced_reads = 0
+        self._pushes = 0
 
     async def _async_update_data(self) -> PhoneData:
         async with self._poll_lock:
             confirming = self._confirm_pending
             self._confirm_pending = False
+            pushes = self._pushes
             lines, accounts = await self._read()
-            return self._next_data(lines, accounts, confirming=confirming)
+            data = self._next_data(lines, accounts, confirming=confirming)
+            if self._pushes != pushes and self.data is not None:
+                # An event arrived during the read, which may show the phone from
+                # before it: keep showing what the event implied until the
+                # confirming read, which is next.
+                data = PhoneData(
+                    lines=self.data.lines, accounts=accounts, events=data.events
+                )
+                self.update_interval = self._interval(data)
+            return data
 
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
         """Read the lines, and the accounts when they are due."""
@@ -247,6 +258,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Apply one event from the phone at once, then confirm it with one poll."""
         now = dt_util.utcnow()
         self.last_push_at = now
+        self._pushes += 1
         entry = self.config_entry
         if not entry.data.get(CONF_PUSH_SEEN):
             # No update listener: changing the data does not reload the entry.
