@@ -103,8 +103,7 @@ class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
         self, entry: GxpConfigEntry, description: GxpBinarySensorEntityDescription
     ) -> None:
         """Describe the sensor."""
-        super().__init__(entry, description.key)
-        self.entity_description = description
+        super().__init__(entry, description)
 
     @property
     @override
@@ -125,8 +124,7 @@ class GxpAccountBinarySensor(GxpEntity, BinarySensorEntity):
         account: Account,
     ) -> None:
         """Describe the sensor of `account` (ids are 1-based, as the phone counts)."""
-        super().__init__(entry, description.key.format(account=account.id))
-        self.entity_description = description
+        super().__init__(entry, description, description.key.format(account=account.id))
         self._attr_translation_placeholders = {"account": str(account.id)}
         self._id = account.id
         # Phones list every account slot; an empty slot is only noise until it is set up.

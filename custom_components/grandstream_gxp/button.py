@@ -85,8 +85,7 @@ class GxpButton(GxpEntity, ButtonEntity):
         self, entry: GxpConfigEntry, description: GxpButtonEntityDescription
     ) -> None:
         """Describe the button."""
-        super().__init__(entry, description.key)
-        self.entity_description = description
+        super().__init__(entry, description)
         self._runtime = entry.runtime_data
 
     @override

@@ -1,6 +1,7 @@
 """The base of every entity of a phone."""
 
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
@@ -12,10 +13,20 @@ class GxpEntity(CoordinatorEntity[GxpCoordinator]):
 
     _attr_has_entity_name = True
 
-    def __init__(self, entry: GxpConfigEntry, key: str) -> None:
-        """Attach to the entry's coordinator and device; `key` ends the unique id."""
+    def __init__(
+        self,
+        entry: GxpConfigEntry,
+        description: EntityDescription,
+        key: str | None = None,
+    ) -> None:
+        """Attach to the entry's coordinator and device.
+
+        The unique id ends with `key`, or with the description's key when there is one
+        entity per description.
+        """
         super().__init__(entry.runtime_data.coordinator)
-        self._attr_unique_id = f"{entry.unique_id}_{key}"
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.unique_id}_{key or description.key}"
         self._attr_device_info = phone_device_info(entry)
 
 

@@ -42,8 +42,7 @@ class GxpCallEventEntity(GxpEntity, EventEntity):
 
     def __init__(self, entry: GxpConfigEntry) -> None:
         """Describe the entity; events already in the current data are not news."""
-        super().__init__(entry, CALL_EVENT.key)
-        self.entity_description = CALL_EVENT
+        super().__init__(entry, CALL_EVENT)
         self._handled: PhoneData | None = self.coordinator.data
 
     @callback

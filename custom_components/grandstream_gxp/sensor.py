@@ -115,8 +115,7 @@ class GxpPhoneSensor(GxpEntity, SensorEntity):
         self, entry: GxpConfigEntry, description: GxpSensorEntityDescription
     ) -> None:
         """Describe the sensor."""
-        super().__init__(entry, description.key)
-        self.entity_description = description
+        super().__init__(entry, description)
 
     @property
     @override
@@ -132,8 +131,7 @@ class GxpLineSensor(GxpEntity, SensorEntity):
 
     def __init__(self, entry: GxpConfigEntry, number: int) -> None:
         """Describe the sensor of line `number` (1-based, as the phone counts)."""
-        super().__init__(entry, f"{LINE_SENSOR.key}_{number}")
-        self.entity_description = LINE_SENSOR
+        super().__init__(entry, LINE_SENSOR, f"{LINE_SENSOR.key}_{number}")
         self._attr_translation_placeholders = {"line": str(number)}
         self._number = number
         self._raw_states_seen: set[str] = set()
