@@ -14,7 +14,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -30,7 +30,7 @@ from .const import (
     DOMAIN,
     REQUEST_TIMEOUT,
 )
-from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
+from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_failed
 from .cti import CtiAuthError, CtiClient, CtiError, Family, KeyTable, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
@@ -68,10 +68,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     try:
         device = await client.identify()
     except CtiAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="phone_locked" if err.locked else "invalid_auth",
-        ) from err
+        raise auth_failed(err) from err
     except CtiError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,

@@ -66,6 +66,14 @@ _UNANNOUNCED_READS = 2
 type GxpConfigEntry = ConfigEntry[GxpRuntimeData]
 
 
+def auth_failed(err: CtiAuthError) -> ConfigEntryAuthFailed:
+    """Return the reauth-starting error for a rejected password or a locked account."""
+    return ConfigEntryAuthFailed(
+        translation_domain=DOMAIN,
+        translation_key="phone_locked" if err.locked else "invalid_auth",
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PhoneData:
     """What one poll found, plus the call events since the previous one."""
@@ -162,10 +170,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             lines = tuple(await self.client.get_line_status())
             accounts = await self._read_accounts()
         except CtiAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="phone_locked" if err.locked else "invalid_auth",
-            ) from err
+            raise auth_failed(err) from err
         except CtiError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
