@@ -206,7 +206,7 @@ def _print_hass(result: dict[str, Any]) -> None:
         rows.append(
             [
                 labels[row["setup"]],
-                row["samples"] - 0,
+                row["samples"],
                 row["p50_ms"],
                 row["p99_ms"],
                 row["ring_p50_ms"],
@@ -217,7 +217,16 @@ def _print_hass(result: dict[str, Any]) -> None:
         )
     print(
         _table(
-            ["setup", "samples", "p50 ms", "p99 ms", "timeouts", "idle requests/h"],
+            [
+                "setup",
+                "samples",
+                "p50 ms",
+                "p99 ms",
+                "ring p50 ms",
+                "give-up p50 ms",
+                "timeouts",
+                "idle requests/h",
+            ],
             rows,
         )
     )

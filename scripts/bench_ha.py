@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from functools import partial
+import itertools
 import operator
 import random
 import statistics
@@ -52,7 +53,7 @@ LINES = 6  # GXP2170 line sensors
 class Options:
     """How long and how much to measure."""
 
-    cycles: int = 6  # ring + give-up cycles per setup (2 samples each)
+    cycles: int = 5  # ring + give-up cycles per setup (2 samples each)
     action_rounds: int = 5
     scale_sizes: tuple[int, ...] = (1, 10, 50)
     scale_window: float = 30.0
@@ -260,6 +261,7 @@ async def bench_latency_idle(opts: Options, actions_too: bool = True) -> dict[st
         rows = []
         for setup in setups:
             idle_requests = len(setup.idle_sim.phone.requests)
+            times = [record.time for record in setup.idle_sim.phone.requests]
             by_endpoint: dict[str, int] = {}
             for record in setup.idle_sim.phone.requests:
                 by_endpoint[record.endpoint] = by_endpoint.get(record.endpoint, 0) + 1
@@ -288,6 +290,13 @@ async def bench_latency_idle(opts: Options, actions_too: bool = True) -> dict[st
                     },
                     "idle_requests": idle_requests,
                     "idle_by_endpoint": by_endpoint,
+                    "idle_gaps_s": [
+                        round(b - a, 1) for a, b in itertools.pairwise(times)
+                    ],
+                    "idle_first_last_s": [
+                        round(times[0] - started, 1) if times else None,
+                        round(times[-1] - started, 1) if times else None,
+                    ],
                     "idle_requests_per_hour": round(idle_requests * 3600 / window),
                 }
             )

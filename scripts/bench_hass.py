@@ -326,6 +326,13 @@ class HomeAssistantProcess:
         if answer.get("type") != "auth_ok":
             raise RuntimeError(f"WebSocket auth failed: {answer}")
         self._ws_task = asyncio.get_running_loop().create_task(self._read_ws())
+        # Home Assistant 2026.10 moves YAML `http:` into storage as a "pending" config and
+        # restarts with the stable one unless it is confirmed within 5 minutes.
+        try:
+            await self.ws_command({"type": "http/config/promote"})
+        except RuntimeError as err:
+            if "unknown_command" not in str(err):
+                raise
         await self.ws_command(
             {"type": "subscribe_events", "event_type": "state_changed"}
         )
