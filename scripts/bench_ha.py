@@ -130,10 +130,15 @@ async def _enable_push(
     ha: HomeAssistantProcess, entry_id: str, sim: SimulatedPhone
 ) -> str | None:
     """Point the phone's Action URLs at the entry's webhook; None if there is none."""
-    try:
-        diag = await ha.rest("GET", f"/api/diagnostics/config_entry/{entry_id}")
-    except RuntimeError as err:
-        return f"diagnostics unavailable ({err})"
+    diag: dict[str, Any] = {}
+    for attempt in range(20):  # the diagnostics platform registers a moment after setup
+        try:
+            diag = await ha.rest("GET", f"/api/diagnostics/config_entry/{entry_id}")
+            break
+        except RuntimeError as err:
+            if attempt == 19:
+                return f"diagnostics unavailable ({err})"
+            await asyncio.sleep(0.5)
     urls = (diag.get("data", {}).get("push") or {}).get("action_urls")
     if not urls:
         return "this revision of the integration has no push (no Action URLs)"
