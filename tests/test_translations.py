@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.util.yaml import load_yaml_dict
@@ -49,3 +50,28 @@ def test_device_selector_is_filtered_to_this_integration() -> None:
         device = action["fields"]["device_id"]
         assert device["required"] is True
         assert device["selector"]["device"]["integration"] == "grandstream_gxp"
+
+
+def test_translations_match_english_keys_and_placeholders() -> None:
+    """Each translation has exactly en.json's keys and the same placeholders per string."""
+
+    def flatten(node: Any, prefix: str = "") -> dict[str, str]:
+        if isinstance(node, dict):
+            flat: dict[str, str] = {}
+            for key, value in node.items():
+                flat.update(flatten(value, f"{prefix}.{key}" if prefix else key))
+            return flat
+        return {prefix: node}
+
+    def placeholders(text: str) -> set[str]:
+        return set(re.findall(r"\{(\w+)\}", text))
+
+    english = flatten(load("translations/en.json"))
+    for language in ("de", "fr", "es", "nl", "it"):
+        translated = flatten(load(f"translations/{language}.json"))
+        assert set(translated) == set(english), language
+        for key, text in english.items():
+            assert placeholders(translated[key]) == placeholders(text), (
+                language,
+                key,
+            )
