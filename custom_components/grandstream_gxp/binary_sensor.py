@@ -99,12 +99,6 @@ class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
 
     entity_description: GxpBinarySensorEntityDescription
 
-    def __init__(
-        self, entry: GxpConfigEntry, description: GxpBinarySensorEntityDescription
-    ) -> None:
-        """Describe the sensor."""
-        super().__init__(entry, description)
-
     @property
     @override
     def is_on(self) -> bool:

@@ -111,12 +111,6 @@ class GxpPhoneSensor(GxpEntity, SensorEntity):
 
     entity_description: GxpSensorEntityDescription
 
-    def __init__(
-        self, entry: GxpConfigEntry, description: GxpSensorEntityDescription
-    ) -> None:
-        """Describe the sensor."""
-        super().__init__(entry, description)
-
     @property
     @override
     def native_value(self) -> str | None:
