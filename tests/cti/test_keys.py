@@ -13,6 +13,7 @@ from custom_components.grandstream_gxp.cti import (
     family_for_model,
     parse_keys,
 )
+from custom_components.grandstream_gxp.cti.keys import Key, line_key
 
 SPEC_TOKENS = [
     *map(str, range(10)),
@@ -267,3 +268,11 @@ def test_invalid_overrides(overrides: dict[str, str], bad: str) -> None:
     with pytest.raises(CtiKeyError) as info:
         KeyTable(overrides=overrides)
     assert info.value.key == bad
+
+
+def test_procedure_keys_are_tokens_of_the_table() -> None:
+    """The keys the call-control procedures press are in the one key table."""
+    for key in Key:
+        assert key.value in FIXED_KEYS
+    assert parse_keys(line_key(2)) == ("LINE2",)
+    assert KeyTable(overrides={"XFER": "TRANSFER"}).encode([Key.XFER]) == "TRANSFER"

@@ -18,7 +18,7 @@ import time
 
 from .client import CtiClient
 from .errors import CtiCommandError, CtiError
-from .keys import parse_keys
+from .keys import Key, line_key, parse_keys
 from .models import LineState, LineStatus, PhoneOperation
 
 _LOGGER = logging.getLogger(__name__)
@@ -195,11 +195,11 @@ class CallController:
             other_call = _with_state(lines, LineState.CONNECTED)
             if other_call and self.settings.has_line_keys:
                 # Call waiting: the ringing call's line key answers it and holds the other [D, S7].
-                await self._press(f"LINE{target.line}")
+                await self._press(line_key(target.line))
             else:
                 await self._operation(
                     PhoneOperation.ACCEPTCALL,
-                    fallback=None if other_call else "OFFHOOK",
+                    fallback=None if other_call else Key.OFFHOOK,
                 )
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.CONNECTED,
@@ -215,11 +215,11 @@ class CallController:
             if target.state is LineState.ONHOLD:
                 lines = await self._resume(lines, target.line)
             if target.state is LineState.RINGING:
-                await self._operation(PhoneOperation.REJECTCALL, fallback="ONHOOK")
+                await self._operation(PhoneOperation.REJECTCALL, fallback=Key.ONHOOK)
             elif target.state in _IN_PROGRESS:
-                await self._operation(PhoneOperation.CANCEL, fallback="ONHOOK")
+                await self._operation(PhoneOperation.CANCEL, fallback=Key.ONHOOK)
             else:
-                await self._operation(PhoneOperation.ENDCALL, fallback="ONHOOK")
+                await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
             lines = await self._wait_for(
                 lambda now: _state(now, target.line) in _ENDED,
                 "step_failed",
@@ -234,7 +234,7 @@ class CallController:
             lines = await self.lines()
             target = _pick(lines, line, {LineState.CONNECTED}, "no_connected_call")
             # holdcall acts on the established call [D, S2]; HOLD is the key [D, S6].
-            await self._operation(PhoneOperation.HOLDCALL, fallback="HOLD")
+            await self._operation(PhoneOperation.HOLDCALL, fallback=Key.HOLD)
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.ONHOLD,
                 "step_failed",
@@ -301,8 +301,8 @@ class CallController:
                 # Digits now would reach the caller as tones [I].
                 raise CallStateError("call_in_progress", lines)
             # A free line key holds the current call and opens a new line [C, S21] [D, S6].
-            await self._press(f"LINE{free_line}")
-        await self._press(*tokens, "SEND")
+            await self._press(line_key(free_line))
+        await self._press(*tokens, Key.SEND)
 
     # --- transfer ----------------------------------------------------------------------
 
@@ -315,7 +315,7 @@ class CallController:
         on hold (call-control.md, the recipe of S1). Blind: with Auto-Attended Transfer on,
         `XFER` + number + `XFER`; with it off, `XFER` + number + `#`.
         """
-        tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip("#"))
+        tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
         async with self._lock:
             lines = await self.lines()
             if (
@@ -326,7 +326,7 @@ class CallController:
             original = self._transfer_source(
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
-            await self._press("XFER")
+            await self._press(Key.XFER)
             # The transfer screen holds the call [C, S8]; if it is still connected, digits
             # would become tones, so stop here.
             await self._wait_for(
@@ -335,7 +335,7 @@ class CallController:
                 "the call did not go on hold after XFER",
             )
             if mode is TransferMode.BLIND:
-                final = "XFER" if self.settings.auto_attended_transfer else "#"
+                final = Key.XFER if self.settings.auto_attended_transfer else Key.POUND
                 await self._press(*tokens, final)
                 return await self._wait_transferred(
                     {original},
@@ -345,7 +345,7 @@ class CallController:
                     ),
                     f"the call on line {original} was not handed over",
                 )
-            await self._press(*tokens, "#")
+            await self._press(*tokens, Key.POUND)
             lines = await self._wait_for(
                 lambda now: _consultation(now, original) is not None,
                 "consultation_not_started",
@@ -386,7 +386,7 @@ class CallController:
             held, consultation = self._transfer_pair(lines)
             if not self.settings.auto_attended_transfer:
                 raise CallStateError("auto_attended_off", lines)
-            await self._press("XFER")
+            await self._press(Key.XFER)
             lines = await self._wait_transferred(
                 {held, consultation},
                 lambda now: (
@@ -468,7 +468,7 @@ class CallController:
 
     async def _swap_by_line_key(self, active: int, held: int) -> Lines:
         # The held call's line key resumes it and holds the other [D, S6].
-        await self._press(f"LINE{held}")
+        await self._press(line_key(held))
         return await self._wait_for(
             lambda now: _swapped(now, active, held), "swap_failed"
         )
@@ -476,10 +476,10 @@ class CallController:
     async def _swap_by_hold_key(self, active: int, held: int) -> Lines:
         # HOLD holds the active call too; then move to the other call and take it off
         # hold with HOLD (call-control.md §6.4, candidate 2) [I].
-        await self._press("HOLD")
+        await self._press(Key.HOLD)
         await self._wait_for(lambda now: _both_held(now, active, held), "swap_failed")
-        toward = "DOWN" if held > active else "UP"
-        await self._press(toward, "HOLD")
+        toward = Key.DOWN if held > active else Key.UP
+        await self._press(toward, Key.HOLD)
         lines = await self._wait_for(
             lambda now: not _both_held(now, active, held), "swap_failed"
         )
@@ -503,10 +503,10 @@ class CallController:
             return await self._swap(lines, connected[0], line)
         if self.settings.has_line_keys:
             # The blinking line key resumes a held call [D, S6].
-            await self._press(f"LINE{line}")
+            await self._press(line_key(line))
         else:
             # No line keys (GXP116x): HOLD on the held call, else holdcall as a toggle [I], [C, S23].
-            await self._operation_or_key("HOLD", PhoneOperation.HOLDCALL)
+            await self._operation_or_key(Key.HOLD, PhoneOperation.HOLDCALL)
         return await self._wait_for(
             lambda now: _state(now, line) is LineState.CONNECTED,
             "step_failed",

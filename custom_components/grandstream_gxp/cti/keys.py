@@ -30,6 +30,28 @@ POUND: Final = "#"
 POUND_WIRE: Final = "%23"
 
 
+class Key(StrEnum):
+    """Logical names of the keys the call-control procedures press.
+
+    They are tokens of this table, so an override of an uncertain wire name (e.g. XFER
+    sent as TRANSFER) applies to the procedures too.
+    """
+
+    SEND = "SEND"
+    XFER = "XFER"
+    HOLD = "HOLD"
+    OFFHOOK = "OFFHOOK"
+    ONHOOK = "ONHOOK"
+    UP = "UP"
+    DOWN = "DOWN"
+    POUND = POUND
+
+
+def line_key(number: int) -> str:
+    """Return the token of the line key `number` (1-based)."""
+    return f"LINE{number}"
+
+
 class Family(StrEnum):
     """Model families that differ in which keys they have."""
 
