@@ -1,0 +1,666 @@
+"""Fault matrix: each way the phone can misbehave, in each phase, driven like a user.
+
+docs/fault-matrix.md is the table of these tests (fault x phase -> outcome); the last
+test here checks that every test id the table names exists.
+
+The client's 10 s timeout is shortened for the whole module, so a phone that never
+answers costs a fraction of a second.
+"""
+
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import aiohttp
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.const import (
+    ATTR_DEVICE_ID,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.grandstream_gxp.const import CONF_ADVANCED, DOMAIN
+from custom_components.grandstream_gxp.cti import client as cti_client
+from gxp_simulator import SimulatedPhone
+
+from .conftest import MAC, PASSWORD
+
+# The client gives up after this long instead of REQUEST_TIMEOUT (10 s).
+SHORT_TIMEOUT = 0.3
+# A slow phone that still answers in time.
+SLOW = 0.1
+
+LINE_1 = "sensor.grandstream_gxp2170_line_1"
+PHONE_STATUS = "sensor.grandstream_gxp2170_phone_status"
+LINE_STATUS = "api-get_line_status"
+LOGIN = "dologin"
+
+DOC = Path(__file__).parent.parent / "docs" / "fault-matrix.md"
+
+type Fault = Callable[[SimulatedPhone], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def short_timeout() -> Iterator[None]:
+    """Make every CTI client give up after SHORT_TIMEOUT seconds."""
+    real = cti_client.CtiClient.__init__
+
+    def init(self: cti_client.CtiClient, *args: Any, **kwargs: Any) -> None:
+        kwargs["timeout"] = SHORT_TIMEOUT
+        real(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cti_client.CtiClient, "__init__", init)
+        yield
+
+
+# --- the faults ------------------------------------------------------------------
+
+
+def _faults(**changes: Any) -> Fault:
+    async def apply(sim: SimulatedPhone) -> None:
+        sim.phone.set_faults(**changes)
+
+    return apply
+
+
+def _settings(**changes: Any) -> Fault:
+    async def apply(sim: SimulatedPhone) -> None:
+        sim.phone.settings.update(**changes)
+
+    return apply
+
+
+async def _refused(sim: SimulatedPhone) -> None:
+    await sim.stop_listening()
+
+
+async def _not_found(sim: SimulatedPhone) -> None:
+    # The simulator's set_faults() only takes 401/403/500; its HTML error page knows
+    # 404 too, so the status is set on the fault record directly: every CTI path
+    # answers like a path the phone does not have.
+    sim.phone.faults.http_status = 404
+
+
+async def _wrong_password(sim: SimulatedPhone) -> None:
+    # The phone's admin password was changed on its web page.
+    sim.phone.auth.password = "changed on the phone"  # noqa: S105
+
+
+async def _locked(sim: SimulatedPhone) -> None:
+    # Someone sent a wrong password five times: the phone locks for 5 minutes.
+    async with aiohttp.ClientSession() as session:
+        for _ in range(5):
+            async with session.get(
+                sim.url(LINE_STATUS), params={"passcode": "wrong"}
+            ) as response:
+                await response.read()
+    assert sim.phone.auth.lock_minutes() is not None
+
+
+async def _reboot(sim: SimulatedPhone) -> None:
+    sim.phone.settings.update(reboot_time=0.3)
+    sim.phone.reboot()
+    await sim.phone.wait_for(lambda p: p.down, timeout=2)
+
+
+FAULTS: dict[str, Fault] = {
+    "refused": _refused,
+    "timeout": _faults(no_answer=True),
+    "slow": _faults(latency=SLOW),
+    "http_401": _faults(http_status=401),
+    "http_403": _faults(http_status=403),
+    "http_404": _not_found,
+    "http_500": _faults(http_status=500),
+    "login_page": _faults(login_page=True),
+    "truncated_json": _faults(truncated_json=True),
+    "wrong_types": _faults(wrong_types=True),
+    "wrong_password": _wrong_password,
+    "lockout": _locked,
+    "cti_disabled": _settings(action_uri_support=False),
+    "popup": _settings(popup=True),
+    "popup_forbidden": _settings(popup=True, popup_variant="forbidden"),
+    "reboot": _reboot,
+}
+
+
+async def heal(sim: SimulatedPhone) -> None:
+    """Undo every fault FAULTS can set."""
+    sim.phone.clear_faults()
+    sim.phone.auth.password = PASSWORD
+    if sim.phone.auth.lock_minutes() is not None:
+        sim.phone.clock.advance(5 * 60 + 1)
+        assert sim.phone.auth.lock_minutes() is None
+    sim.phone.settings.update(action_uri_support=True, popup=False)
+    if sim.phone.down:
+        await sim.phone.wait_for(lambda p: not p.down, timeout=5)
+    else:
+        await sim.start_listening()
+
+
+def cells(
+    outcomes: dict[str, Any],
+    skip: dict[str, str] | None = None,
+    bugs: dict[str, str] | None = None,
+) -> pytest.MarkDecorator:
+    """Parametrize (fault, expected) with the fault name as test id.
+
+    `skip`: cells the simulator cannot produce; `bugs`: cells that fail because of a
+    known bug in the integration (strict xfail, so a fix makes them fail loudly).
+    """
+    params = [
+        pytest.param(
+            name,
+            outcome,
+            id=name,
+            marks=[pytest.mark.xfail(strict=True, reason=bugs[name])]
+            if bugs and name in bugs
+            else [],
+        )
+        for name, outcome in outcomes.items()
+    ]
+    for name, reason in (skip or {}).items():
+        params.append(
+            pytest.param(name, None, id=name, marks=pytest.mark.skip(reason=reason))
+        )
+    return pytest.mark.parametrize(("fault", "expected"), params)
+
+
+LINE_COUNT_SKIP = {
+    "line_count_change": (
+        "the simulator cannot change a phone's line count at run time (profiles are "
+        "fixed per model; a reboot keeps the model)"
+    )
+}
+
+
+def reauth_flows(hass: HomeAssistant) -> list[Any]:
+    """Return the reauth flows in progress for this integration."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+# --- phase: config flow (user step) -----------------------------------------------
+
+# fault -> the error the form shows, or None for an entry created. Field: which
+# form field the error sits on.
+FLOW_OUTCOMES: dict[str, tuple[str, str] | None] = {
+    "refused": (CONF_HOST, "cannot_connect"),
+    "timeout": (CONF_HOST, "cannot_connect"),
+    "slow": None,
+    "http_401": (CONF_PASSWORD, "invalid_auth"),
+    "http_403": ("base", "cti_disabled"),
+    "http_404": (CONF_HOST, "cannot_connect"),
+    "http_500": (CONF_HOST, "cannot_connect"),
+    "login_page": (CONF_HOST, "cannot_connect"),
+    "truncated_json": (CONF_HOST, "cannot_connect"),
+    "wrong_types": (CONF_HOST, "cannot_connect"),
+    "wrong_password": (CONF_PASSWORD, "invalid_auth"),
+    "lockout": (CONF_PASSWORD, "invalid_auth"),
+    "cti_disabled": ("base", "cti_disabled"),
+    "popup": (CONF_PASSWORD, "invalid_auth"),
+    "popup_forbidden": ("base", "cti_disabled"),
+    "reboot": (CONF_HOST, "cannot_connect"),
+}
+
+
+@cells(FLOW_OUTCOMES)
+async def test_config_flow(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    fault: str,
+    expected: tuple[str, str] | None,
+) -> None:
+    """One submit of the user step: a translated error on the right field, one try."""
+    await FAULTS[fault](sim)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    sim.phone.requests.clear()
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: f"{sim.host}:{sim.port}",
+            CONF_PASSWORD: PASSWORD,
+            CONF_ADVANCED: {CONF_SSL: False, CONF_VERIFY_SSL: False},
+        },
+    )
+
+    if expected is None:
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["result"].unique_id == MAC
+        await hass.async_block_till_done()
+        return
+    field, key = expected
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: key}
+    assert key in _translated_errors()
+    # Never retried: the password went to the phone at most once, and no web login
+    # followed a refusal.
+    assert sim.phone.requests.count(LINE_STATUS) <= 1
+    if key == "invalid_auth":
+        # The rejected password reached the phone exactly once for this submit.
+        assert sim.phone.requests.count(LINE_STATUS) == 1
+    assert sim.phone.requests.count(LOGIN) == 0
+    # The user fixes the phone and submits again: the same form now creates the entry.
+    await heal(sim)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: f"{sim.host}:{sim.port}",
+            CONF_PASSWORD: PASSWORD,
+            CONF_ADVANCED: {CONF_SSL: False, CONF_VERIFY_SSL: False},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+def _translated_errors() -> set[str]:
+    path = (
+        Path(__file__).parent.parent
+        / "custom_components"
+        / DOMAIN
+        / "translations"
+        / "en.json"
+    )
+    return set(json.loads(path.read_text())["config"]["error"])
+
+
+# --- phase: setup -----------------------------------------------------------------
+
+RETRY = ConfigEntryState.SETUP_RETRY
+ERROR = ConfigEntryState.SETUP_ERROR
+LOADED = ConfigEntryState.LOADED
+
+SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
+    "refused": (RETRY, "cannot_connect"),
+    "timeout": (RETRY, "cannot_connect"),
+    "slow": (LOADED, None),
+    "http_401": (ERROR, "invalid_auth"),
+    "http_403": (RETRY, "cannot_connect"),
+    "http_404": (RETRY, "cannot_connect"),
+    "http_500": (RETRY, "cannot_connect"),
+    "login_page": (RETRY, "cannot_connect"),
+    "truncated_json": (RETRY, "cannot_connect"),
+    "wrong_types": (RETRY, "cannot_connect"),
+    "wrong_password": (ERROR, "invalid_auth"),
+    "lockout": (ERROR, "phone_locked"),
+    "cti_disabled": (RETRY, "cannot_connect"),
+    "popup": (ERROR, "invalid_auth"),
+    "popup_forbidden": (RETRY, "cannot_connect"),
+    "reboot": (RETRY, "cannot_connect"),
+}
+
+
+@cells(SETUP_OUTCOMES, LINE_COUNT_SKIP)
+async def test_setup(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    fault: str,
+    expected: tuple[ConfigEntryState, str | None],
+) -> None:
+    """Setup: retry later, or stop and ask for the password (reauth), or load."""
+    state, reason = expected
+    await FAULTS[fault](sim)
+    mock_config_entry.add_to_hass(hass)
+    sim.phone.requests.clear()
+
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is state
+    assert mock_config_entry.error_reason_translation_key == reason
+    flows = reauth_flows(hass)
+    assert len(flows) == (1 if state is ERROR else 0)
+    if state is ERROR:
+        # One rejected request, nothing more until the user answers the reauth form.
+        assert sim.phone.requests.count(LINE_STATUS) == 1
+        assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+# --- phase: polling ---------------------------------------------------------------
+
+UNAVAILABLE = "unavailable"  # entities unavailable, back after the fault
+REAUTH = "reauth"  # entities unavailable, reauth flow, polling stops
+FINE = "fine"  # nothing visible
+
+POLL_OUTCOMES: dict[str, str] = {
+    "refused": UNAVAILABLE,
+    "timeout": UNAVAILABLE,
+    "slow": FINE,
+    "http_401": REAUTH,
+    "http_403": UNAVAILABLE,
+    "http_404": UNAVAILABLE,
+    "http_500": UNAVAILABLE,
+    "login_page": UNAVAILABLE,
+    "truncated_json": UNAVAILABLE,
+    "wrong_types": UNAVAILABLE,
+    "wrong_password": REAUTH,
+    "lockout": REAUTH,
+    "cti_disabled": UNAVAILABLE,
+    "popup": REAUTH,
+    "popup_forbidden": UNAVAILABLE,
+    "reboot": UNAVAILABLE,
+}
+
+
+@cells(POLL_OUTCOMES, LINE_COUNT_SKIP)
+async def test_polling(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    init_integration: MockConfigEntry,
+    fault: str,
+    expected: str,
+) -> None:
+    """A poll under the fault, then the phone heals: states follow without a reload."""
+    coordinator = init_integration.runtime_data.coordinator
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+    await FAULTS[fault](sim)
+
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert init_integration.state is LOADED
+    shown = hass.states.get(PHONE_STATUS)
+    assert shown is not None
+    if expected == FINE:
+        assert coordinator.last_update_success
+        assert shown.state == "available"
+        return
+    assert not coordinator.last_update_success
+    assert shown.state == STATE_UNAVAILABLE
+    assert (state := hass.states.get(LINE_1)) and state.state == STATE_UNAVAILABLE
+    assert len(reauth_flows(hass)) == (1 if expected == REAUTH else 0)
+    if expected == REAUTH:
+        # Polling stops after an auth failure: time passes, the phone hears nothing.
+        sim.phone.requests.clear()
+        for minutes in (1, 5, 30):
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=minutes))
+            await hass.async_block_till_done()
+        assert sim.phone.requests.count() == 0
+
+    await heal(sim)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+    assert (state := hass.states.get(PHONE_STATUS)) and state.state == "available"
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+
+
+# --- phase: an action (hold with a call up) ----------------------------------------
+
+# fault -> translation key of the HomeAssistantError, or None for success.
+ACTION_OUTCOMES: dict[str, str | None] = {
+    "refused": "cannot_connect",
+    "timeout": "cannot_connect",
+    "slow": None,
+    "http_401": "invalid_auth",
+    "http_403": "cti_disabled",
+    "http_404": "cannot_connect",
+    "http_500": "cannot_connect",
+    "login_page": "cannot_connect",
+    "truncated_json": "cannot_connect",
+    "wrong_types": "cannot_connect",
+    "wrong_password": "invalid_auth",
+    "lockout": "phone_locked",
+    "cti_disabled": "cti_disabled",
+    "popup": "invalid_auth",
+    "popup_forbidden": "cti_disabled",
+    "reboot": "cannot_connect",
+}
+AUTH_KEYS = ("invalid_auth", "phone_locked")
+ACTION_BUGS = {
+    "lockout": (
+        "helpers.async_run_action maps every CtiAuthError to 'invalid_auth' ('The "
+        "phone rejected the password'), ignoring err.locked: a locked phone should "
+        "raise 'phone_locked' as setup and polling do"
+    )
+}
+
+
+def device_id_of(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Return the phone's device id."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, MAC)}]
+    return devices[0].id
+
+
+@cells(ACTION_OUTCOMES, LINE_COUNT_SKIP, ACTION_BUGS)
+async def test_action(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    init_integration: MockConfigEntry,
+    fault: str,
+    expected: str | None,
+) -> None:
+    """`hold` on a connected call: a translated error, reauth for auth, no storm."""
+    device_id = device_id_of(hass, init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await hass.services.async_call(
+        DOMAIN, "answer", {ATTR_DEVICE_ID: device_id}, blocking=True
+    )
+    await sim.phone.wait_for_lines("connected")
+    await FAULTS[fault](sim)
+    sim.phone.requests.clear()
+
+    if expected is None:
+        await hass.services.async_call(
+            DOMAIN, "hold", {ATTR_DEVICE_ID: device_id}, blocking=True
+        )
+        assert sim.phone.line_states()[0] == "onhold"
+        return
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "hold", {ATTR_DEVICE_ID: device_id}, blocking=True
+        )
+    await hass.async_block_till_done()
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == expected
+    assert len(reauth_flows(hass)) == (1 if expected in AUTH_KEYS else 0)
+    if expected in AUTH_KEYS:
+        # A rejected password is sent once for the action (and not again by a
+        # follow-up poll).
+        assert sim.phone.requests.count() == 1
+        return
+    # The phone comes back (after a reboot: idle, the call is gone): the entities
+    # follow with the next poll, no reload.
+    await heal(sim)
+    coordinator = init_integration.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+    line = hass.states.get(LINE_1)
+    assert line is not None
+    assert line.state == ("idle" if fault == "reboot" else "connected")
+
+
+# --- phase: push (the phone's Action URL to the webhook) ---------------------------
+
+PUSH_OUTCOMES: dict[str, str] = {
+    "refused": UNAVAILABLE,
+    "timeout": UNAVAILABLE,
+    "slow": FINE,
+    "http_500": UNAVAILABLE,
+    "wrong_password": REAUTH,
+    "reboot": UNAVAILABLE,
+}
+
+
+@cells(PUSH_OUTCOMES)
+async def test_push(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: SimulatedPhone,
+    init_integration: MockConfigEntry,
+    *,
+    fault: str,
+    expected: str,
+) -> None:
+    """An event arrives while the phone cannot be read: the webhook still answers 200.
+
+    The event shows at once; its confirming poll meets the fault.
+    """
+    coordinator = init_integration.runtime_data.coordinator
+    await FAULTS[fault](sim)
+    client = await hass_client()
+    mac = MAC.replace(":", "")
+    webhook_id = init_integration.data["webhook_id"]
+
+    response = await client.get(
+        f"/api/webhook/{webhook_id}?e=incoming&m={mac}&r=1001&n=Alice"
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+
+    assert coordinator.last_update_success is (expected == FINE)
+    assert len(reauth_flows(hass)) == (1 if expected == REAUTH else 0)
+    await heal(sim)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+
+
+# --- the document -----------------------------------------------------------------
+
+FAULT_NAMES = {
+    "refused": "phone down (connection refused)",
+    "timeout": "no answer (client timeout)",
+    "slow": "slow answer within the timeout",
+    "http_401": "HTTP 401 (HTML page)",
+    "http_403": "HTTP 403 (HTML page)",
+    "http_404": "HTTP 404 (unknown path)",
+    "http_500": "HTTP 500",
+    "login_page": "HTML login page with 200",
+    "truncated_json": "truncated JSON",
+    "wrong_types": "wrong body types",
+    "wrong_password": "wrong password",
+    "lockout": "account locked (5 wrong passwords)",
+    "cti_disabled": "CTI disabled (`action_uri_support` off, 403 `forbidden`)",
+    "popup": "confirmation pop-up (answers `unauthorized`)",
+    "popup_forbidden": "confirmation pop-up (answers `forbidden`)",
+    "reboot": "phone rebooting (during a call / an action)",
+    "line_count_change": "line count changes after a firmware upgrade",
+}
+_POLL_TEXT = {
+    FINE: "no change",
+    UNAVAILABLE: "unavailable, recovers",
+    REAUTH: "unavailable + reauth, polling stops",
+}
+_PUSH_TEXT = {
+    FINE: "200, poll fine",
+    UNAVAILABLE: "200, confirming poll fails, recovers",
+    REAUTH: "200, reauth",
+}
+
+
+def _flow_cell(fault: str) -> str:
+    if fault not in FLOW_OUTCOMES:
+        return "—"
+    test = f"`test_config_flow[{fault}]`"
+    outcome = FLOW_OUTCOMES[fault]
+    if outcome is None:
+        return f"entry created {test}"
+    return f"`{outcome[1]}` on `{outcome[0]}` {test}"
+
+
+def _setup_cell(fault: str) -> str:
+    test = f"`test_setup[{fault}]`"
+    if fault in LINE_COUNT_SKIP:
+        return f"skipped {test}"
+    state, key = SETUP_OUTCOMES[fault]
+    if key is None:
+        return f"loaded {test}"
+    reauth = " + reauth" if state is ERROR else ""
+    return f"{state.name} `{key}`{reauth} {test}"
+
+
+def _poll_cell(fault: str) -> str:
+    test = f"`test_polling[{fault}]`"
+    if fault in LINE_COUNT_SKIP:
+        return f"skipped {test}"
+    return f"{_POLL_TEXT[POLL_OUTCOMES[fault]]} {test}"
+
+
+def _action_cell(fault: str) -> str:
+    test = f"`test_action[{fault}]`"
+    if fault in LINE_COUNT_SKIP:
+        return f"skipped {test}"
+    key = ACTION_OUTCOMES[fault]
+    if key is None:
+        return f"call held {test}"
+    reauth = " + reauth" if key in AUTH_KEYS else ""
+    bug = " **xfail (bug)**" if fault in ACTION_BUGS else ""
+    return f"`{key}`{reauth}{bug} {test}"
+
+
+def _push_cell(fault: str) -> str:
+    if fault not in PUSH_OUTCOMES:
+        return "—"
+    return f"{_PUSH_TEXT[PUSH_OUTCOMES[fault]]} `test_push[{fault}]`"
+
+
+def render_table() -> str:
+    """Return the matrix as the Markdown table docs/fault-matrix.md must contain."""
+    rows = [
+        (
+            "| fault | config flow (user step) | setup | polling "
+            "| action (`hold`, call up) | push (webhook GET) |"
+        ),
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    rows.extend(
+        f"| {name} | {_flow_cell(fault)} | {_setup_cell(fault)} "
+        f"| {_poll_cell(fault)} | {_action_cell(fault)} | {_push_cell(fault)} |"
+        for fault, name in FAULT_NAMES.items()
+    )
+    return "\n".join(rows) + "\n"
+
+
+def test_fault_matrix_doc_is_true() -> None:
+    """docs/fault-matrix.md shows exactly the expectations these tests assert.
+
+    To update it, run `python -c "from tests.test_faults import render_table;
+    print(render_table(), end='')"` and paste the output over the table.
+    """
+    text = DOC.read_text()
+    assert render_table() in text
+    named = set(re.findall(r"`(test_\w+\[[\w-]+\])`", text))
+    existing = {
+        f"{test}[{fault}]"
+        for test, table in (
+            ("test_config_flow", FLOW_OUTCOMES),
+            ("test_setup", SETUP_OUTCOMES | LINE_COUNT_SKIP),
+            ("test_polling", POLL_OUTCOMES | LINE_COUNT_SKIP),
+            ("test_action", ACTION_OUTCOMES | LINE_COUNT_SKIP),
+            ("test_push", PUSH_OUTCOMES),
+        )
+        for fault in table
+    }
+    assert named == existing
+    assert set(FAULT_NAMES) == set(FAULTS) | set(LINE_COUNT_SKIP)
