@@ -13,7 +13,7 @@ import logging
 from typing import Any, Protocol
 
 from . import keys as key_handling
-from .action_url import ActionUrlSender, SentAction, render
+from .action_url import ActionUrlSender, SentAction, event_name, render
 from .auth import Authenticator
 from .clock import Clock
 from .farend import FarEndScript
@@ -340,6 +340,29 @@ class SimPhone:
         return done
 
     # ------------------------------------------------------- Action URLs
+
+    def pvalue(self, name: str) -> str:
+        """One P-value as api.values.get reads it; only Action URL slots are kept [I]."""
+        try:
+            event = event_name(name)
+        except ValueError:
+            return ""
+        if event not in self.profile.action_url_events:
+            return ""
+        return self.settings.action_urls.get(event, "")
+
+    def set_pvalue(self, name: str, value: str) -> None:
+        """Write one P-value (api.values.post); "" clears an Action URL slot [I]."""
+        try:
+            event = event_name(name)
+        except ValueError:
+            return
+        if event not in self.profile.action_url_events:
+            return
+        if value:
+            self.settings.action_urls[event] = value
+        else:
+            self.settings.action_urls.pop(event, None)
 
     def action_url_values(self, event: CallEvent) -> dict[str, str]:
         """Values of the documented variables for one event [DOC S22, S23]."""

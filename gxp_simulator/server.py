@@ -43,6 +43,7 @@ def error(body: Any, status: int = 200) -> Reply:
 
 UNAUTHORIZED = "unauthorized"  # wrong passcode [INF spec 3.3]; pop-up on [FORUM S7]
 FORBIDDEN = "forbidden"  # Remote Control refuses this host [INF spec 3.3]
+SESSION_EXPIRED = {"status": "session-expired"}  # api.values.* [CODE S18; CAP S8]
 
 
 def line_json(phone: SimPhone, line: Line) -> dict[str, Any]:
@@ -298,6 +299,60 @@ class CtiServer:
 
         return await self.serve(request, action)
 
+    # ------------------------------------------------------- web settings
+
+    def _session_ok(self, request: web.Request, params: Params) -> bool:
+        """Whether the request carries a live web-session sid (form, query or cookie)."""
+        sid = (
+            params.get("sid")
+            or request.cookies.get("sid")
+            or request.cookies.get("session-identity")
+        )
+        phone = self.phone
+        return bool(sid) and phone.auth.touch_session(str(sid), phone.settings)
+
+    async def dologout(self, request: web.Request) -> web.StreamResponse:
+        """POST /cgi-bin/dologout, form `sid`: ends the session [CODE S9, S8]; body [I]."""
+
+        async def action(_request: web.Request, params: Params) -> Reply:
+            self.phone.auth.sessions.pop(params.get("sid", ""), None)
+            return success("ok")
+
+        return await self.serve(request, action)
+
+    async def values_get(self, request: web.Request) -> web.StreamResponse:
+        """api.values.get, `request=P8310:P8311` [CODE S18, S17].
+
+        Only Action URL slots are kept; any other name answers "" [INF, like
+        config_get's unknown keys CAP S8]. An invalid sid: session-expired [CODE S18].
+        """
+
+        async def action(request: web.Request, params: Params) -> Reply:
+            if not self._session_ok(request, params):
+                return error(SESSION_EXPIRED)
+            names = [n for n in params.get("request", "").split(":") if n]
+            return success({name: self.phone.pvalue(name) for name in names})
+
+        return await self.serve(request, action)
+
+    async def values_post(self, request: web.Request) -> web.StreamResponse:
+        """api.values.post, form `P8310=<v>&sid=<sid>` [CODE S18].
+
+        Action URL slots the model has are stored, so the phone then sends those
+        events there; other P-values are accepted and dropped [I].
+        """
+
+        async def action(request: web.Request, params: Params) -> Reply:
+            if not self._session_ok(request, params):
+                return error(SESSION_EXPIRED)
+            for name, value in params.items():
+                if name.upper().startswith("P") and name[1:].isdigit():
+                    self.phone.set_pvalue(name, value)
+            self.phone.notify()
+            return success("ok")
+
+        return await self.serve(request, action)
+
     async def web_root(self, request: web.Request) -> web.StreamResponse:
         """GET /: the web UI's login page, no credentials needed [INF].
 
@@ -360,6 +415,13 @@ def create_app(phone: SimPhone, *, control: bool = True) -> web.Application:
         app.router.add_get(f"/cgi-bin/{name}", route, allow_head=False)
         app.router.add_post(f"/cgi-bin/{name}", route)
     app.router.add_post("/cgi-bin/dologin", server.dologin)
+    app.router.add_post("/cgi-bin/dologout", server.dologout)
+    for path, web_handler in (
+        ("/cgi-bin/api.values.get", server.values_get),
+        ("/cgi-bin/api.values.post", server.values_post),
+    ):
+        app.router.add_get(path, web_handler, allow_head=False)
+        app.router.add_post(path, web_handler)
     app.router.add_get("/", server.web_root)
     app.router.add_route("*", "/{tail:.*}", server.not_found)
     return app

@@ -39,6 +39,7 @@ from custom_components.grandstream_gxp.const import (
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
+    CONF_WRITE_ACTION_URLS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     REQUEST_TIMEOUT,
@@ -989,6 +990,7 @@ async def test_options_defaults_and_save(
         CONF_SWAP_METHOD: "auto",
         CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
         CONF_KEY_OVERRIDES: "",
+        CONF_WRITE_ACTION_URLS: False,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -998,6 +1000,7 @@ async def test_options_defaults_and_save(
             CONF_SWAP_METHOD: "hold_key",
             CONF_SCAN_INTERVAL: 60.0,
             CONF_KEY_OVERRIDES: " xfer = transfer ; #=POUND\nstar=%23 ",
+            CONF_WRITE_ACTION_URLS: True,
         },
     )
     await hass.async_block_till_done()
@@ -1007,6 +1010,7 @@ async def test_options_defaults_and_save(
         CONF_SWAP_METHOD: "hold_key",
         CONF_SCAN_INTERVAL: 60,
         CONF_KEY_OVERRIDES: {"XFER": "TRANSFER", "#": "POUND", "STAR": "%23"},
+        CONF_WRITE_ACTION_URLS: True,
     }
     assert isinstance(entry.options[CONF_SCAN_INTERVAL], int)
     # OptionsFlowWithReload: the entry was set up again with the new options.
@@ -1034,6 +1038,7 @@ async def test_options_show_stored_values_and_clear_overrides(
         CONF_SWAP_METHOD: "line_key",
         CONF_SCAN_INTERVAL: 120,
         CONF_KEY_OVERRIDES: "XFER=TRANSFER, #=POUND",
+        CONF_WRITE_ACTION_URLS: False,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],

@@ -3,22 +3,13 @@
 from datetime import timedelta
 
 from homeassistant.components import webhook
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_SCAN_INTERVAL,
-    CONF_SSL,
-    CONF_VERIFY_SSL,
-    CONF_WEBHOOK_ID,
-    Platform,
-)
+from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from . import slots
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_KEY_OVERRIDES,
@@ -28,10 +19,9 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SWAP_METHOD,
     DOMAIN,
-    REQUEST_TIMEOUT,
 )
 from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_failed
-from .cti import CtiAuthError, CtiClient, CtiError, Family, KeyTable, family_for_model
+from .cti import CtiAuthError, CtiError, Family, KeyTable, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
 from .push import async_setup_push, async_unload_push
@@ -56,15 +46,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Connect to the phone, read it once, and set up its entities."""
     options = entry.options
-    client = CtiClient(
-        async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL]),
-        entry.data[CONF_HOST],
-        password=entry.data[CONF_PASSWORD],
-        port=entry.data.get(CONF_PORT),
-        https=entry.data[CONF_SSL],
-        verify_ssl=entry.data[CONF_VERIFY_SSL],
-        timeout=REQUEST_TIMEOUT,
-    )
+    client = slots.client_for(hass, entry.data)
     try:
         device = await client.identify()
     except CtiAuthError as err:
@@ -110,6 +92,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
+    slots.async_start(hass, entry)
     return True
 
 
@@ -117,6 +100,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
     """Stop listening to the phone and unload its entities."""
     async_unload_push(hass, entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Give the phone's Action URL slots back when the entry wrote them."""
+    await slots.async_release_slots(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:

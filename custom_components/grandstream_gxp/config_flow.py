@@ -59,9 +59,11 @@ from .const import (
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
+    CONF_WRITE_ACTION_URLS,
     DEFAULT_AUTO_ATTENDED_TRANSFER,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SWAP_METHOD,
+    DEFAULT_WRITE_ACTION_URLS,
     DOMAIN,
     LOGGER,
     MAX_SCAN_INTERVAL,
@@ -125,6 +127,9 @@ OPTIONS_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Optional(CONF_KEY_OVERRIDES): TextSelector(),
+        vol.Required(
+            CONF_WRITE_ACTION_URLS, default=DEFAULT_WRITE_ACTION_URLS
+        ): BooleanSelector(),
     }
 )
 
@@ -563,6 +568,7 @@ class GxpOptionsFlow(OptionsFlowWithReload):
                         CONF_SWAP_METHOD: user_input[CONF_SWAP_METHOD],
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_KEY_OVERRIDES: overrides,
+                        CONF_WRITE_ACTION_URLS: user_input[CONF_WRITE_ACTION_URLS],
                     }
                 )
         options = self.config_entry.options
@@ -574,6 +580,9 @@ class GxpOptionsFlow(OptionsFlowWithReload):
             CONF_SCAN_INTERVAL: options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
             CONF_KEY_OVERRIDES: format_key_overrides(
                 options.get(CONF_KEY_OVERRIDES) or {}
+            ),
+            CONF_WRITE_ACTION_URLS: options.get(
+                CONF_WRITE_ACTION_URLS, DEFAULT_WRITE_ACTION_URLS
             ),
         }
         return self.async_show_form(

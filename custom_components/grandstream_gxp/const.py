@@ -19,9 +19,12 @@ CONF_PUSH_SEEN: Final = "push_seen"
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
 CONF_SWAP_METHOD: Final = "swap_method"
 CONF_KEY_OVERRIDES: Final = "key_overrides"
+# Write the Action URLs into the phone's slots (needs the admin password).
+CONF_WRITE_ACTION_URLS: Final = "write_action_urls"
 
 DEFAULT_AUTO_ATTENDED_TRANSFER: Final = True
 DEFAULT_SWAP_METHOD: Final = "auto"
+DEFAULT_WRITE_ACTION_URLS: Final = False
 DEFAULT_SCAN_INTERVAL: Final = 30
 MIN_SCAN_INTERVAL: Final = 5
 MAX_SCAN_INTERVAL: Final = 3600

@@ -3,7 +3,7 @@
 Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 """
 
-from .client import CtiClient
+from .client import CtiClient, WebSession
 from .errors import (
     CtiAuthError,
     CtiCommandError,
@@ -68,6 +68,7 @@ __all__ = [
     "PhoneState",
     "PhoneStatus",
     "Sourced",
+    "WebSession",
     "canonical_token",
     "family_for_model",
     "normalize_mac",

@@ -12,7 +12,8 @@ the query with the password replaced by `***`.
 """
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import logging
 from typing import Final, NoReturn
@@ -24,6 +25,7 @@ from yarl import URL
 from .envelope import Envelope, check_command, parse_envelope
 from .errors import (
     CtiAuthError,
+    CtiCommandError,
     CtiConnectionError,
     CtiError,
     CtiResponseError,
@@ -57,6 +59,8 @@ MAKE_CALL: Final = "api-make_call"
 SYS_OPERATION: Final = "api-sys_operation"
 LOGIN: Final = "dologin"
 LOGOUT: Final = "dologout"
+VALUES_GET: Final = "api.values.get"
+VALUES_POST: Final = "api.values.post"
 
 LOGIN_USER: Final = "admin"
 
@@ -377,11 +381,86 @@ class CtiClient:
             await self._logout(sid)
         return mac, version.strip() if version else None
 
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[WebSession]:
+        """Open ONE web session (dologin variant b, user `admin`) and log out at the end.
+
+        The login is never retried, since phones lock web access after a few
+        failures: a refused password raises CtiAuthError at once (`locked=True` when
+        the phone is locked). A sid missing from the answer raises CtiResponseError.
+        The sid is never logged. Logout failures are only logged.
+        """
+        reply = await self._request(
+            "POST",
+            CGI + LOGIN,
+            form={"username": LOGIN_USER, "password": self._password},
+            headers=self._web_headers(),
+        )
+        try:
+            envelope = parse_envelope(LOGIN, reply.status, reply.data)
+        except CtiCommandError as err:
+            # `wrong<N>` (attempts left) or `user is not allow`: the password is refused.
+            raise CtiAuthError(
+                f"{self._base.host}: the web login was refused ({err.body!r})"
+            ) from None
+        body = envelope.body if isinstance(envelope.body, dict) else {}
+        sid = body.get("sid")
+        if not isinstance(sid, str) or not sid:
+            raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
+        try:
+            yield WebSession(self, sid)
+        finally:
+            await self._logout(sid)
+
     async def _logout(self, sid: str) -> None:
-        """End the web session opened by identify; failures are only logged."""
+        """End a web session; failures are only logged."""
         try:
             await self._request(
                 "POST", CGI + LOGOUT, form={"sid": sid}, headers=self._web_headers()
             )
         except CtiError as err:
-            _LOGGER.debug("Logout after identification failed: %s", err)
+            _LOGGER.debug("Logout failed: %s", err)
+
+    async def _session_call(
+        self, endpoint: str, sid: str, form: dict[str, str]
+    ) -> Envelope:
+        """POST one web-session endpoint with the sid as form field and cookies."""
+        headers = self._web_headers()
+        headers["Cookie"] = f"sid={sid}; session-identity={sid}; session-role=admin"
+        reply = await self._request(
+            "POST", CGI + endpoint, form={**form, "sid": sid}, headers=headers
+        )
+        return parse_envelope(endpoint, reply.status, reply.data)
+
+
+class WebSession:
+    """A logged-in web session of one phone; get one from `CtiClient.session()`."""
+
+    def __init__(self, client: CtiClient, sid: str) -> None:
+        """Use `sid` with `client`; the sid is never shown."""
+        self._client = client
+        self._sid = sid
+
+    def __repr__(self) -> str:
+        """Return a representation without the sid."""
+        return f"WebSession({self._client.base_url})"
+
+    async def get_values(self, names: Iterable[str]) -> dict[str, str]:
+        """Read P-values (`api.values.get`); a name the phone lacks comes back as ""."""
+        wanted = list(names)
+        envelope = await self._client._session_call(  # noqa: SLF001
+            VALUES_GET, self._sid, {"request": ":".join(wanted)}
+        )
+        body = envelope.body
+        if not isinstance(body, dict):
+            raise CtiResponseError(f"{VALUES_GET}: the body is not an object")
+        return {
+            name: "" if body.get(name) is None else str(body[name]) for name in wanted
+        }
+
+    async def set_values(self, values: Mapping[str, str]) -> None:
+        """Write P-values (`api.values.post`); raise CtiError when the phone refuses."""
+        envelope = await self._client._session_call(  # noqa: SLF001
+            VALUES_POST, self._sid, dict(values)
+        )
+        check_command(VALUES_POST, envelope)

@@ -1,0 +1,188 @@
+"""Writing the Action URLs into the phone's slots, when the option allows it.
+
+With the option `write_action_urls` on, the integration logs in to the phone's web
+interface once (the admin password is the entry's password, cti-api.md §3.2), reads
+every slot of `push.SLOTS` (`api.values.get`) and writes its own URL into the slots
+that are empty or already hold one of its URLs (`api.values.post`), then reads them
+back. A slot that holds something else is left alone and named in a fixable repair
+issue; fixing it overwrites those slots. Removing the entry clears the slots that
+hold this entry's URLs. The GXP116x has no slots, so the option does nothing there.
+
+The login is never retried: a refused password is logged once, and the phone's
+lockout counter moves by one at most per setup.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import (
+    CONF_MODEL,
+    CONF_WRITE_ACTION_URLS,
+    DEFAULT_WRITE_ACTION_URLS,
+    DOMAIN,
+    LOGGER,
+    REQUEST_TIMEOUT,
+)
+from .coordinator import GxpConfigEntry
+from .cti import CtiAuthError, CtiClient, CtiError
+from .push import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
+
+
+def client_for(hass: HomeAssistant, data: Any) -> CtiClient:
+    """Return a CTI client for an entry's connection data."""
+    return CtiClient(
+        async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
+        data[CONF_HOST],
+        password=data[CONF_PASSWORD],
+        port=data.get(CONF_PORT),
+        https=data[CONF_SSL],
+        verify_ssl=data[CONF_VERIFY_SSL],
+        timeout=REQUEST_TIMEOUT,
+    )
+
+
+def issue_id(entry: GxpConfigEntry) -> str:
+    """Return the id of the entry's "slots taken" repair issue."""
+    return f"action_url_slots_taken_{entry.entry_id}"
+
+
+def enabled(entry: GxpConfigEntry, model: str | None) -> bool:
+    """Whether the entry writes its Action URLs: option on and a model with slots."""
+    return bool(
+        entry.options.get(CONF_WRITE_ACTION_URLS, DEFAULT_WRITE_ACTION_URLS)
+    ) and supports_action_urls(model)
+
+
+def is_ours(value: str, base: str, webhook_id: str) -> bool:
+    """Whether a slot's value is one of this entry's URLs (any address of ours)."""
+    return value.startswith(base) or webhook_id in value
+
+
+@dataclass(slots=True)
+class SlotResult:
+    """What one pass over the slots found and did."""
+
+    written: list[PushSlot] = field(default_factory=list)
+    foreign: list[PushSlot] = field(default_factory=list)
+    mismatched: list[PushSlot] = field(default_factory=list)
+
+
+async def async_write_slots(
+    hass: HomeAssistant, entry: GxpConfigEntry, *, overwrite: bool = False
+) -> SlotResult:
+    """Put this entry's URLs into the phone's slots, in one web session.
+
+    Empty slots and slots with our URLs are written when they differ; foreign ones
+    only with `overwrite`. Every write is read back. Raise CtiError (CtiAuthError
+    for a refused password) when the phone cannot be used; the issue is updated
+    otherwise.
+    """
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    base = webhook_url(hass, webhook_id)
+    wanted = {slot.pvalue: slot_url(base, slot) for slot in SLOTS}
+    result = SlotResult()
+    async with entry.runtime_data.client.session() as web:
+        current = await web.get_values(wanted)
+        writes: dict[str, str] = {}
+        for slot in SLOTS:
+            value = current.get(slot.pvalue, "")
+            if value and not is_ours(value, base, webhook_id) and not overwrite:
+                result.foreign.append(slot)
+            elif value != wanted[slot.pvalue]:
+                writes[slot.pvalue] = wanted[slot.pvalue]
+                result.written.append(slot)
+        if writes:
+            await web.set_values(writes)
+            back = await web.get_values(writes)
+            result.mismatched = [
+                slot
+                for slot in result.written
+                if back[slot.pvalue] != writes[slot.pvalue]
+            ]
+    if result.mismatched:
+        LOGGER.warning(
+            "%s did not keep the Action URLs written to: %s",
+            entry.title,
+            ", ".join(slot.name for slot in result.mismatched),
+        )
+    _update_issue(hass, entry, result.foreign)
+    return result
+
+
+def _update_issue(
+    hass: HomeAssistant, entry: GxpConfigEntry, foreign: list[PushSlot]
+) -> None:
+    if not foreign:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(entry),
+        data={"entry_id": entry.entry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="action_url_slots_taken",
+        translation_placeholders={
+            "name": entry.title,
+            "slots": ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign),
+        },
+    )
+
+
+async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Write the slots once, in the background; problems are logged, never raised."""
+    try:
+        await async_write_slots(hass, entry)
+    except CtiAuthError as err:
+        LOGGER.warning(
+            "%s: cannot write the Action URLs, the web login was refused (%s); "
+            "not trying again until the entry is reloaded",
+            entry.title,
+            err,
+        )
+    except CtiError as err:
+        LOGGER.warning("%s: cannot write the Action URLs: %s", entry.title, err)
+
+
+def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Start writing the slots in the background when the option is on."""
+    if not enabled(entry, entry.runtime_data.model):
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        return
+    entry.async_create_background_task(
+        hass, async_sync_slots(hass, entry), f"{DOMAIN} write Action URLs"
+    )
+
+
+async def async_release_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Clear the slots that hold this entry's URLs; best effort, never raises."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+    webhook_id = entry.data.get(CONF_WEBHOOK_ID)
+    if not webhook_id or not enabled(entry, entry.data.get(CONF_MODEL)):
+        return
+    base = webhook_url(hass, webhook_id)
+    try:
+        async with client_for(hass, entry.data).session() as web:
+            current = await web.get_values([slot.pvalue for slot in SLOTS])
+            clear = {
+                pvalue: ""
+                for pvalue, value in current.items()
+                if value and is_ours(value, base, webhook_id)
+            }
+            if clear:
+                await web.set_values(clear)
+    except CtiError as err:
+        LOGGER.warning("%s: cannot clear the Action URLs: %s", entry.title, err)

@@ -1,0 +1,263 @@
+"""The option that writes the Action URLs into the phone's slots (and gives them back)."""
+
+import logging
+from typing import Any
+
+from homeassistant.const import CONF_PASSWORD, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.grandstream_gxp import slots
+from custom_components.grandstream_gxp.const import CONF_WRITE_ACTION_URLS, DOMAIN
+from custom_components.grandstream_gxp.cti import CtiError
+from custom_components.grandstream_gxp.push import SLOTS, slot_url, webhook_url
+from custom_components.grandstream_gxp.repairs import (
+    SlotsTakenRepairFlow,
+    async_create_fix_flow,
+)
+from gxp_simulator import SimulatedPhone
+from gxp_simulator.action_url import event_name
+
+FOREIGN = "http://crm.example/call?n=$remote"
+
+
+def expected(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """Return the URLs the entry writes, by simulator event name."""
+    base = webhook_url(hass, entry.data[CONF_WEBHOOK_ID])
+    return {event_name(slot.pvalue): slot_url(base, slot) for slot in SLOTS}
+
+
+async def setup(
+    hass: HomeAssistant, entry: MockConfigEntry, *, write: bool = True
+) -> None:
+    """Set up the entry with the option, and wait for the background write."""
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={CONF_WRITE_ACTION_URLS: write}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def logins(sim: SimulatedPhone) -> int:
+    """How many web logins the phone saw."""
+    return sim.phone.requests.count("dologin")
+
+
+async def test_writes_empty_slots(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """Empty slots get our URLs, in one session that logs out; no issue."""
+    await setup(hass, mock_config_entry)
+    assert sim.phone.settings.action_urls == expected(hass, mock_config_entry)
+    assert logins(sim) == 1
+    assert sim.phone.requests.count("dologout") == 1
+    assert sim.phone.auth.sessions == {}
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, slots.issue_id(mock_config_entry)
+    )
+
+    # Everything in place: a reload reads and writes nothing.
+    sim.phone.requests.clear()
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sim.phone.requests.count("api.values.post") == 0
+    assert sim.phone.requests.count("api.values.get") == 1
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "phone_settings",
+    [{"action_urls": {"incoming_call": FOREIGN, "missed_call": "http://old/x"}}],
+)
+async def test_foreign_slot_kept_then_repaired(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A slot in use is left and named in a fixable issue; fixing overwrites it."""
+    # An old URL of ours (another address, same webhook id) is ours to replace.
+    await setup(hass, mock_config_entry, write=False)
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    webhook_id = mock_config_entry.data[CONF_WEBHOOK_ID]
+    sim.phone.settings.action_urls["missed_call"] = (
+        f"http://old/api/webhook/{webhook_id}"
+    )
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_WRITE_ACTION_URLS: True}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    want = expected(hass, mock_config_entry)
+    urls = sim.phone.settings.action_urls
+    assert urls["incoming_call"] == FOREIGN
+    assert {k: v for k, v in urls.items() if k != "incoming_call"} == {
+        k: v for k, v in want.items() if k != "incoming_call"
+    }
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, slots.issue_id(mock_config_entry)
+    )
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders == {
+        "name": mock_config_entry.title,
+        "slots": "Incoming Call (P8310)",
+    }
+
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    resp = await client.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": slots.issue_id(mock_config_entry)},
+    )
+    assert resp.status == 200
+    flow: dict[str, Any] = await resp.json()
+    assert flow["step_id"] == "confirm"
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert resp.status == 200
+    assert (await resp.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert sim.phone.settings.action_urls == want
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, slots.issue_id(mock_config_entry)
+    )
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_repair_flow_aborts(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not loaded, or the phone refuses: the flow aborts."""
+    flow = await async_create_fix_flow(hass, "x", None)
+    assert isinstance(flow, SlotsTakenRepairFlow)
+    flow.hass = hass
+    result = await flow.async_step_init()
+    assert result["type"] == "abort"
+    assert result["reason"] == "not_loaded"
+
+    await setup(hass, mock_config_entry)
+    flow = await async_create_fix_flow(
+        hass, "x", {"entry_id": mock_config_entry.entry_id}
+    )
+    assert isinstance(flow, SlotsTakenRepairFlow)
+    flow.hass = hass
+    sim.phone.auth.password = "changed"  # noqa: S105
+    result = await flow.async_step_confirm({})
+    assert result["reason"] == "cannot_write"
+
+    # A phone that does not keep what it was sent.
+    sim.phone.auth.password = mock_config_entry.data[CONF_PASSWORD]
+    monkeypatch.setattr(sim.phone, "set_pvalue", lambda _name, _value: None)
+    sim.phone.settings.action_urls.clear()
+    result = await flow.async_step_confirm({})
+    assert result["reason"] == "cannot_write"
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "phone_settings", [{"action_urls": {"incoming_call": FOREIGN}}]
+)
+async def test_release_on_removal(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """Removing the entry clears our slots and leaves the foreign one."""
+    await setup(hass, mock_config_entry)
+    assert len(sim.phone.settings.action_urls) == len(SLOTS)
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sim.phone.settings.action_urls == {"incoming_call": FOREIGN}
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, slots.issue_id(mock_config_entry)
+    )
+
+
+async def test_release_failure_is_only_logged(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A phone that refuses the login at removal: a log line, removal goes on."""
+    await setup(hass, mock_config_entry)
+    sim.phone.auth.password = "changed"  # noqa: S105
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "cannot clear the Action URLs" in caplog.text
+    assert len(sim.phone.settings.action_urls) == len(SLOTS)
+
+
+@pytest.mark.parametrize("phone_settings", [{"user_password": "user-only"}])
+async def test_wrong_admin_password_one_attempt(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The user password drives CTI but not the web login: one attempt, a log line."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_PASSWORD: "user-only"},
+    )
+    with caplog.at_level(logging.WARNING):
+        await setup(hass, mock_config_entry)
+    assert logins(sim) == 1
+    assert sim.phone.auth.failures == 1
+    assert sim.phone.settings.action_urls == {}
+    assert "the web login was refused" in caplog.text
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_phone_error_is_logged(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any other phone error is one log line; setup is not affected."""
+    monkeypatch.setattr(sim.phone, "set_pvalue", lambda _name, _value: None)
+    await setup(hass, mock_config_entry)
+    assert "did not keep the Action URLs" in caplog.text
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise CtiError("boom")
+
+    caplog.clear()
+    monkeypatch.setattr(slots, "async_write_slots", broken)
+    await slots.async_sync_slots(hass, mock_config_entry)
+    assert "cannot write the Action URLs: boom" in caplog.text
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165"])
+async def test_gxp1165_does_nothing(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """No slots, no login: the option has no effect on the GXP116x."""
+    await setup(hass, mock_config_entry)
+    assert logins(sim) == 0
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert logins(sim) == 0
+
+
+async def test_option_off_no_login(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """With the option off, neither setup nor removal logs in."""
+    await setup(hass, mock_config_entry, write=False)
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert logins(sim) == 0
+    assert sim.phone.settings.action_urls == {}
