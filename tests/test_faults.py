@@ -10,6 +10,7 @@ answers costs a fraction of a second.
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 import json
+import logging
 from pathlib import Path
 import re
 from typing import Any
@@ -71,6 +72,24 @@ def short_timeout() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_traceback(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which an exception's traceback reached the log as a problem.
+
+    Home Assistant logs the details of an expected "not ready" at debug level; a
+    traceback at warning level or above is an exception nobody handled.
+    """
+    yield
+    escaped = [
+        f"{record.name}: {record.getMessage()[:200]}"
+        for record in caplog.get_records("call") + caplog.get_records("teardown")
+        if record.levelno >= logging.WARNING
+        and record.exc_info is not None
+        and record.exc_info[0] is not None
+    ]
+    assert not escaped, escaped
+
+
 # --- the faults ------------------------------------------------------------------
 
 
@@ -97,6 +116,12 @@ async def _not_found(sim: SimulatedPhone) -> None:
     # 404 too, so the status is set on the fault record directly: every CTI path
     # answers like a path the phone does not have.
     sim.phone.faults.http_status = 404
+
+
+async def _accounts_not_found(sim: SimulatedPhone) -> None:
+    # A model without the accounts endpoint (the GXP116x is not in the CTI guide).
+    sim.phone.faults.http_status = 404
+    sim.phone.faults.endpoints = frozenset({"api-get_accounts"})
 
 
 async def _wrong_password(sim: SimulatedPhone) -> None:
@@ -128,6 +153,7 @@ FAULTS: dict[str, Fault] = {
     "http_401": _faults(http_status=401),
     "http_403": _faults(http_status=403),
     "http_404": _not_found,
+    "http_404_accounts": _accounts_not_found,
     "http_500": _faults(http_status=500),
     "login_page": _faults(login_page=True),
     "truncated_json": _faults(truncated_json=True),
@@ -221,6 +247,7 @@ FLOW_OUTCOMES: dict[str, tuple[str, str] | None] = {
     "popup": (CONF_PASSWORD, "invalid_auth"),
     "popup_forbidden": ("base", "cti_disabled"),
     "reboot": (CONF_HOST, "cannot_connect"),
+    "http_404_accounts": None,
 }
 
 
@@ -312,6 +339,7 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
     "popup": (ERROR, "invalid_auth"),
     "popup_forbidden": (RETRY, "cannot_connect"),
     "reboot": (RETRY, "cannot_connect"),
+    "http_404_accounts": (LOADED, None),
 }
 
 
@@ -367,6 +395,7 @@ POLL_OUTCOMES: dict[str, str] = {
     "popup": REAUTH,
     "popup_forbidden": UNAVAILABLE,
     "reboot": UNAVAILABLE,
+    "http_404_accounts": FINE,
 }
 
 
@@ -433,6 +462,7 @@ ACTION_OUTCOMES: dict[str, str | None] = {
     "popup": "invalid_auth",
     "popup_forbidden": "cti_disabled",
     "reboot": "cannot_connect",
+    "http_404_accounts": None,
 }
 AUTH_KEYS = ("invalid_auth", "phone_locked")
 ACTION_BUGS = {
@@ -509,6 +539,7 @@ PUSH_OUTCOMES: dict[str, str] = {
     "http_500": UNAVAILABLE,
     "wrong_password": REAUTH,
     "reboot": UNAVAILABLE,
+    "http_404_accounts": FINE,
 }
 
 
@@ -555,6 +586,7 @@ FAULT_NAMES = {
     "http_401": "HTTP 401 (HTML page)",
     "http_403": "HTTP 403 (HTML page)",
     "http_404": "HTTP 404 (unknown path)",
+    "http_404_accounts": "HTTP 404 on `api-get_accounts` only (model lacks it)",
     "http_500": "HTTP 500",
     "login_page": "HTML login page with 200",
     "truncated_json": "truncated JSON",
