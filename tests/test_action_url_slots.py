@@ -12,7 +12,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.grandstream_gxp import slots
-from custom_components.grandstream_gxp.const import CONF_WRITE_ACTION_URLS, DOMAIN
+from custom_components.grandstream_gxp.const import (
+    CONF_PUSH_SEEN,
+    CONF_WRITE_ACTION_URLS,
+    DOMAIN,
+)
 from custom_components.grandstream_gxp.cti import CtiError
 from custom_components.grandstream_gxp.push import SLOTS, slot_url, webhook_url
 from custom_components.grandstream_gxp.repairs import (
@@ -261,3 +265,23 @@ async def test_option_off_no_login(
     await hass.async_block_till_done()
     assert logins(sim) == 0
     assert sim.phone.settings.action_urls == {}
+
+
+async def test_written_slots_bring_events(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The phone sends its events to the URLs written into it, and they arrive."""
+    assert await async_setup_component(hass, "webhook", {})
+    client = await hass_client()
+    hass.config.internal_url = str(client.make_url("/")).rstrip("/")
+    await setup(hass, mock_config_entry)
+    sim.phone.incoming_call("1002", "Bob")
+    await sim.phone.wait_for(lambda p: bool(p.action_urls.sent), timeout=5)
+    sent = sim.phone.action_urls.sent[0]
+    assert sent.event == "incoming_call"
+    assert sent.status == 200
+    assert mock_config_entry.data[CONF_PUSH_SEEN]
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
