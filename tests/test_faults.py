@@ -37,7 +37,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.grandstream_gxp.const import CONF_ADVANCED, DOMAIN
+from custom_components.grandstream_gxp.const import (
+    CONF_ADVANCED,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+)
 from custom_components.grandstream_gxp.cti import client as cti_client
 from gxp_simulator import SimulatedPhone
 
@@ -426,6 +430,8 @@ async def test_polling(
     assert shown.state == STATE_UNAVAILABLE
     assert (state := hass.states.get(LINE_1)) and state.state == STATE_UNAVAILABLE
     assert len(reauth_flows(hass)) == (1 if expected == REAUTH else 0)
+    # No retry storm: a failed poll does not make the next one come sooner.
+    assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
     if expected == REAUTH:
         # Polling stops after an auth failure: time passes, the phone hears nothing.
         sim.phone.requests.clear()
@@ -528,6 +534,47 @@ async def test_action(
     line = hass.states.get(LINE_1)
     assert line is not None
     assert line.state == ("idle" if fault == "reboot" else "connected")
+
+
+async def test_action_reboot_mid_transfer(
+    hass: HomeAssistant, sim: SimulatedPhone, init_integration: MockConfigEntry
+) -> None:
+    """The phone reboots between the steps of a transfer: one clear error, then idle."""
+    device_id = device_id_of(hass, init_integration)
+    sim.phone.settings.update(reboot_time=0.3)
+    sim.phone.incoming_call("1001", "Alice")
+    await hass.services.async_call(
+        DOMAIN, "answer", {ATTR_DEVICE_ID: device_id}, blocking=True
+    )
+    await sim.phone.wait_for_lines("connected")
+    sim.phone.requests.clear()
+    # XFER is answered slowly; the phone goes down while the transfer waits for it.
+    sim.phone.set_faults(latency=0.2, endpoints=frozenset({"api-send_key"}), times=1)
+    transfer = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "transfer",
+            {ATTR_DEVICE_ID: device_id, "number": "1002"},
+            blocking=True,
+        )
+    )
+    await sim.phone.wait_for(lambda p: p.requests.count("api-send_key") == 1, timeout=2)
+    sim.phone.reboot()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await transfer
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "cannot_connect"
+    assert sim.phone.requests.keys_sent() == ["XFER"]
+    assert reauth_flows(hass) == []
+
+    await heal(sim)
+    coordinator = init_integration.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+    assert (state := hass.states.get(LINE_1)) and state.state == "idle"
+    assert sim.phone.reboots == 1
 
 
 # --- phase: push (the phone's Action URL to the webhook) ---------------------------
@@ -695,4 +742,8 @@ def test_fault_matrix_doc_is_true() -> None:
         for fault in table
     }
     assert named == existing
+    # Tests the doc names outside the table (without a fault id) exist too.
+    single = set(re.findall(r"`(test_\w+)`", text))
+    assert single
+    assert {name for name in single if name not in globals()} == set()
     assert set(FAULT_NAMES) == set(FAULTS) | set(LINE_COUNT_SKIP)
