@@ -331,7 +331,7 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
     "timeout": (RETRY, "cannot_connect"),
     "slow": (LOADED, None),
     "http_401": (ERROR, "invalid_auth"),
-    "http_403": (RETRY, "cannot_connect"),
+    "http_403": (RETRY, "cti_disabled"),
     "http_404": (RETRY, "cannot_connect"),
     "http_500": (RETRY, "cannot_connect"),
     "login_page": (RETRY, "cannot_connect"),
@@ -339,15 +339,26 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
     "wrong_types": (RETRY, "cannot_connect"),
     "wrong_password": (ERROR, "invalid_auth"),
     "lockout": (ERROR, "phone_locked"),
-    "cti_disabled": (RETRY, "cannot_connect"),
+    "cti_disabled": (RETRY, "cti_disabled"),
     "popup": (ERROR, "invalid_auth"),
-    "popup_forbidden": (RETRY, "cannot_connect"),
+    "popup_forbidden": (RETRY, "cti_disabled"),
     "reboot": (RETRY, "cannot_connect"),
     "http_404_accounts": (LOADED, None),
 }
 
 
-@cells(SETUP_OUTCOMES, LINE_COUNT_SKIP)
+_FORBIDDEN_BUG = (
+    "setup reports a phone that answers but refuses remote control (403/forbidden) "
+    "as ConfigEntryNotReady 'cannot_connect' ('Cannot reach the phone'), not with "
+    "the 'cti_disabled' key the config flow and actions use, which says what to "
+    "change on the phone"
+)
+SETUP_BUGS = dict.fromkeys(
+    ("http_403", "cti_disabled", "popup_forbidden"), _FORBIDDEN_BUG
+)
+
+
+@cells(SETUP_OUTCOMES, LINE_COUNT_SKIP, SETUP_BUGS)
 async def test_setup(
     hass: HomeAssistant,
     sim: SimulatedPhone,
@@ -427,6 +438,14 @@ async def test_polling(
         assert shown.state == "available"
         return
     assert not coordinator.last_update_success
+    error = coordinator.last_exception
+    assert isinstance(error, HomeAssistantError)
+    assert error.translation_domain == DOMAIN
+    assert error.translation_key == (
+        ("phone_locked" if fault == "lockout" else "invalid_auth")
+        if expected == REAUTH
+        else "update_failed"
+    )
     assert shown.state == STATE_UNAVAILABLE
     assert (state := hass.states.get(LINE_1)) and state.state == STATE_UNAVAILABLE
     assert len(reauth_flows(hass)) == (1 if expected == REAUTH else 0)
@@ -676,7 +695,8 @@ def _setup_cell(fault: str) -> str:
     if key is None:
         return f"loaded {test}"
     reauth = " + reauth" if state is ERROR else ""
-    return f"{state.name} `{key}`{reauth} {test}"
+    bug = " **xfail (bug)**" if fault in SETUP_BUGS else ""
+    return f"{state.name} `{key}`{reauth}{bug} {test}"
 
 
 def _poll_cell(fault: str) -> str:
