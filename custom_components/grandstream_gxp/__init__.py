@@ -21,7 +21,14 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_failed
-from .cti import CtiAuthError, CtiError, Family, KeyTable, family_for_model
+from .cti import (
+    CtiAuthError,
+    CtiError,
+    CtiForbiddenError,
+    Family,
+    KeyTable,
+    family_for_model,
+)
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
 from .push import async_setup_push, async_unload_push
@@ -51,6 +58,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         device = await client.identify()
     except CtiAuthError as err:
         raise auth_failed(err) from err
+    except CtiForbiddenError as err:
+        # Retrying is right (the setting may be changed on the phone); the message says
+        # what to change rather than calling the phone unreachable.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cti_disabled"
+        ) from err
     except CtiError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,

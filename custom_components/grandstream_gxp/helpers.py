@@ -60,7 +60,8 @@ async def async_run_action[T](
     except CtiAuthError as err:
         runtime.coordinator.config_entry.async_start_reauth(coordinator.hass)
         raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
+            translation_domain=DOMAIN,
+            translation_key="phone_locked" if err.locked else "invalid_auth",
         ) from err
     except CtiForbiddenError as err:
         raise HomeAssistantError(
