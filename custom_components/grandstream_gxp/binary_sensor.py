@@ -10,12 +10,12 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GxpConfigEntry, PhoneData
 from .cti import Account, LineState
-from .entity import GxpEntity
+from .entity import GxpEntity, async_add_per_item
 
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
@@ -70,28 +70,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the phone's binary sensors, and one per account it reports."""
-    coordinator = entry.runtime_data.coordinator
     async_add_entities(
         GxpPhoneBinarySensor(entry, description) for description in PHONE_BINARY_SENSORS
     )
-
-    known: set[int] = set()
-
-    @callback
-    def add_new_accounts() -> None:
-        """Add a sensor for each account not seen before (the list can come late)."""
-        new = [
-            account for account in coordinator.data.accounts if account.id not in known
-        ]
-        if new:
-            known.update(account.id for account in new)
-            async_add_entities(
-                GxpAccountBinarySensor(entry, ACCOUNT_REGISTERED, account)
-                for account in new
-            )
-
-    add_new_accounts()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_accounts))
+    async_add_per_item(
+        entry,
+        lambda data: data.accounts,
+        lambda account: account.id,
+        lambda account: GxpAccountBinarySensor(entry, ACCOUNT_REGISTERED, account),
+        async_add_entities,
+    )
 
 
 class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):

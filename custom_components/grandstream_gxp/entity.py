@@ -1,11 +1,15 @@
 """The base of every entity of a phone."""
 
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import GxpConfigEntry, GxpCoordinator
+from .coordinator import GxpConfigEntry, GxpCoordinator, PhoneData
 
 
 class GxpEntity(CoordinatorEntity[GxpCoordinator]):
@@ -28,6 +32,32 @@ class GxpEntity(CoordinatorEntity[GxpCoordinator]):
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{key or description.key}"
         self._attr_device_info = phone_device_info(entry)
+
+
+def async_add_per_item[T](
+    entry: GxpConfigEntry,
+    items: Callable[[PhoneData], Iterable[T]],
+    key: Callable[[T], int],
+    make: Callable[[T], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an entity for every line or account the phone reports, including later ones.
+
+    A phone reports its lines and accounts on every read; one it starts reporting after
+    setup (the accounts list can come late) still gets its entity without a reload.
+    """
+    coordinator = entry.runtime_data.coordinator
+    known: set[int] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [item for item in items(coordinator.data) if key(item) not in known]
+        if new:
+            known.update(key(item) for item in new)
+            async_add_entities(make(item) for item in new)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 
 def phone_device_info(entry: GxpConfigEntry) -> DeviceInfo:

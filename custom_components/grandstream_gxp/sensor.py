@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import LOGGER
 from .coordinator import GxpConfigEntry, PhoneData
 from .cti import LineState, LineStatus, PhoneState
-from .entity import GxpEntity
+from .entity import GxpEntity, async_add_per_item
 
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
@@ -87,23 +87,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the phone's sensors, and a line sensor for each line it reports."""
-    coordinator = entry.runtime_data.coordinator
     async_add_entities(
         GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
     )
-
-    known: set[int] = set()
-
-    @callback
-    def add_new_lines() -> None:
-        """Add a sensor for every line not seen before (a phone reports a fixed set)."""
-        new = [line.line for line in coordinator.data.lines if line.line not in known]
-        if new:
-            known.update(new)
-            async_add_entities(GxpLineSensor(entry, number) for number in new)
-
-    add_new_lines()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_lines))
+    async_add_per_item(
+        entry,
+        lambda data: data.lines,
+        lambda line: line.line,
+        lambda line: GxpLineSensor(entry, line.line),
+        async_add_entities,
+    )
 
 
 class GxpPhoneSensor(GxpEntity, SensorEntity):
