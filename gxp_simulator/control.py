@@ -33,10 +33,12 @@ def state_json(phone: SimPhone) -> dict[str, Any]:
     """Everything the phone knows, as JSON."""
     return {
         "model": phone.profile.key,
+        "firmware": phone.profile.firmware,
         "mac": phone.mac,
         "down": phone.down,
         "refusing": phone.refusing,
         "reboots": phone.reboots,
+        "upgrades": phone.upgrades,
         **phone.state.to_json(),
         "queued_keys": phone.queued_keys,
         "settings": phone.settings.to_json(),
@@ -133,6 +135,17 @@ def _reboot(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
+def _firmware(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
+    """Reboot into another firmware: {"lines": 8, "firmware": "1.0.11.20"} (both optional)."""
+    unknown = set(data) - {"lines", "firmware"}
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+    profile = phone.upgrade_firmware(
+        lines=data.get("lines"), firmware=data.get("firmware")
+    )
+    return {"lines": profile.lines, "firmware": profile.firmware}
+
+
 _POSTS: dict[str, _Handler] = {
     "incoming": _incoming,
     "answer": _far("answer"),
@@ -145,6 +158,7 @@ _POSTS: dict[str, _Handler] = {
     "popup": _popup,
     "clock": _clock,
     "reboot": _reboot,
+    "firmware": _firmware,
 }
 
 

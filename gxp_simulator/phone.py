@@ -27,6 +27,8 @@ from .state import CALL_FAILED, CallEvent, CallState, Line
 _LOGGER = logging.getLogger(__name__)
 
 _MAC_COUNTER = itertools.count(1)
+# The most lines a firmware upgrade may give a phone (the largest models have 16) [I].
+MAX_LINES = 16
 
 
 def next_mac() -> str:
@@ -77,6 +79,7 @@ class SimPhone:
         self.refusing = False
         self.closing = False
         self.reboots = 0
+        self.upgrades = 0
         self.popup_answers = 0
         self.popup_accept = True
         self._timers: set[asyncio.TimerHandle] = set()
@@ -428,14 +431,49 @@ class SimPhone:
         """Go down for `reboot_time` seconds, then come back idle [DOC S2; I]."""
         self.create_task(self._reboot(factory_reset), "gxp reboot")
 
-    async def _reboot(self, factory_reset: bool) -> None:
+    def upgrade_firmware(
+        self, *, lines: int | None = None, firmware: str | None = None
+    ) -> ModelProfile:
+        """Reboot into another firmware, which may have another number of lines [I].
+
+        The model stays; the version (login answer, `Server` header, Action URL
+        `$program_version`) and the line count change once the phone is back.
+        Settings, accounts and the password survive, as with a real upgrade.
+        Return the profile the phone comes back with.
+        """
+        if lines is not None and (
+            isinstance(lines, bool)
+            or not isinstance(lines, int)
+            or not 1 <= lines <= MAX_LINES
+        ):
+            raise ValueError(f"lines must be an integer from 1 to {MAX_LINES}")
+        if firmware is not None and (
+            not isinstance(firmware, str) or not firmware.strip()
+        ):
+            raise ValueError("firmware must be a non-empty version string")
+        old = self.profile
+        version = firmware.strip() if firmware else old.firmware
+        upgraded = old.with_changes(
+            lines=old.lines if lines is None else lines,
+            firmware=version,
+            server_header=old.server_header.replace(old.firmware, version),
+        )
+        self.create_task(self._reboot(False, upgraded), "gxp firmware upgrade")
+        return upgraded
+
+    async def _reboot(
+        self, factory_reset: bool, upgrade: ModelProfile | None = None
+    ) -> None:
         self.down = True
         self.notify()
         if self.host is not None:
             await self.host.stop_listening()
         self._cancel_timers()
         self._key_queue.clear()
-        self.state.reset()
+        if upgrade is not None:
+            self.profile = upgrade
+            self.upgrades += 1
+        self.state.reset(self.profile.lines)
         self.auth.reset()
         if factory_reset:
             # Settings back to the model's defaults; the password is kept so the

@@ -1,6 +1,7 @@
 """The log of CTI requests the phone received (control API calls are not logged)."""
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,10 @@ class RequestLog:
         """Create an empty log timed by `clock`."""
         self._clock = clock
         self._records: list[RequestRecord] = []
+        # Requests being answered now, and the most at once since the last clear():
+        # a client that never overlaps its requests keeps the maximum at 1.
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     def record(
         self,
@@ -69,8 +74,19 @@ class RequestLog:
         return rec
 
     def clear(self) -> None:
-        """Forget everything."""
+        """Forget everything (the maximum restarts from the requests running now)."""
         self._records.clear()
+        self.max_in_flight = self.in_flight
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count one request as in flight while the block runs."""
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
 
     def __len__(self) -> int:
         """Return the number of requests."""

@@ -101,6 +101,17 @@ class CtiServer:
             form=form,
         )
         phone.notify()
+        with phone.requests.answering():
+            return await self._answer(request, params, action)
+
+    async def _answer(
+        self,
+        request: web.Request,
+        params: Params,
+        action: Callable[[web.Request, Params], Awaitable[Reply | web.Response]],
+    ) -> web.StreamResponse:
+        """Apply faults, run the action, render JSON."""
+        phone = self.phone
         endpoint = request.path.rsplit("/", 1)[-1]
         _LOGGER.debug(
             "%s %s %s",

@@ -664,8 +664,17 @@ class CallState:
         self._release(line)
         return True
 
-    def reset(self) -> None:
-        """Reboot: every line idle, sub-states gone, no events [I]."""
+    def reset(self, lines: int | None = None) -> None:
+        """Reboot: every line idle, sub-states gone, no events [I].
+
+        `lines` changes the number of call appearances (a firmware that has more or
+        fewer); the lines that stay keep their call ids, so late timers still match.
+        """
+        if lines is not None:
+            if lines < 1:
+                raise ValueError("a phone has at least one line")
+            kept = self.lines[:lines]
+            self.lines = kept + [Line(n) for n in range(len(kept) + 1, lines + 1)]
         for line in self.lines:
             line.clear()
         self.focus = None
