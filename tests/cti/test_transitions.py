@@ -84,10 +84,33 @@ def test_transferred_lines_end_as_transferred() -> None:
     ]
 
 
-def test_first_read_and_new_lines_give_no_events() -> None:
-    """Without a previous read, or for a line that was not there, nothing happened."""
+def test_the_first_read_gives_no_events() -> None:
+    """Without a previous read nothing is known to have happened."""
     assert call_events(None, [line(1, "ringing")]) == []
-    assert call_events([line(1, "idle")], [line(1, "idle"), line(2, "ringing")]) == []
+
+
+def test_a_line_that_appears_or_vanishes_counts_as_idle_on_the_other_side() -> None:
+    """After a firmware upgrade: a call on a new line began, one on a gone line ended."""
+    two = [line(1, "idle"), line(2, "idle")]
+    events = call_events(two, [*two, line(3, "ringing", "1001", "Alice")])
+    assert events == [
+        CallEvent(
+            type=CallEventType.INCOMING,
+            line=3,
+            remote_number="1001",
+            remote_name="Alice",
+        )
+    ]
+    assert call_events(two, [*two, line(3, "idle")]) == []
+
+    before = [line(1, "ringing", "1001"), line(2, "connected", "1002", "Bob")]
+    events = call_events(before, [line(1, "ringing", "1001")])
+    assert events == [
+        CallEvent(
+            type=CallEventType.ENDED, line=2, remote_number="1002", remote_name="Bob"
+        )
+    ]
+    assert call_events([*two, line(3, "idle")], two) == []
 
 
 def test_an_unknown_state_is_stepped_over() -> None:

@@ -73,29 +73,46 @@ def call_events(
     end is reported as `transferred` rather than `ended`. A line in a state the parser did
     not know gives no event; compare against `known_lines()` so that the step across it
     is seen on the next read. With no `before` (the first read) there are no events.
+
+    A line only one of the reads has (the phone came back from a firmware upgrade with
+    more or fewer lines) counts as idle in the other: a call on a line that is gone has
+    ended, and a call on a new line has just begun.
     """
     if before is None:
         return []
     previous = {line.line: line for line in before}
+    current = {line.line: line for line in after}
     events = []
-    for line in after:
-        old = previous.get(line.line)
-        if old is None:
-            continue
-        kind = _event_type(old.state, line.state, transferred=line.line in transferred)
+    for number in sorted(previous.keys() | current.keys()):
+        old = previous.get(number) or _idle(number)
+        new = current.get(number) or _idle(number)
+        kind = _event_type(old.state, new.state, transferred=number in transferred)
         if kind is None:
             continue
         # An ended call's line is already blank; name the party it had.
-        party = old if line.state in _GONE else line
+        party = old if new.state in _GONE else new
         events.append(
             CallEvent(
                 type=kind,
-                line=line.line,
+                line=number,
                 remote_number=party.remote_number,
                 remote_name=party.remote_name,
             )
         )
     return events
+
+
+def _idle(number: int) -> LineStatus:
+    return LineStatus(
+        line=number,
+        state=LineState.IDLE,
+        raw_state=LineState.IDLE.value,
+        account=None,
+        remote_number="",
+        remote_name="",
+        active=False,
+        conference=None,
+    )
 
 
 def known_lines(
