@@ -48,13 +48,31 @@ REFUSED_KEYS = frozenset({"FLASH", "POUND", "HASH", "TRANSFER"})
 
 
 def accepted_keys(profile: ModelProfile, settings: PhoneSettings) -> frozenset[str]:
-    """Every token this phone takes right now (tokens are case-sensitive [I])."""
+    """Every token this phone takes right now (tokens are case-sensitive [I]).
+
+    `key_spellings` and `missing_keys` model firmware that spells a key otherwise or
+    lacks it (cti-api 5.6 leaves both open [?]).
+    """
     keys = set(COMMON_KEYS)
     keys.update(f"SOFT{n}" for n in range(1, profile.soft_keys + 1))  # [CODE S15]
     keys.update(f"MPK{n}" for n in range(1, profile.mpk_count + 1))  # [DOC S2]
     if profile.line_keys or settings.line_keys_select_calls:
         keys.update(f"LINE{n}" for n in range(1, profile.lines + 1))  # [CODE S13]
-    return frozenset(keys - REFUSED_KEYS)
+    keys -= REFUSED_KEYS
+    keys.difference_update(settings.missing_keys)
+    for key, spelling in settings.key_spellings.items():
+        if key in keys:
+            keys.discard(key)
+            keys.add(spelling)
+    return frozenset(keys)
+
+
+def _usual_name(token: str, settings: PhoneSettings) -> str:
+    """Return the simulator's own name of a token this firmware spells otherwise."""
+    for key, spelling in settings.key_spellings.items():
+        if spelling == token:
+            return key
+    return token
 
 
 def parse_keys(raw: str | None, accepted: frozenset[str]) -> list[str] | None:
@@ -73,6 +91,7 @@ def parse_keys(raw: str | None, accepted: frozenset[str]) -> list[str] | None:
 
 def apply_key(state: CallState, key: str, settings: PhoneSettings) -> None:
     """Press one accepted key."""
+    key = _usual_name(key, settings)
     if state.peripherals.keypad_locked and key != "UNLOCK":
         return  # a locked keypad ignores keys [I]
     if key in DIGITS or key == "STAR":
@@ -201,8 +220,14 @@ def _onhook(state: CallState, _settings: PhoneSettings) -> None:
 
 
 def _conf(state: CallState, _settings: PhoneSettings) -> None:
-    if state.xfer is None:
-        state.conference()
+    if state.xfer is not None:
+        return
+    if not state.busy:
+        # CONF on an idle phone opens a line to dial the first party, as the CONF
+        # step of the 3-way recipe does during a call [D S12; I for idle].
+        state.start_dialing()
+        return
+    state.conference()
 
 
 def _mute(state: CallState, _settings: PhoneSettings) -> None:

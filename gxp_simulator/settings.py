@@ -6,6 +6,7 @@ the simulator starts "configured for CTI" and the comment names the real default
 """
 
 from dataclasses import asdict, dataclass, field
+import re
 from typing import Any
 
 from .action_url import event_name
@@ -52,6 +53,12 @@ class PhoneSettings:
     line_keys_select_calls: bool = True
     hold_key_navigation: bool = False
     holdcall_toggles: bool = True  # [CODE S11, S12] clients rely on it; [I]
+    # Firmware spellings of api-send_key tokens, for the documents' open questions
+    # (cti-api 5.6 [?]): key -> the token this phone takes instead (e.g. XFER ->
+    # TRANSFER, # -> POUND; the usual spelling is then refused), and keys this
+    # firmware refuses outright (e.g. HOLD). Defaults: the spellings of KEY_EVIDENCE.
+    key_spellings: dict[str, str] = field(default_factory=dict)
+    missing_keys: list[str] = field(default_factory=list)
     # Simulator timing.
     key_delay: float = 0.0  # >0: keys applied after the reply, one per delay [C S20]
     reboot_time: float = 2.0
@@ -149,7 +156,22 @@ def _coerce(name: str, value: Any) -> Any:
         return {event_name(str(k)): _string(name, v) for k, v in _mapping(name, value)}
     if name == "mpk_numbers":
         return {int(k): _string(name, v) for k, v in _mapping(name, value)}
+    if name == "key_spellings":
+        return {_token(name, k): _token(name, v) for k, v in _mapping(name, value)}
+    if name == "missing_keys":
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{name} must be a list")
+        return [_token(name, item) for item in value]
     raise AttributeError(f"unknown setting {name!r}")
+
+
+_TOKEN = re.compile(r"[A-Z0-9]+|#")
+
+
+def _token(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise ValueError(f"{name}: {value!r} is not a key token (A-Z, 0-9, or #)")
+    return value
 
 
 def _string(name: str, value: Any) -> str:

@@ -19,6 +19,7 @@ from .keys import (
     FAMILY_RANGES,
     FIXED_KEYS,
     KEY_SEPARATOR,
+    CtiKeyRefusedError,
     Family,
     KeyInfo,
     KeyRange,
@@ -40,6 +41,16 @@ from .models import (
     normalize_mac,
     parse_server_header,
 )
+from .probe import (
+    KeyAnswer,
+    KeyFinding,
+    KeyProbe,
+    ProbeBusyError,
+    ProbeError,
+    ProbeRestoreError,
+    ProbeResult,
+    stored_keys,
+)
 
 __all__ = [
     "CHAR_TOKENS",
@@ -54,12 +65,16 @@ __all__ = [
     "CtiError",
     "CtiForbiddenError",
     "CtiKeyError",
+    "CtiKeyRefusedError",
     "CtiResponseError",
     "CtiTimeoutError",
     "DeviceInfo",
     "Family",
     "InfoSource",
+    "KeyAnswer",
+    "KeyFinding",
     "KeyInfo",
+    "KeyProbe",
     "KeyRange",
     "KeyTable",
     "LineState",
@@ -67,6 +82,10 @@ __all__ = [
     "PhoneOperation",
     "PhoneState",
     "PhoneStatus",
+    "ProbeBusyError",
+    "ProbeError",
+    "ProbeRestoreError",
+    "ProbeResult",
     "Sourced",
     "WebSession",
     "canonical_token",
@@ -74,4 +93,5 @@ __all__ = [
     "normalize_mac",
     "parse_keys",
     "parse_server_header",
+    "stored_keys",
 ]

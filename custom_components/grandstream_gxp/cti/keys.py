@@ -14,6 +14,9 @@ Vocabulary:
   override replaces (for spellings the documents are unsure of, e.g.
   `{"XFER": "TRANSFER"}` or `{"#": "POUND"}`).
 * Several keys in one request are joined with `:` (CODE S13, S14, S15).
+* Which spelling a phone takes can also be *probed* (`probe.py`): a probe finding
+  gives the wire token the phone accepted for a logical key, or says it accepted
+  none. A user's override wins over a finding, a finding over the default.
 """
 
 from collections.abc import Iterable, Mapping
@@ -23,8 +26,9 @@ import re
 from types import MappingProxyType
 from typing import Final
 
-from .errors import CtiKeyError
+from .errors import CtiCommandError, CtiKeyError
 
+_SEND_KEY: Final = "api-send_key"
 KEY_SEPARATOR: Final = ":"
 POUND: Final = "#"
 POUND_WIRE: Final = "%23"
@@ -247,22 +251,58 @@ def _validate_override(token: str, wire: str) -> tuple[str, str]:
     return logical, value
 
 
-class KeyTable:
-    """Keys of one phone: its family and the wire-token overrides set for it."""
+class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
+    """A key the phone was found (by a probe) to refuse; nothing was sent.
 
-    __slots__ = ("_overrides", "family")
+    It is both a key error (raised before any request, naming the key) and the
+    command error the phone would have answered (`api-send_key`, body `unknown`),
+    so a procedure that tries another way after a refused key does so here too.
+    """
+
+    def __init__(self, key: str) -> None:
+        """Create the error for the logical `key`."""
+        message = (
+            f"Key {_shown(key)!r}: the key probe found that this phone "
+            "accepts no spelling of it"
+        )
+        # CtiKeyError's super() is CtiCommandError here (MRO): initialise through it.
+        CtiCommandError.__init__(self, _SEND_KEY, "unknown", message)
+        self.key = key
+
+
+def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
+    if wire is None:
+        return canonical_token(token), None
+    return _validate_override(token, wire)
+
+
+class KeyTable:
+    """Keys of one phone: its family, the user's overrides and the probe's findings.
+
+    The wire token of a key is the user's override if there is one, else what a
+    probe found the phone to accept, else the default spelling. A key the probe
+    found refused (finding None) raises CtiKeyRefusedError instead of being sent.
+    """
+
+    __slots__ = ("_overrides", "_probed", "family")
 
     def __init__(
         self,
         family: Family = Family.GENERIC,
         overrides: Mapping[str, str] | None = None,
+        probed: Mapping[str, str | None] | None = None,
     ) -> None:
-        """Create the table; raise CtiKeyError for an invalid override."""
+        """Create the table; raise CtiKeyError for an invalid override or finding."""
         self.family = family
         self._overrides: Mapping[str, str] = MappingProxyType(
             dict(
                 _validate_override(token, wire)
                 for token, wire in (overrides or {}).items()
+            )
+        )
+        self._probed: Mapping[str, str | None] = MappingProxyType(
+            dict(
+                _validate_finding(token, wire) for token, wire in (probed or {}).items()
             )
         )
 
@@ -271,9 +311,26 @@ class KeyTable:
         """Return the validated overrides, logical token -> wire token."""
         return self._overrides
 
+    @property
+    def probed(self) -> Mapping[str, str | None]:
+        """Return the probe findings in use, logical token -> wire token or None."""
+        return self._probed
+
     def __repr__(self) -> str:
         """Return a readable representation."""
-        return f"KeyTable(family={self.family!s}, overrides={dict(self._overrides)!r})"
+        return (
+            f"KeyTable(family={self.family!s}, overrides={dict(self._overrides)!r}, "
+            f"probed={dict(self._probed)!r})"
+        )
+
+    def trying(self, token: str, wire: str) -> KeyTable:
+        """Return a copy of this table in which `token` travels as `wire`.
+
+        For the probe: a candidate spelling is sent through the normal client path,
+        whatever the overrides and earlier findings say about that key.
+        """
+        logical, value = _validate_override(token, wire)
+        return KeyTable(self.family, {**self._overrides, logical: value}, self._probed)
 
     def token(self, token: str) -> str:
         """Return the logical token for `token`, checked against this family."""
@@ -288,7 +345,12 @@ class KeyTable:
         logical = self.token(token)
         if logical in self._overrides:
             return self._overrides[logical]
-        return POUND_WIRE if logical == POUND else logical
+        if logical in self._probed:
+            found = self._probed[logical]
+            if found is None:
+                raise CtiKeyRefusedError(logical)
+            return found
+        return default_wire(logical)
 
     def encode(self, tokens: Iterable[str]) -> str:
         """Return the `keys=` value: wire tokens joined with `:`, already URL-safe."""
@@ -296,6 +358,11 @@ class KeyTable:
         if not wires:
             raise CtiKeyError("", "No keys given")
         return KEY_SEPARATOR.join(wires)
+
+
+def default_wire(logical: str) -> str:
+    """Return the default wire token of a logical token (`#` -> `%23`)."""
+    return POUND_WIRE if logical == POUND else logical
 
 
 def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:

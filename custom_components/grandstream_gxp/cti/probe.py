@@ -1,0 +1,366 @@
+"""The key probe: ask an idle phone which spelling it takes for each uncertain key.
+
+The documents are unsure how some keys are spelled (`XFER` or `TRANSFER`, `HOLD`,
+`CONF`, `#` as `%23` or `POUND`/`HASH`, the `LINEn` keys a model has; cti-api.md
+§5.6), and a phone answers a key it does not know with
+`{"response":"error","body":"unknown"}` [DOC S2]. So the probe presses each candidate
+spelling alone, in its own request (whether one unknown key spoils a whole sequence is
+unknown), stops at the first spelling the phone takes, and after every accepted press
+brings the phone back to idle and reads the lines to be sure.
+
+Safety, all [INF] unless tagged:
+
+* It starts only when every line is idle, and reads the lines again before every
+  press. Whatever it finds that is not its own doing (a ringing call, a handset
+  lifted) stops it at once; it then touches nothing but a line its own press opened.
+* Order: keys that do nothing on an idle phone first (HOLD; XFER "needs an open
+  call" [C S1]), then the keys that toggle (HEADSET, SPEAKER: pressed twice), then
+  those that take the phone off hook (CONF, LINEn [D S6]), and `#` last: where `#` is
+  not the dial key it types a `#` that the No Key Entry Timeout would dial [D S16],
+  so it is followed at once by ONHOOK.
+* Back to idle is ONHOOK [DOC S2], which the probe checks first on the idle phone. A
+  line that is dialling when a call rings in is ended with `endcall` instead, which
+  acts on the phone's own call, never on a ringing one [DOC S2]; the ringing call
+  is left alone.
+* It never presses SEND or a digit, and never sends a number.
+"""
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import logging
+import time
+from typing import Any, Final, NoReturn
+
+from .client import CtiClient
+from .errors import CtiCommandError, CtiError
+from .keys import (
+    FAMILY_RANGES,
+    FIXED_KEYS,
+    POUND,
+    POUND_WIRE,
+    Family,
+    Key,
+    default_wire,
+    line_key,
+)
+from .models import LineState, LineStatus, PhoneOperation
+
+_LOGGER = logging.getLogger(__name__)
+
+type Lines = tuple[LineStatus, ...]
+
+ACCEPTED: Final = "complete"
+"""What the probe records for a spelling the phone took (its answer body) [DOC S2]."""
+REFUSED: Final = "unknown"
+"""The phone's answer to a key it does not know [DOC S2]."""
+
+# Spellings to try, the default first. XFER works on a GXP1165 [FORUM S6] and the
+# templates name a "transfer key" [DOC S10]; a client enum has Conference [CODE S27];
+# `#` is %23 on the forum [FORUM S6], POUND and HASH in two clients [CODE S27, S14b].
+SPELLINGS: Final[Mapping[str, tuple[str, ...]]] = {
+    Key.XFER: ("XFER", "TRANSFER"),
+    "CONF": ("CONF", "CONFERENCE"),
+    POUND: (POUND_WIRE, "POUND", "HASH"),
+}
+# Pressed twice: the second press undoes the first (off hook and back, or a mode).
+TOGGLES: Final = frozenset({"HEADSET", "SPEAKER"})
+# Lower first; see the module docstring. Line keys come between CONF and `#`.
+_RANK: Final[Mapping[str, int]] = {
+    Key.HOLD: 0,
+    Key.XFER: 1,
+    "HEADSET": 2,
+    "SPEAKER": 3,
+    "CONF": 4,
+    POUND: 9,
+}
+_LINE_RANK: Final = 5
+_OTHER_RANK: Final = 4
+
+# States a probe's own press can leave behind; anything else is someone else's call.
+_OWN = frozenset({LineState.DIALING, LineState.CALLING, LineState.FAILED})
+_OWN_CALL = frozenset({LineState.DIALING, LineState.CALLING})
+
+
+class ProbeError(CtiError):
+    """The probe could not run or finish; `lines` is what the phone showed last."""
+
+    def __init__(self, message: str, lines: Sequence[LineStatus]) -> None:
+        """Keep the lines found."""
+        super().__init__(message)
+        self.lines: Lines = tuple(lines)
+
+
+class ProbeBusyError(ProbeError):
+    """A line was not idle when the probe was to start; nothing was pressed."""
+
+
+class ProbeRestoreError(ProbeError):
+    """After pressing `key` the phone could not be brought back to idle."""
+
+    def __init__(self, key: str, lines: Sequence[LineStatus], detail: str) -> None:
+        """Name the key whose press (or check) the probe could not undo."""
+        super().__init__(f"Key probe stopped at {key}: {detail}", lines)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyAnswer:
+    """One spelling pressed and the phone's answer (`complete`, `unknown`, ...)."""
+
+    wire: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyFinding:
+    """What the probe learned about one logical key."""
+
+    key: str
+    accepted: str | None
+    """The wire token the phone took; None when it took none of the spellings."""
+    answers: tuple[KeyAnswer, ...]
+
+    @property
+    def conclusive(self) -> bool:
+        """Whether the finding is a fact: a spelling taken, or every one refused as unknown."""
+        return self.accepted is not None or all(
+            answer.answer == REFUSED for answer in self.answers
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeResult:
+    """The findings of one probe run, with the phone it ran on."""
+
+    findings: tuple[KeyFinding, ...]
+    model: str | None
+    firmware: str | None
+    probed_at: datetime
+    interrupted: bool = False
+    """True when something else happened on the phone and the probe stopped early."""
+    skipped: tuple[str, ...] = ()
+    """Keys not probed because the probe stopped early."""
+    lines: Lines = field(default=())
+    """The lines as the probe left them."""
+
+    @property
+    def keys(self) -> dict[str, str | None]:
+        """Return the conclusive findings: logical key -> accepted wire token or None."""
+        return {
+            finding.key: finding.accepted
+            for finding in self.findings
+            if finding.conclusive
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the findings as JSON-ready data (what is stored and reported)."""
+        return {
+            "model": self.model,
+            "firmware": self.firmware,
+            "probed_at": self.probed_at.isoformat(),
+            "complete": not self.interrupted,
+            "keys": self.keys,
+            "answers": {
+                finding.key: {answer.wire: answer.answer for answer in finding.answers}
+                for finding in self.findings
+            },
+        }
+
+
+def stored_keys(data: object) -> dict[str, str | None]:
+    """Return the `keys` of findings stored with `ProbeResult.as_dict()`; {} if malformed."""
+    if not isinstance(data, Mapping):
+        return {}
+    keys = data.get("keys")
+    if not isinstance(keys, Mapping):
+        return {}
+    return {
+        str(key): wire
+        for key, wire in keys.items()
+        if wire is None or isinstance(wire, str)
+    }
+
+
+def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
+    """Return the logical keys to probe, in the order that is safest to press them.
+
+    The key table's unconfirmed keys, XFER (its other spelling TRANSFER), `#` and the
+    line keys the phone reports (up to what its family can have).
+    """
+    keys = {info.token for info in FIXED_KEYS.values() if not info.confirmed}
+    keys |= {Key.XFER, POUND}
+    last = min(line_count, FAMILY_RANGES[family]["LINE"].last)
+    lines = [line_key(number) for number in range(1, last + 1)]
+    ordered = sorted(keys, key=lambda key: (_RANK.get(key, _OTHER_RANK), key))
+    before = [key for key in ordered if _RANK.get(key, _OTHER_RANK) < _LINE_RANK]
+    after = [key for key in ordered if _RANK.get(key, _OTHER_RANK) >= _LINE_RANK]
+    return (*before, *lines, *after)
+
+
+def spellings(key: str) -> tuple[str, ...]:
+    """Return the wire spellings to try for a logical key, the default first."""
+    return SPELLINGS.get(key, (default_wire(key),))
+
+
+def _idle(lines: Lines) -> bool:
+    return all(line.state is LineState.IDLE for line in lines)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Stopped(Exception):
+    """The phone left idle by someone else's doing.
+
+    Carries the lines found and, when it happened after a spelling was accepted, the
+    finding of that key.
+    """
+
+    def __init__(self, lines: Lines, finding: KeyFinding | None = None) -> None:
+        super().__init__("interrupted")
+        self.lines = lines
+        self.finding = finding
+
+
+class KeyProbe:
+    """Runs the probe on one phone: see the module docstring.
+
+    `settle` is the time a phone gets to act on a key before the lines are read (a real
+    phone may answer before its key queue has run [CODE S15]); `restore_timeout` bounds
+    the wait for idle after an accepted press.
+    """
+
+    def __init__(
+        self,
+        client: CtiClient,
+        *,
+        settle: float = 0.5,
+        poll_interval: float = 0.2,
+        restore_timeout: float = 5.0,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        """Probe the phone behind `client`."""
+        self._client = client
+        self._settle = settle
+        self._poll = poll_interval
+        self._restore_timeout = restore_timeout
+        self._clock = clock
+
+    async def run(
+        self, *, model: str | None = None, firmware: str | None = None
+    ) -> ProbeResult:
+        """Probe every uncertain key; raise ProbeBusyError when a line is not idle.
+
+        A phone that leaves idle by someone else's doing ends the run early with
+        `interrupted` set. Raise ProbeRestoreError when the phone cannot be brought
+        back to idle, CtiError when it cannot be reached.
+        """
+        lines = await self._lines()
+        if not _idle(lines):
+            raise ProbeBusyError("The phone is not idle", lines)
+        await self._check_onhook(lines)
+        keys = uncertain_keys(self._client.key_table.family, len(lines))
+        findings: list[KeyFinding] = []
+        skipped: tuple[str, ...] = ()
+        for index, key in enumerate(keys):
+            try:
+                findings.append(await self._probe_key(key))
+            except _Stopped as stop:
+                _LOGGER.debug("Key probe stopped at %s: the phone left idle", key)
+                if stop.finding is not None:
+                    findings.append(stop.finding)
+                done = index + (stop.finding is not None)
+                skipped, lines = keys[done:], stop.lines
+                break
+        else:
+            lines = await self._lines()
+        return ProbeResult(
+            findings=tuple(findings),
+            model=model,
+            firmware=firmware,
+            probed_at=self._clock(),
+            interrupted=bool(skipped),
+            skipped=skipped,
+            lines=lines,
+        )
+
+    async def _lines(self) -> Lines:
+        return tuple(await self._client.get_line_status())
+
+    async def _check_onhook(self, lines: Lines) -> None:
+        """Press ONHOOK on the idle phone: the probe relies on it to get back to idle."""
+        try:
+            await self._client.send_keys([Key.ONHOOK])
+        except CtiCommandError as err:
+            raise ProbeRestoreError(
+                Key.ONHOOK, lines, f"the phone refuses ONHOOK ({err.body})"
+            ) from err
+
+    async def _probe_key(self, key: str) -> KeyFinding:
+        """Try the spellings of `key` until the phone takes one; restore idle after it."""
+        answers: list[KeyAnswer] = []
+        for wire in spellings(key):
+            lines = await self._lines()
+            if not _idle(lines):
+                # Not every spelling was tried, so this key has no finding.
+                raise _Stopped(lines)
+            answer = await self._press(key, wire)
+            answers.append(KeyAnswer(wire=wire, answer=answer))
+            if answer == ACCEPTED:
+                finding = KeyFinding(key=key, accepted=wire, answers=tuple(answers))
+                await self._restore(key, wire, finding)
+                return finding
+        return KeyFinding(key=key, accepted=None, answers=tuple(answers))
+
+    async def _press(self, key: str, wire: str) -> str:
+        """Press one spelling of `key` alone; return the phone's answer."""
+        table = self._client.key_table
+        # The client sends logical keys through its table: for one request, this key
+        # travels as the candidate spelling.
+        self._client.key_table = table.trying(key, wire)
+        try:
+            await self._client.send_keys([key])
+        except CtiCommandError as err:
+            return str(err.body)
+        finally:
+            self._client.key_table = table
+        return ACCEPTED
+
+    async def _restore(self, key: str, wire: str, finding: KeyFinding) -> None:
+        """Bring the phone back to idle after an accepted press of `key`."""
+        if key in TOGGLES:
+            await self._press(key, wire)
+        await asyncio.sleep(self._settle)
+        deadline = time.monotonic() + self._restore_timeout
+        onhooks = 0
+        while True:
+            lines = await self._lines()
+            if _idle(lines):
+                return
+            if any(line.state not in _OWN | {LineState.IDLE} for line in lines):
+                await self._leave_alone(lines, finding)
+            if time.monotonic() >= deadline:
+                raise ProbeRestoreError(key, lines, "the phone did not return to idle")
+            if onhooks < 2 and any(line.state in _OWN_CALL for line in lines):
+                await self._client.send_keys([Key.ONHOOK])
+                onhooks += 1
+                await asyncio.sleep(self._settle)
+            else:
+                await asyncio.sleep(self._poll)
+
+    async def _leave_alone(self, lines: Lines, finding: KeyFinding) -> NoReturn:
+        """Someone else's call appeared: end only the line this probe opened, then stop."""
+        ringing_only = all(
+            line.state in _OWN | {LineState.IDLE, LineState.RINGING} for line in lines
+        )
+        if ringing_only and any(line.state in _OWN_CALL for line in lines):
+            try:
+                await self._client.phone_operation(PhoneOperation.ENDCALL)
+            except CtiCommandError as err:
+                _LOGGER.debug("endcall after an interrupted probe: %s", err)
+            await asyncio.sleep(self._settle)
+            lines = await self._lines()
+        raise _Stopped(lines, finding)
