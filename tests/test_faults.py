@@ -27,7 +27,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
@@ -49,6 +49,8 @@ from .conftest import MAC, PASSWORD
 
 # The client gives up after this long instead of REQUEST_TIMEOUT (10 s).
 SHORT_TIMEOUT = 0.3
+# The version the phone's firmware upgrade installs.
+NEW_FIRMWARE = "1.0.11.20"
 # A slow phone that still answers in time.
 SLOW = 0.1
 
@@ -150,6 +152,17 @@ async def _reboot(sim: SimulatedPhone) -> None:
     await sim.phone.wait_for(lambda p: p.down, timeout=2)
 
 
+def _upgrade(lines: int) -> Fault:
+    # The phone rebooted into a firmware with another number of lines and is back:
+    # the reboot itself (the phone down) is the `reboot` row.
+    async def apply(sim: SimulatedPhone) -> None:
+        sim.phone.settings.update(reboot_time=0.05)
+        sim.phone.upgrade_firmware(lines=lines, firmware=NEW_FIRMWARE)
+        await sim.phone.wait_for(lambda p: p.upgrades == 1 and not p.down, timeout=5)
+
+    return apply
+
+
 FAULTS: dict[str, Fault] = {
     "refused": _refused,
     "timeout": _faults(no_answer=True),
@@ -168,6 +181,8 @@ FAULTS: dict[str, Fault] = {
     "popup": _settings(popup=True),
     "popup_forbidden": _settings(popup=True, popup_variant="forbidden"),
     "reboot": _reboot,
+    "more_lines": _upgrade(8),
+    "fewer_lines": _upgrade(2),
 }
 
 
@@ -213,12 +228,33 @@ def cells(
     return pytest.mark.parametrize(("fault", "expected"), params)
 
 
-LINE_COUNT_SKIP = {
-    "line_count_change": (
-        "the simulator cannot change a phone's line count at run time (profiles are "
-        "fixed per model; a reboot keeps the model)"
-    )
-}
+# The firmware upgrades: how many lines the phone has afterwards (it had 6).
+LINE_COUNT = {"more_lines": 8, "fewer_lines": 2}
+LINES_BEFORE = 6
+
+
+def line_sensor(number: int) -> str:
+    """Return the entity id of a line's sensor."""
+    return LINE_1.removesuffix("1") + str(number)
+
+
+def assert_lines(hass: HomeAssistant, count: int, before: int = LINES_BEFORE) -> None:
+    """Check each line has its sensor; one the phone no longer has is unavailable."""
+    for number in range(1, max(count, before) + 1):
+        state = hass.states.get(line_sensor(number))
+        assert state is not None, number
+        assert state.state == ("idle" if number <= count else STATE_UNAVAILABLE), number
+    assert hass.states.get(line_sensor(max(count, before) + 1)) is None
+
+
+def assert_firmware(hass: HomeAssistant, version: str) -> None:
+    """Check that the device page shows the firmware the phone runs."""
+    devices = [
+        device
+        for device in dr.async_get(hass).devices
+        if (DOMAIN, MAC) in device.identifiers
+    ]
+    assert [device.sw_version for device in devices] == [version]
 
 
 def reauth_flows(hass: HomeAssistant) -> list[Any]:
@@ -252,6 +288,8 @@ FLOW_OUTCOMES: dict[str, tuple[str, str] | None] = {
     "popup_forbidden": ("base", "cti_disabled"),
     "reboot": (CONF_HOST, "cannot_connect"),
     "http_404_accounts": None,
+    "more_lines": None,
+    "fewer_lines": None,
 }
 
 
@@ -282,6 +320,10 @@ async def test_config_flow(
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["result"].unique_id == MAC
         await hass.async_block_till_done()
+        if fault in LINE_COUNT:
+            # A new entry knows nothing of the old firmware: a sensor per line now.
+            assert_lines(hass, LINE_COUNT[fault], before=0)
+            assert_firmware(hass, NEW_FIRMWARE)
         return
     field, key = expected
     assert result["type"] is FlowResultType.FORM
@@ -344,6 +386,8 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
     "popup_forbidden": (RETRY, "cti_disabled"),
     "reboot": (RETRY, "cannot_connect"),
     "http_404_accounts": (LOADED, None),
+    "more_lines": (LOADED, None),
+    "fewer_lines": (LOADED, None),
 }
 
 
@@ -351,7 +395,7 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
 SETUP_BUGS: dict[str, str] = {}
 
 
-@cells(SETUP_OUTCOMES, LINE_COUNT_SKIP, SETUP_BUGS)
+@cells(SETUP_OUTCOMES, bugs=SETUP_BUGS)
 async def test_setup(
     hass: HomeAssistant,
     sim: SimulatedPhone,
@@ -361,8 +405,15 @@ async def test_setup(
 ) -> None:
     """Setup: retry later, or stop and ask for the password (reauth), or load."""
     state, reason = expected
-    await FAULTS[fault](sim)
     mock_config_entry.add_to_hass(hass)
+    if fault in LINE_COUNT:
+        # The entry ran with the old firmware before (Home Assistant restarts after
+        # the upgrade): its line sensors are in the entity registry.
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    await FAULTS[fault](sim)
     sim.phone.requests.clear()
 
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -376,6 +427,9 @@ async def test_setup(
         # One rejected request, nothing more until the user answers the reauth form.
         assert sim.phone.requests.count(LINE_STATUS) == 1
         assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+    if fault in LINE_COUNT:
+        assert_lines(hass, LINE_COUNT[fault])
+        assert_firmware(hass, NEW_FIRMWARE)
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
@@ -385,6 +439,7 @@ async def test_setup(
 UNAVAILABLE = "unavailable"  # entities unavailable, back after the fault
 REAUTH = "reauth"  # entities unavailable, reauth flow, polling stops
 FINE = "fine"  # nothing visible
+NEW_LINES = "new_lines"  # the line sensors follow the new line count, no reload
 
 POLL_OUTCOMES: dict[str, str] = {
     "refused": UNAVAILABLE,
@@ -404,10 +459,12 @@ POLL_OUTCOMES: dict[str, str] = {
     "popup_forbidden": UNAVAILABLE,
     "reboot": UNAVAILABLE,
     "http_404_accounts": FINE,
+    "more_lines": NEW_LINES,
+    "fewer_lines": NEW_LINES,
 }
 
 
-@cells(POLL_OUTCOMES, LINE_COUNT_SKIP)
+@cells(POLL_OUTCOMES)
 async def test_polling(
     hass: HomeAssistant,
     sim: SimulatedPhone,
@@ -426,6 +483,14 @@ async def test_polling(
     assert init_integration.state is LOADED
     shown = hass.states.get(PHONE_STATUS)
     assert shown is not None
+    if expected == NEW_LINES:
+        # Without a reload: the same coordinator, the entities follow the phone.
+        assert init_integration.runtime_data.coordinator is coordinator
+        assert coordinator.last_update_success
+        assert_lines(hass, LINE_COUNT[fault])
+        assert_firmware(hass, NEW_FIRMWARE)
+        assert shown.state == "available"
+        return
     if expected == FINE:
         assert coordinator.last_update_success
         assert shown.state == "available"
@@ -481,6 +546,8 @@ ACTION_OUTCOMES: dict[str, str | None] = {
     "popup_forbidden": "cti_disabled",
     "reboot": "cannot_connect",
     "http_404_accounts": None,
+    "more_lines": None,
+    "fewer_lines": None,
 }
 AUTH_KEYS = ("invalid_auth", "phone_locked")
 ACTION_BUGS: dict[str, str] = {}
@@ -493,7 +560,7 @@ def device_id_of(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return devices[0].id
 
 
-@cells(ACTION_OUTCOMES, LINE_COUNT_SKIP, ACTION_BUGS)
+@cells(ACTION_OUTCOMES, bugs=ACTION_BUGS)
 async def test_action(
     hass: HomeAssistant,
     sim: SimulatedPhone,
@@ -509,6 +576,13 @@ async def test_action(
     )
     await sim.phone.wait_for_lines("connected")
     await FAULTS[fault](sim)
+    if fault in LINE_COUNT:
+        # The upgrade's reboot dropped the call; the next one runs on the new firmware.
+        sim.phone.incoming_call("1002", "Bob")
+        await hass.services.async_call(
+            DOMAIN, "answer", {ATTR_DEVICE_ID: device_id}, blocking=True
+        )
+        await sim.phone.wait_for_lines("connected")
     sim.phone.requests.clear()
 
     if expected is None:
@@ -516,6 +590,7 @@ async def test_action(
             DOMAIN, "hold", {ATTR_DEVICE_ID: device_id}, blocking=True
         )
         assert sim.phone.line_states()[0] == "onhold"
+        assert (state := hass.states.get(LINE_1)) and state.state == "onhold"
         return
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
@@ -583,6 +658,32 @@ async def test_action_reboot_mid_transfer(
     assert sim.phone.reboots == 1
 
 
+@pytest.mark.parametrize(
+    ("fault", "line", "reason"),
+    [("more_lines", 8, "no_connected_call"), ("fewer_lines", 6, "no_such_line")],
+)
+async def test_action_on_a_line_after_an_upgrade(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    init_integration: MockConfigEntry,
+    *,
+    fault: str,
+    line: int,
+    reason: str,
+) -> None:
+    """An action naming a line goes by the lines the phone has now, not at setup."""
+    device_id = device_id_of(hass, init_integration)
+    await FAULTS[fault](sim)
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "hold", {ATTR_DEVICE_ID: device_id, "line": line}, blocking=True
+        )
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == reason
+    assert sim.phone.requests.count("api-phone_operation") == 0
+
+
 # --- phase: push (the phone's Action URL to the webhook) ---------------------------
 
 PUSH_OUTCOMES: dict[str, str] = {
@@ -593,6 +694,8 @@ PUSH_OUTCOMES: dict[str, str] = {
     "wrong_password": REAUTH,
     "reboot": UNAVAILABLE,
     "http_404_accounts": FINE,
+    "more_lines": NEW_LINES,
+    "fewer_lines": NEW_LINES,
 }
 
 
@@ -622,8 +725,12 @@ async def test_push(
     assert response.status == 200
     await hass.async_block_till_done()
 
-    assert coordinator.last_update_success is (expected == FINE)
+    assert coordinator.last_update_success is (expected in (FINE, NEW_LINES))
     assert len(reauth_flows(hass)) == (1 if expected == REAUTH else 0)
+    if expected == NEW_LINES:
+        # The event was placed on the lines known before the upgrade; the confirming
+        # read shows the phone as it is (no call came in: the lines are idle).
+        assert_lines(hass, LINE_COUNT[fault])
     await heal(sim)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
@@ -650,7 +757,8 @@ FAULT_NAMES = {
     "popup": "confirmation pop-up (answers `unauthorized`)",
     "popup_forbidden": "confirmation pop-up (answers `forbidden`)",
     "reboot": "phone rebooting (during a call / an action)",
-    "line_count_change": "line count changes after a firmware upgrade",
+    "more_lines": "firmware upgrade: more lines (6 → 8)",
+    "fewer_lines": "firmware upgrade: fewer lines (6 → 2)",
 }
 _POLL_TEXT = {
     FINE: "no change",
@@ -664,22 +772,32 @@ _PUSH_TEXT = {
 }
 
 
+def _lines_text(fault: str) -> str:
+    """Say what the line sensors do after a firmware upgrade changed the count."""
+    count = LINE_COUNT[fault]
+    if count > LINES_BEFORE:
+        return f"line {LINES_BEFORE + 1}-{count} sensors added"
+    return f"line {count + 1}-{LINES_BEFORE} sensors unavailable"
+
+
 def _flow_cell(fault: str) -> str:
     if fault not in FLOW_OUTCOMES:
         return "—"
     test = f"`test_config_flow[{fault}]`"
     outcome = FLOW_OUTCOMES[fault]
     if outcome is None:
+        if fault in LINE_COUNT:
+            return f"entry created, {LINE_COUNT[fault]} line sensors {test}"
         return f"entry created {test}"
     return f"`{outcome[1]}` on `{outcome[0]}` {test}"
 
 
 def _setup_cell(fault: str) -> str:
     test = f"`test_setup[{fault}]`"
-    if fault in LINE_COUNT_SKIP:
-        return f"skipped {test}"
     state, key = SETUP_OUTCOMES[fault]
     if key is None:
+        if fault in LINE_COUNT:
+            return f"loaded, {_lines_text(fault)}, new firmware shown {test}"
         return f"loaded {test}"
     reauth = " + reauth" if state is ERROR else ""
     bug = " **xfail (bug)**" if fault in SETUP_BUGS else ""
@@ -688,17 +806,17 @@ def _setup_cell(fault: str) -> str:
 
 def _poll_cell(fault: str) -> str:
     test = f"`test_polling[{fault}]`"
-    if fault in LINE_COUNT_SKIP:
-        return f"skipped {test}"
+    if POLL_OUTCOMES[fault] == NEW_LINES:
+        return f"{_lines_text(fault)}, new firmware shown, no reload {test}"
     return f"{_POLL_TEXT[POLL_OUTCOMES[fault]]} {test}"
 
 
 def _action_cell(fault: str) -> str:
     test = f"`test_action[{fault}]`"
-    if fault in LINE_COUNT_SKIP:
-        return f"skipped {test}"
     key = ACTION_OUTCOMES[fault]
     if key is None:
+        if fault in LINE_COUNT:
+            return f"next call held {test}"
         return f"call held {test}"
     reauth = " + reauth" if key in AUTH_KEYS else ""
     bug = " **xfail (bug)**" if fault in ACTION_BUGS else ""
@@ -708,7 +826,10 @@ def _action_cell(fault: str) -> str:
 def _push_cell(fault: str) -> str:
     if fault not in PUSH_OUTCOMES:
         return "—"
-    return f"{_PUSH_TEXT[PUSH_OUTCOMES[fault]]} `test_push[{fault}]`"
+    test = f"`test_push[{fault}]`"
+    if PUSH_OUTCOMES[fault] == NEW_LINES:
+        return f"200, confirming poll: {_lines_text(fault)} {test}"
+    return f"{_PUSH_TEXT[PUSH_OUTCOMES[fault]]} {test}"
 
 
 def render_table() -> str:
@@ -741,9 +862,9 @@ def test_fault_matrix_doc_is_true() -> None:
         f"{test}[{fault}]"
         for test, table in (
             ("test_config_flow", FLOW_OUTCOMES),
-            ("test_setup", SETUP_OUTCOMES | LINE_COUNT_SKIP),
-            ("test_polling", POLL_OUTCOMES | LINE_COUNT_SKIP),
-            ("test_action", ACTION_OUTCOMES | LINE_COUNT_SKIP),
+            ("test_setup", SETUP_OUTCOMES),
+            ("test_polling", POLL_OUTCOMES),
+            ("test_action", ACTION_OUTCOMES),
             ("test_push", PUSH_OUTCOMES),
         )
         for fault in table
@@ -753,4 +874,4 @@ def test_fault_matrix_doc_is_true() -> None:
     single = set(re.findall(r"`(test_\w+)`", text))
     assert single
     assert {name for name in single if name not in globals()} == set()
-    assert set(FAULT_NAMES) == set(FAULTS) | set(LINE_COUNT_SKIP)
+    assert set(FAULT_NAMES) == set(FAULTS)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -44,6 +45,7 @@ from .cti import (
     LineState,
     LineStatus,
     PhoneState,
+    parse_server_header,
 )
 from .cti.call_control import CallController
 from .cti.transitions import CallEvent, call_events, known_lines
@@ -153,6 +155,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._confirm_pending = False
             pushes = self._pushes
             lines, accounts = await self._read()
+            self._note_firmware()
             data = self._next_data(lines, accounts, confirming=confirming)
             if self._pushes != pushes and self.data is not None:
                 # An event arrived during the read, which may show the phone from
@@ -165,10 +168,15 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             return data
 
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
-        """Read the lines, and the accounts when they are due."""
+        """Read the accounts when they are due, then the lines.
+
+        The lines come last so that nothing is awaited between reading and publishing
+        them: an action that publishes its own read meanwhile is never overwritten by
+        an older one.
+        """
         try:
-            lines = tuple(await self.client.get_line_status())
             accounts = await self._read_accounts()
+            lines = tuple(await self.client.get_line_status())
         except CtiAuthError as err:
             raise auth_failed(err) from err
         except CtiError as err:
@@ -195,6 +203,25 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # The GXP116x is not in the CTI guide; it may lack this endpoint [INF].
             LOGGER.debug("Accounts not available from %s: %s", self.name, err)
         return self._accounts
+
+    def _note_firmware(self) -> None:
+        """Show a new firmware version (the phone was upgraded) on the device page."""
+        _, version = parse_server_header(self.client.server_header)
+        runtime: GxpRuntimeData | None = getattr(
+            self.config_entry, "runtime_data", None
+        )
+        if version is None or runtime is None or version == runtime.firmware:
+            return
+        LOGGER.debug("%s: firmware %s -> %s", self.name, runtime.firmware, version)
+        # Entities added later (lines the new firmware has) describe the device with it.
+        runtime.firmware = version
+        registry = dr.async_get(self.hass)
+        entry = self.config_entry
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, entry.unique_id or ""), entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=version)
 
     def _next_data(
         self,

@@ -118,6 +118,9 @@ class CtiClient:
             else ()
         )
         self.key_table = key_table or KeyTable()
+        # The `Server` header of the latest answer: it names the firmware, so a phone
+        # upgraded while it is in use shows its new version with the next read.
+        self.server_header: str | None = None
 
     def __repr__(self) -> str:
         """Return a representation without the password."""
@@ -176,6 +179,7 @@ class CtiClient:
                 ) as resp:
                     data = await resp.read()
                     reply = _Reply(resp.status, resp.headers, data)
+                    self.server_header = resp.headers.get("Server", self.server_header)
             except TimeoutError as err:
                 self._raise(
                     CtiTimeoutError, path, f"no answer within {self._timeout_s} s", err
