@@ -3,8 +3,9 @@
 import json
 from typing import Any
 
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import ATTR_DEVICE_ID, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -14,6 +15,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.grandstream_gxp import helpers
+from custom_components.grandstream_gxp.const import DOMAIN
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
 
@@ -79,3 +82,41 @@ async def test_diagnostics(
     assert (
         f"/api/webhook/{WEBHOOK_ID}?e=incoming&m=$mac" in push["action_urls"][0]["url"]
     )
+
+
+@pytest.mark.parametrize(
+    ("phone_model", "phone_settings"),
+    [("GXP1165", {"key_spellings": {"XFER": "TRANSFER"}, "missing_keys": ["CONF"]})],
+)
+async def test_diagnostics_after_a_key_probe(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    snapshot: SnapshotAssertion,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The probe's findings and the phone's answers are there to report; in use too."""
+    monkeypatch.setattr(helpers, "PROBE_SETTLE", 0)
+    device = dr.async_entries_for_config_entry(
+        dr.async_get(hass), init_integration.entry_id
+    )[0]
+    await hass.services.async_call(
+        DOMAIN, "probe", {ATTR_DEVICE_ID: device.id, "confirm": True}, blocking=True
+    )
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    assert diagnostics == snapshot(exclude=props("port", "probed_at"))
+    keys: Any = diagnostics["keys"]
+    assert keys["probe"]["keys"]["XFER"] == "TRANSFER"
+    assert keys["probe"]["keys"]["CONF"] is None
+    assert keys["probe"]["answers"]["CONF"] == {
+        "CONF": "unknown",
+        "CONFERENCE": "unknown",
+    }
+    assert keys["probe_in_use"] == keys["probe"]["keys"]
+    entry: Any = diagnostics["entry"]
+    assert "probed_keys" not in entry["data"]
+    assert PASSWORD not in json.dumps(diagnostics)

@@ -12,7 +12,6 @@ from homeassistant.helpers.typing import ConfigType
 from . import slots
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
-    CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
     DEFAULT_AUTO_ATTENDED_TRANSFER,
@@ -21,16 +20,10 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_failed
-from .cti import (
-    CtiAuthError,
-    CtiError,
-    CtiForbiddenError,
-    Family,
-    KeyTable,
-    family_for_model,
-)
+from .cti import CtiAuthError, CtiError, CtiForbiddenError, Family, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
+from .helpers import key_table_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
 
@@ -72,8 +65,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         ) from err
 
     model = device.model.value if device.model else entry.data.get(CONF_MODEL)
+    firmware = device.firmware.value if device.firmware else None
     family = family_for_model(model)
-    client.key_table = KeyTable(family, options.get(CONF_KEY_OVERRIDES) or None)
+    client.key_table = key_table_for(entry, family, firmware)
     controller = CallController(
         client,
         CallControlSettings(
@@ -97,7 +91,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         controller=controller,
         coordinator=coordinator,
         model=model,
-        firmware=device.firmware.value if device.firmware else None,
+        firmware=firmware,
     )
     # The device exists from setup on, so actions can target it before any entity.
     dr.async_get(hass).async_get_or_create(

@@ -14,6 +14,8 @@ CONF_MODEL: Final = "model"
 CONF_ADVANCED: Final = "advanced"
 # Set once the phone's first valid Action URL arrived (the webhook id is CONF_WEBHOOK_ID).
 CONF_PUSH_SEEN: Final = "push_seen"
+# What the key probe found (`probe` action): the keys, the answers, the firmware.
+CONF_PROBED_KEYS: Final = "probed_keys"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
@@ -43,3 +45,10 @@ PUSH_ACCOUNTS_INTERVAL: Final = timedelta(minutes=15)
 # this time are one event.
 DUPLICATE_WINDOW: Final = timedelta(seconds=15)
 REQUEST_TIMEOUT: Final = 10.0
+
+# The key probe: time a phone gets to act on a key before its lines are read (a real
+# phone may answer before its key queue has run), the pause between reads while
+# waiting for idle, and how long to wait for idle after a key.
+PROBE_SETTLE: Final = 0.5
+PROBE_POLL_INTERVAL: Final = 0.2
+PROBE_RESTORE_TIMEOUT: Final = 5.0

@@ -7,7 +7,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_PUSH_SEEN
+from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
 from .push import action_urls, supports_action_urls
 
@@ -42,10 +42,13 @@ async def async_get_config_entry_diagnostics(
     key_table = runtime.client.key_table
     data = coordinator.data
     interval = coordinator.update_interval
+    # The probe's findings are shown once, under "keys", where users look for them.
+    entry_data = {k: v for k, v in entry.data.items() if k != CONF_PROBED_KEYS}
+    probe = entry.data.get(CONF_PROBED_KEYS)
     diagnostics = {
         "entry": {
             "unique_id": entry.unique_id,
-            "data": dict(entry.data),
+            "data": entry_data,
             "options": dict(entry.options),
         },
         "phone": {
@@ -55,6 +58,10 @@ async def async_get_config_entry_diagnostics(
         "keys": {
             "family": key_table.family.value,
             "overrides": dict(key_table.overrides),
+            # What the probe found, and whether it is in use (it is when it was made
+            # on the firmware the phone runs now).
+            "probe": probe,
+            "probe_in_use": dict(key_table.probed),
         },
         "call_control": {
             **asdict(controller.settings),

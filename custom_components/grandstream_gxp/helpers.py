@@ -1,12 +1,24 @@
-"""Running a phone action from Home Assistant: errors in the user's words, then fresh state."""
+"""Running a phone action from Home Assistant: errors in the user's words, then fresh state.
 
-from collections.abc import Awaitable, Callable, Sequence
+Also the phone's key table, which the key probe's findings feed.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN
-from .coordinator import GxpRuntimeData
+from .const import (
+    CONF_KEY_OVERRIDES,
+    CONF_PROBED_KEYS,
+    DOMAIN,
+    LOGGER,
+    PROBE_POLL_INTERVAL,
+    PROBE_RESTORE_TIMEOUT,
+    PROBE_SETTLE,
+)
+from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import (
     CtiAuthError,
     CtiCommandError,
@@ -14,7 +26,15 @@ from .cti import (
     CtiError,
     CtiForbiddenError,
     CtiKeyError,
+    CtiKeyRefusedError,
+    Family,
+    KeyProbe,
+    KeyTable,
     LineStatus,
+    ProbeBusyError,
+    ProbeRestoreError,
+    ProbeResult,
+    stored_keys,
 )
 from .cti.call_control import CallStateError, describe_lines
 
@@ -37,6 +57,12 @@ async def async_run_action[T](
     coordinator = runtime.coordinator
     try:
         result = await action()
+    except CtiKeyRefusedError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="key_refused",
+            translation_placeholders={"key": err.key},
+        ) from err
     except CtiKeyError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -67,6 +93,22 @@ async def async_run_action[T](
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="cti_disabled"
         ) from err
+    except ProbeBusyError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="probe_not_idle",
+            translation_placeholders={"found": describe_lines(err.lines)},
+        ) from err
+    except ProbeRestoreError as err:
+        await coordinator.async_request_refresh()
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="probe_not_restored",
+            translation_placeholders={
+                "key": err.key,
+                "found": describe_lines(err.lines),
+            },
+        ) from err
     except (CtiConnectionError, CtiError) as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -93,3 +135,78 @@ def lines_response(lines: Lines) -> dict[str, Any]:
             for line in lines
         ]
     }
+
+
+# --- the key table and the key probe --------------------------------------------------
+
+
+def probe_findings(
+    entry: GxpConfigEntry, firmware: str | None
+) -> dict[str, str | None]:
+    """Return the stored probe findings when they were made on this firmware, else {}.
+
+    Another firmware may spell keys otherwise, so its findings are kept (they show in
+    the diagnostics) but not used until the probe runs again.
+    """
+    stored = entry.data.get(CONF_PROBED_KEYS)
+    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
+        return {}
+    return stored_keys(stored)
+
+
+def key_table_for(
+    entry: GxpConfigEntry, family: Family, firmware: str | None
+) -> KeyTable:
+    """Build the phone's key table: the user's overrides > probe findings > defaults.
+
+    Raise CtiKeyError for invalid overrides; stored findings that are not valid are
+    dropped with a warning.
+    """
+    overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
+    try:
+        return KeyTable(family, overrides, probe_findings(entry, firmware))
+    except CtiKeyError as err:
+        LOGGER.warning("Ignoring the stored key probe findings: %s", err)
+    return KeyTable(family, overrides)
+
+
+async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
+    """Run the key probe on the phone (see `cti.probe`)."""
+    probe = KeyProbe(
+        runtime.client,
+        settle=PROBE_SETTLE,
+        poll_interval=PROBE_POLL_INTERVAL,
+        restore_timeout=PROBE_RESTORE_TIMEOUT,
+    )
+    return await probe.run(model=runtime.model, firmware=runtime.firmware)
+
+
+@callback
+def async_store_probe(
+    hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
+) -> dict[str, Any]:
+    """Store the findings in the entry and use them at once; return what was stored.
+
+    A run that stopped early adds its findings to those of an earlier run on the same
+    firmware. The key table is rebuilt in place: no reload, and changing the entry's
+    data does not trigger one.
+    """
+    found = result.as_dict()
+    previous = entry.data.get(CONF_PROBED_KEYS)
+    if (
+        result.interrupted
+        and isinstance(previous, Mapping)
+        and previous.get("firmware") == result.firmware
+    ):
+        found["keys"] = {**stored_keys(previous), **found["keys"]}
+        answers = previous.get("answers")
+        if isinstance(answers, Mapping):
+            found["answers"] = {**answers, **found["answers"]}
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_PROBED_KEYS: found}
+    )
+    runtime = entry.runtime_data
+    runtime.client.key_table = key_table_for(
+        entry, runtime.client.key_table.family, runtime.firmware
+    )
+    return found

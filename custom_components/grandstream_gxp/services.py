@@ -1,7 +1,9 @@
 """The integration's actions: each takes the phone's `device_id`.
 
 Every call-control action checks the line state before and after (the procedures live in
-`cti.call_control`) and, when asked, responds with the lines it left behind.
+`cti.call_control`) and, when asked, responds with the lines it left behind. `probe` asks the
+idle phone which key names it takes (`cti.probe`), stores and uses the findings, and
+responds with them.
 """
 
 from collections.abc import Awaitable, Callable, Coroutine
@@ -17,7 +19,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 if TYPE_CHECKING:
@@ -29,8 +31,13 @@ else:
 
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
-from .cti.call_control import TransferMode
-from .helpers import async_run_action, lines_response
+from .cti.call_control import TransferMode, describe_lines
+from .helpers import (
+    async_probe_keys,
+    async_run_action,
+    async_store_probe,
+    lines_response,
+)
 
 ATTR_KEYS = "keys"
 ATTR_DELAY = "delay"
@@ -39,6 +46,7 @@ ATTR_ACCOUNT = "account"
 ATTR_LINE = "line"
 ATTR_MODE = "mode"
 ATTR_DIGITS = "digits"
+ATTR_CONFIRM = "confirm"
 
 MAX_KEY_DELAY = 10.0
 
@@ -57,6 +65,7 @@ class _Action:
     schema: vol.Schema
     handler: Handler
     responds: bool = True
+    response: Callable[[Any], dict[str, Any]] = lines_response
 
 
 async def _send_key(runtime: GxpRuntimeData, data: dict[str, Any]) -> None:
@@ -71,6 +80,36 @@ async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Any:
     return await runtime.controller.dial(
         data[ATTR_NUMBER], None if account is None else account - 1
     )
+
+
+async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any]:
+    """Run the key probe; store and use its findings; return them.
+
+    Refused (nothing sent) unless `confirm` is true and every line is idle. A run that
+    something else on the phone stopped keeps what it found and raises
+    `probe_interrupted`, naming the keys it did not get to.
+    """
+    if not data[ATTR_CONFIRM]:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="probe_not_confirmed"
+        )
+    if runtime.controller.busy:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="probe_action_running"
+        )
+    result = await async_probe_keys(runtime)
+    coordinator = runtime.coordinator
+    found = async_store_probe(coordinator.hass, coordinator.config_entry, result)
+    if result.interrupted:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="probe_interrupted",
+            translation_placeholders={
+                "keys": ", ".join(result.skipped),
+                "found": describe_lines(result.lines),
+            },
+        )
+    return found
 
 
 ACTIONS: dict[str, _Action] = {
@@ -141,6 +180,11 @@ ACTIONS: dict[str, _Action] = {
         ),
         lambda rt, data: rt.controller.send_dtmf(data[ATTR_DIGITS]),
     ),
+    "probe": _Action(
+        vol.Schema({**_DEVICE, vol.Required(ATTR_CONFIRM): cv.boolean}),
+        _probe,
+        response=dict,
+    ),
 }
 
 
@@ -186,7 +230,7 @@ def _service(
             runtime, lambda: action.handler(runtime, call.data)
         )
         if action.responds and call.return_response:
-            return lines_response(result)
+            return action.response(result)
         return None
 
     return handle
