@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import ssl
 from typing import Any
 
 from aiohttp import web
@@ -27,12 +28,18 @@ class SimulatedPhone:
         host: str = "127.0.0.1",
         port: int = 0,
         control_port: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """Serve `phone` on host:port (0 = any free port, kept across reboots)."""
+        """Serve `phone` on host:port (0 = any free port, kept across reboots).
+
+        With `ssl_context` the phone answers HTTPS only (like a GRP26xx), with the
+        context's certificate; a separate control port stays plain HTTP.
+        """
         self.phone = phone
         self.host = host
         self._port = port
         self._control_port = control_port
+        self._ssl_context = ssl_context
         self._runner: web.AppRunner | None = None
         self._control_runner: web.AppRunner | None = None
         self._cleanups: set[asyncio.Task[None]] = set()
@@ -50,13 +57,20 @@ class SimulatedPhone:
         control_port: int | None = None,
         mac: str | None = None,
         settings: PhoneSettings | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         **setting_changes: Any,
     ) -> AsyncIterator[SimulatedPhone]:
         """Start a phone, yield it, shut everything down (timers, tasks, sockets)."""
         phone = SimPhone(
             model, password=password, settings=settings, mac=mac, **setting_changes
         )
-        sim = cls(phone, host=host, port=port, control_port=control_port)
+        sim = cls(
+            phone,
+            host=host,
+            port=port,
+            control_port=control_port,
+            ssl_context=ssl_context,
+        )
         await sim.open()
         try:
             yield sim
@@ -71,9 +85,15 @@ class SimulatedPhone:
         return self._port
 
     @property
+    def https(self) -> bool:
+        """Whether the phone answers HTTPS (and only HTTPS)."""
+        return self._ssl_context is not None
+
+    @property
     def base_url(self) -> str:
-        """http://host:port."""
-        return f"http://{self.host}:{self._port}"
+        """http://host:port, or https:// for a phone serving TLS."""
+        scheme = "https" if self.https else "http"
+        return f"{scheme}://{self.host}:{self._port}"
 
     @property
     def control_port(self) -> int | None:
@@ -113,7 +133,7 @@ class SimulatedPhone:
         if self._runner is not None:
             return
         self._runner, self._port = await _serve(
-            create_app(self.phone), self.host, self._port
+            create_app(self.phone), self.host, self._port, self._ssl_context
         )
 
     async def stop_listening(self) -> None:
@@ -129,7 +149,10 @@ class SimulatedPhone:
 
 
 async def _serve(
-    app: web.Application, host: str, port: int
+    app: web.Application,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(
         app,
@@ -139,7 +162,7 @@ async def _serve(
         handler_cancellation=True,  # a client giving up ends its held request
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     try:
         await site.start()
     except OSError:

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 # The phone drops values over about 256 characters [CAP S8]; longer ones are not its.
 MAX_VALUE_LENGTH: Final = 256
+# The phone's URL template fits in 256 characters, and each of the six variables adds at
+# most a value; a longer query is not from the phone and is not even parsed.
+MAX_QUERY_LENGTH: Final = 2048
 QUERY_KEYS: Final = frozenset({"e", "m", "r", "n", "l", "a"})
 # Shown when Home Assistant knows no URL of itself (no network configured).
 URL_PLACEHOLDER: Final = "http://<home-assistant-address>:8123"
@@ -222,7 +225,11 @@ def async_setup_push(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         # Always 200 and an empty body: the phone neither retries nor reads it.
-        if (push := parse_push(request.query, mac)) is not None:
+        if len(request.query_string) > MAX_QUERY_LENGTH:
+            LOGGER.debug(
+                "Action URL ignored: the query is %d long", len(request.query_string)
+            )
+        elif (push := parse_push(request.query, mac)) is not None:
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
 
