@@ -37,10 +37,9 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from gxp_simulator import SimulatedPhone
-from gxp_simulator.action_url import event_name
 from gxp_simulator.farend import FarEnd
 
-from .bench_hass import DOMAIN, HomeAssistantProcess
+from .dev_hass import DOMAIN, HomeAssistantProcess
 
 PASSWORD = "admin"  # noqa: S105 - the simulated phones' password
 MODEL = "GXP2170"
@@ -117,39 +116,21 @@ def rest_yaml(setups: list[tuple[str, int]]) -> str:
 
 
 async def _line_entity(ha: HomeAssistantProcess, entry_id: str, line: int) -> str:
-    for entity in await ha.entities_of(entry_id):
-        if entity["entity_id"].startswith("sensor.") and str(
-            entity.get("unique_id", "")
-        ).endswith(f"_line_{line}"):
-            entity_id: str = entity["entity_id"]
-            return entity_id
-    raise RuntimeError(f"no line {line} sensor for entry {entry_id}")
+    return await ha.line_entity(entry_id, line)
 
 
 async def _enable_push(
     ha: HomeAssistantProcess, entry_id: str, sim: SimulatedPhone
 ) -> str | None:
     """Point the phone's Action URLs at the entry's webhook; None if there is none."""
-    diag: dict[str, Any] = {}
-    for attempt in range(20):  # the diagnostics platform registers a moment after setup
-        try:
-            diag = await ha.rest("GET", f"/api/diagnostics/config_entry/{entry_id}")
-            break
-        except RuntimeError as err:
-            if attempt == 19:
-                return f"diagnostics unavailable ({err})"
-            await asyncio.sleep(0.5)
-    urls = (diag.get("data", {}).get("push") or {}).get("action_urls")
-    if not urls:
+    try:
+        templates = await ha.action_urls(entry_id)
+    except RuntimeError as err:
+        return f"diagnostics unavailable ({err})"
+    if not templates:
         return "this revision of the integration has no push (no Action URLs)"
-    templates: dict[str, str] = {}
-    for item in urls:
-        try:
-            templates[event_name(str(item["pvalue"]))] = str(item["url"])
-        except ValueError, KeyError:
-            continue
     if not any("127.0.0.1" in url for url in templates.values()):
-        return f"Action URLs do not point at this Home Assistant: {urls[0]}"
+        return f"Action URLs do not point at this Home Assistant: {templates}"
     sim.phone.settings.update(action_urls=templates)
     return None
 

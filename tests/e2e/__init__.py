@@ -1,0 +1,1 @@
+"""End-to-end tests against a real `hass` process (and a real browser)."""
