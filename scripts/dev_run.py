@@ -13,8 +13,10 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
 import signal
+import socket
 import sys
 
 from homeassistant.util.yaml import load_yaml_dict
@@ -83,10 +85,11 @@ async def add_phones(
 async def point_action_urls(
     ha: HomeAssistantProcess, sim: SimulatedPhone, entry_id: str
 ) -> None:
-    """Put the entry's Action URLs into the simulator (models without them: none)."""
+    """Put the entry's Action URLs into the simulator, if the model has them."""
+    if not sim.phone.profile.action_url:
+        return
     templates = await ha.action_urls(entry_id)
-    if templates:
-        sim.phone.settings.update(action_urls=templates)
+    sim.phone.settings.update(action_urls=templates)
 
 
 async def install_dashboard(ha: HomeAssistantProcess) -> None:
@@ -160,46 +163,87 @@ async def wait_for_stop(ha: HomeAssistantProcess) -> None:
         loop.remove_signal_handler(sig)
 
 
+@dataclass(slots=True)
+class DevInstance:
+    """The running development instance."""
+
+    ha: HomeAssistantProcess
+    sims: dict[str, SimulatedPhone]
+    entries: dict[str, str]  # phone name -> config entry id
+
+
+def busy_ports(ports: Sequence[int]) -> list[int]:
+    """Return the ports of `ports` that something already listens on (127.0.0.1)."""
+    busy = []
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
+async def start(
+    stack: AsyncExitStack,
+    *,
+    config_dir: Path = CONFIG_DIR,
+    port: int = PORT,
+    phones: Sequence[DevPhone] = PHONES,
+    frontend: bool = True,
+) -> DevInstance:
+    """Start the phones and Home Assistant, add and wire up the phones (idempotent)."""
+    sims = {phone.name: await start_phone(stack, phone) for phone in phones}
+    write_state(phones, config_dir / "gxp_simulators.json")
+    for phone in phones:
+        print(f"{phone.model} simulator on 127.0.0.1:{phone.port}")
+    print(f"starting Home Assistant in {config_dir} ...")
+    ha = await stack.enter_async_context(
+        HomeAssistantProcess(
+            name="Grandstream dev",
+            config_dir=config_dir,
+            port=port,
+            http_yaml=port != PORT,
+            link=True,
+            frontend=frontend,
+            full_onboarding=True,
+            user=USER,
+            user_password=USER_PASSWORD,
+        )
+    )
+    entries = await add_phones(ha, sims)
+    for name, entry_id in entries.items():
+        await point_action_urls(ha, sims[name], entry_id)
+    await install_dashboard(ha)
+    return DevInstance(ha, sims, entries)
+
+
 async def develop(screenshots: bool) -> int:
     """Run the development instance (see the module docstring)."""
-    async with AsyncExitStack() as stack:
-        sims = {phone.name: await start_phone(stack, phone) for phone in PHONES}
-        write_state(PHONES, CONFIG_DIR / "gxp_simulators.json")
-        for phone in PHONES:
-            print(f"{phone.model} simulator on 127.0.0.1:{phone.port}")
-        print(f"starting Home Assistant in {CONFIG_DIR.relative_to(ROOT)}/ ...")
-        ha = await stack.enter_async_context(
-            HomeAssistantProcess(
-                name="Grandstream dev",
-                config_dir=CONFIG_DIR,
-                port=PORT,
-                http_yaml=False,
-                link=True,
-                frontend=True,
-                full_onboarding=True,
-                user=USER,
-                user_password=USER_PASSWORD,
-            )
+    busy = busy_ports([PORT, *(phone.port for phone in PHONES)])
+    if busy:
+        print(
+            f"develop: port {', '.join(map(str, busy))} already in use "
+            "(another scripts/develop or Home Assistant?)",
+            file=sys.stderr,
         )
-        entries = await add_phones(ha, sims)
-        for name, entry_id in entries.items():
-            await point_action_urls(ha, sims[name], entry_id)
-        await install_dashboard(ha)
+        return 1
+    async with AsyncExitStack() as stack:
+        dev = await start(stack)
         if screenshots:
-            await take_screenshots(ha, sims, entries)
+            await take_screenshots(dev.ha, dev.sims, dev.entries)
             return 0
         print(
             "\nopen http://localhost:8123\n"
             f"  user {USER}, password {USER_PASSWORD}\n"
-            "  dashboard: http://localhost:8123/dashboard-phones\n"
+            f"  dashboard: http://localhost:8123/{DASHBOARD_URL}\n"
             "  make a call: scripts/phone ring 1001 --name Alice   "
             "(then: scripts/phone hangup)\n"
-            f"  logs: {ha.log_path.relative_to(ROOT)}, "
-            f"{(CONFIG_DIR / 'home-assistant.log').relative_to(ROOT)}\n"
+            f"  logs: {dev.ha.log_path}, {CONFIG_DIR / 'home-assistant.log'}\n"
             "Ctrl-C stops everything."
         )
         sys.stdout.flush()
-        await wait_for_stop(ha)
+        await wait_for_stop(dev.ha)
         print("stopping ...")
     return 0
 
