@@ -179,7 +179,8 @@ class Browser:
                 details = params.get("exceptionDetails", {})
                 exception = details.get("exception", {})
                 self.console.append(
-                    f"exception: {exception.get('description', details.get('text'))} {json.dumps(details)[:1500]}"
+                    f"exception: {details.get('text')} "
+                    f"{exception.get('preview') or exception.get('description')}"
                 )
             case "Log.entryAdded":
                 entry = params.get("entry", {})
@@ -257,7 +258,10 @@ class Browser:
                 return text
             if time.monotonic() > deadline:
                 missing = [item for item in wanted if item not in text]
-                raise BrowserError(f"not shown within {within:g} s: {missing}")
+                raise BrowserError(
+                    f"not shown within {within:g} s: {missing}; "
+                    f"page: {text[:500]!r}; console: {self.console[-5:]}"
+                )
             await asyncio.sleep(0.25)
 
     async def screenshot(self, path: Path) -> int:

@@ -127,6 +127,11 @@ async def take_screenshots(
     pages = (
         ("device.png", f"/config/devices/device/{device_id}", ("Line 1", "Ringing")),
         ("dashboard.png", f"/{DASHBOARD_URL}/phones", ("Reception", "Alice")),
+        (
+            "integration.png",
+            "/config/integrations/integration/grandstream_gxp",
+            ("Grandstream GXP1165", "Grandstream GXP2170"),
+        ),
     )
     saved = []
     async with Browser() as browser:

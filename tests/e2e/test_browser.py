@@ -6,6 +6,7 @@ ringing on the GXP2170 (pushed through its Action URLs), and the dashboard of
 until the page shows the expected names and states, then saves a screenshot.
 """
 
+import json
 import os
 from pathlib import Path
 import struct
@@ -119,3 +120,37 @@ def test_dashboard_shows_both_phones(site: Site) -> None:
     assert "not available" not in text.lower()
     assert "Phone Available" in text  # the GXP1165 is idle
     assert _png_size(site.shots / "dashboard.png") == (1280, 900)
+
+
+# Click the "Press" button of an entity row (a button entity) in the dashboard.
+_PRESS = """((entity) => {
+  const rows = [];
+  const walk = (node) => {
+    if (node.localName === "hui-button-entity-row" && node._config?.entity === entity) {
+      rows.push(node);
+    }
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.children ?? []) walk(child);
+  };
+  walk(document);
+  const button = rows[0]?.shadowRoot?.querySelector("ha-button, mwc-button");
+  if (!button) return false;
+  button.click();
+  return true;
+})(%s)"""
+
+
+def test_answer_button_on_the_dashboard_answers_the_call(site: Site) -> None:
+    """Pressing Answer in the browser connects the ringing call on the phone."""
+    entity = "button.grandstream_gxp2170_answer"
+    site.show(f"/{DASHBOARD_URL}/phones", "Alice (1001)", name="before-answer.png")
+    assert site.loop.run(site.browser.evaluate(_PRESS % json.dumps(entity)))
+    phone = site.sims["GXP2170"].phone
+    site.loop.run(phone.wait_for(lambda p: p.line(1).state == "connected", timeout=15))
+    text = site.show(
+        f"/{DASHBOARD_URL}/phones",
+        "connected — Alice (1001)",
+        "Phone Busy",
+        name="after-answer.png",
+    )
+    assert "ringing —" not in text  # the Calls card shows the call as connected now
