@@ -340,7 +340,13 @@ class HomeAssistantProcess:
         deps = self._write_config()
         env = dict(os.environ)
         env["PYTHONPATH"] = str(deps)
-        env.pop("PYTHONSTARTUP", None)
+        # Not measured by a test run's coverage, nor started with someone's startup file.
+        for name in (
+            "PYTHONSTARTUP",
+            "COVERAGE_PROCESS_START",
+            "COVERAGE_PROCESS_CONFIG",
+        ):
+            env.pop(name, None)
         with self.log_path.open("ab" if self.persistent else "wb") as log:
             self.proc = subprocess.Popen(  # noqa: S603, ASYNC220
                 [

@@ -23,7 +23,7 @@ from .conftest import LoopThread
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PASSWORD = "e2e-phone"  # noqa: S105 - the simulated phones' password
-WAIT = 30.0  # the first page load compiles the frontend's scripts
+WAIT = 60.0  # the first page load parses the frontend's scripts
 
 
 class Site:

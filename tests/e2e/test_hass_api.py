@@ -55,6 +55,20 @@ class World:
             seen = {e: self.ha.states.current.get(e) for e in wanted}
             pytest.fail(f"wanted {wanted}, Home Assistant shows {seen}")
 
+    def wait_reloaded(self, entity_id: str, seen_from: int) -> None:
+        """Wait until an entity went away after `seen_from` and is back (idle)."""
+        log = self.ha.states
+
+        def back(current: dict[str, str]) -> bool:
+            gone = any(
+                s.entity_id == entity_id and s.state in {None, "unavailable"}
+                for s in log.seen[seen_from:]
+            )
+            return gone and current.get(entity_id) == "idle"
+
+        if not self.run(log.until(back, WAIT)):
+            pytest.fail(f"{entity_id} did not go away and come back")
+
     def entity(self, model: str, suffix: str) -> str:
         """Return the entity id of one of a phone's entities, e.g. `line_1`."""
         platform = suffix.partition(":")[0] if ":" in suffix else "sensor"
@@ -171,6 +185,8 @@ def test_answer_action_over_rest(world: World) -> None:
 def test_push_event_changes_state_without_a_poll(world: World) -> None:
     """An Action URL request from the phone changes the state at once."""
     entry_id = world.entries["GXP2170"]
+    line_1 = world.entity("GXP2170", "line_1")
+    seen_from = len(world.ha.states.seen)
     world.run(
         world.ha.set_options(
             entry_id,
@@ -182,8 +198,7 @@ def test_push_event_changes_state_without_a_poll(world: World) -> None:
             },
         )
     )
-    line_1 = world.entity("GXP2170", "line_1")
-    world.wait_states({line_1: "idle"})  # the reload after the options change
+    world.wait_reloaded(line_1, seen_from)  # options changes reload the entry
     sim = world.phones["GXP2170"]
     templates = world.run(world.ha.action_urls(entry_id))
     assert f"127.0.0.1:{world.ha.port}/api/webhook/" in templates["incoming_call"]
@@ -211,11 +226,7 @@ def test_reload_brings_the_entities_back(world: World) -> None:
         world.ha.rest("POST", f"/api/config/config_entries/entry/{entry_id}/reload")
     )
     assert answer == {"require_restart": False}
-    world.wait_states({line_1: "idle"})
-    went_away = [
-        s.state for s in world.ha.states.seen[seen_from:] if s.entity_id == line_1
-    ]
-    assert "unavailable" in went_away or None in went_away, went_away
+    world.wait_reloaded(line_1, seen_from)
     after = sorted(e["entity_id"] for e in world.run(world.ha.entities_of(entry_id)))
     assert after == before
     assert [e["state"] for e in world.run(world.ha.entries())] == ["loaded"] * 2
