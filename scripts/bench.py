@@ -2,7 +2,8 @@
 
 `scripts/bench all` runs everything below in one go (about 10 minutes; `--quick` about 4);
 `scripts/bench hass` (latency, idle requests, actions) and `scripts/bench scale` run one
-part; see `scripts/bench_ha.py` for the methods. `--worktree` measures the integration as
+part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
+plays an accelerated hour of calls and faults on 10 phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
 it is in the working tree instead of the committed HEAD.
 
 `scripts/bench cti` measures line-status reads through `CtiClient` beside plain aiohttp against
@@ -283,6 +284,25 @@ def _print_scale(result: dict[str, Any]) -> None:
     )
 
 
+def _soak(args: argparse.Namespace) -> int:
+    from . import bench_soak
+    from .bench_hass import git_commit
+
+    ref = None if args.worktree else "HEAD"
+    minutes = args.minutes or (
+        bench_soak.QUICK_MINUTES if args.quick else bench_soak.DEFAULT_MINUTES
+    )
+    opts = bench_soak.SoakOptions(minutes=minutes, seed=args.seed, ref=ref)
+    result = asyncio.run(bench_soak.bench_soak(opts))
+    source = {
+        "integration": "working tree" if ref is None else f"git {git_commit(ref)}",
+        "quick": args.quick,
+    }
+    _save("soak", {**source, **result})
+    print(bench_soak.report(result))
+    return 0 if result["passed"] else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark named on the command line."""
     from . import bench_ha
@@ -305,7 +325,22 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="measure the integration in the working tree (default: git HEAD)",
         )
+    soak = sub.add_parser(
+        "soak", help="an accelerated hour of calls and faults on 10 phones (~4 min)"
+    )
+    soak.add_argument(
+        "--minutes", type=float, default=None, help="wall minutes of activity (3)"
+    )
+    soak.add_argument("--quick", action="store_true", help="1 minute of activity")
+    soak.add_argument("--seed", type=int, default=1)
+    soak.add_argument(
+        "--worktree",
+        action="store_true",
+        help="soak the integration in the working tree (default: git HEAD)",
+    )
     args = parser.parse_args(argv)
+    if args.bench == "soak":
+        return _soak(args)
 
     status = 0
     if args.bench in ("cti", "all"):
