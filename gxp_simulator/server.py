@@ -101,8 +101,11 @@ class CtiServer:
             form=form,
         )
         phone.notify()
-        with phone.requests.answering():
-            return await self._answer(request, params, action)
+        try:
+            with phone.requests.answering():
+                return await self._answer(request, params, action)
+        finally:
+            phone.notify()  # wakes anyone waiting for the phone to be idle
 
     async def _answer(
         self,

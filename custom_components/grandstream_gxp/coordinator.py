@@ -149,6 +149,11 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._unannounced_reads = 0
         self._pushes = 0
 
+    async def async_shutdown(self) -> None:
+        """Stop polling, and stop an action under way before its next request."""
+        self.controller.close()
+        await super().async_shutdown()
+
     async def _async_update_data(self) -> PhoneData:
         async with self._poll_lock:
             confirming = self._confirm_pending

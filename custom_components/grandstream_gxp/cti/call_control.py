@@ -17,7 +17,7 @@ import logging
 import time
 
 from .client import CtiClient
-from .errors import CtiCommandError, CtiError
+from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
 from .models import LineState, LineStatus, PhoneOperation
 
@@ -136,6 +136,19 @@ class CallController:
         self._learned_swap: SwapMethod | None = None
         self._pending_transfer: tuple[int, int] | None = None
         self._transferred: set[int] = set()
+        self._closed = False
+
+    def close(self) -> None:
+        """Send nothing more: a procedure under way stops before its next request.
+
+        Its owner goes away (the entry unloads); a transfer half done is left as the
+        phone shows it, and the error says why the procedure stopped.
+        """
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CtiClosedError("call control is closed; nothing more is sent")
 
     @property
     def busy(self) -> bool:
@@ -156,6 +169,7 @@ class CallController:
 
     async def lines(self) -> Lines:
         """Read the line status."""
+        self._check_open()
         return tuple(await self._client.get_line_status())
 
     async def _wait_for(
@@ -172,6 +186,7 @@ class CallController:
             await asyncio.sleep(self.settings.poll_interval)
 
     async def _press(self, *tokens: str) -> None:
+        self._check_open()
         await self._client.send_keys(tokens)
 
     # --- simple call handling ----------------------------------------------------------
@@ -276,6 +291,7 @@ class CallController:
                 line.line for line in lines if line.state is not LineState.IDLE
             }
             try:
+                self._check_open()
                 await self._client.make_call(number, account)
             except CtiCommandError:
                 # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys instead.
@@ -517,10 +533,12 @@ class CallController:
         try:
             await self._press(key)
         except CtiCommandError:
+            self._check_open()
             await self._client.phone_operation(operation)
 
     async def _operation(self, operation: PhoneOperation, fallback: str | None) -> None:
         """Run a phone operation; where the phone refuses it, press `fallback` instead."""
+        self._check_open()
         try:
             await self._client.phone_operation(operation)
         except CtiCommandError:

@@ -21,6 +21,10 @@ class CtiTimeoutError(CtiConnectionError):
     """The phone did not answer within the timeout."""
 
 
+class CtiClosedError(CtiConnectionError):
+    """The caller closed the call control: nothing more is sent to the phone."""
+
+
 _AUTH_HINT = (
     "The phone rejected the password (answer 'unauthorized' or HTTP 401). "
     "On GXP21xx and GRP26xx phones the setting 'Remote Control Pop up Window "
