@@ -21,6 +21,7 @@ from custom_components.grandstream_gxp.cti.call_control import (
     TransferMode,
     describe_lines,
 )
+from custom_components.grandstream_gxp.cti.errors import CtiClosedError
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 
@@ -639,3 +640,47 @@ async def test_resume_falls_back_to_holdcall_when_the_hold_key_is_refused() -> N
 
         assert states(lines)[0] == "connected"
         assert bench.commands() == ["holdcall", "holdcall"]
+
+
+async def test_close_stops_a_procedure_before_its_next_request() -> None:
+    """After close(), a running procedure sends nothing more; new ones fail at once."""
+    async with start_bench("GXP2170") as bench:
+        await bench.connected_call()
+        bench.phone.set_faults(
+            latency=0.1, endpoints=frozenset({"api-send_key"}), times=1
+        )
+        pressing = asyncio.create_task(
+            bench.controller.press_keys(["1", "2", "3"], 0.01)
+        )
+        await bench.phone.wait_for(lambda p: p.requests.count("api-send_key") == 1)
+
+        bench.controller.close()
+
+        with pytest.raises(CtiClosedError):
+            await pressing
+        assert bench.sent_keys() == ["1"]
+        for procedure in (
+            bench.controller.hold(),
+            bench.controller.dial("1002"),
+            bench.controller.lines(),
+        ):
+            with pytest.raises(CtiClosedError):
+                await procedure
+        assert bench.phone.requests.count() == 1
+
+
+async def test_the_client_notes_the_firmware_of_each_answer() -> None:
+    """`server_header` follows the phone through a firmware upgrade."""
+    async with start_bench("GXP2170", reboot_time=0.01) as bench:
+        seen = [bench.client.server_header]
+        await bench.client.get_line_status()
+        seen.append(bench.client.server_header)
+        bench.phone.upgrade_firmware(firmware="1.0.11.20")
+        await bench.phone.wait_for(lambda p: p.upgrades == 1 and not p.down)
+        await bench.client.get_line_status()
+        seen.append(bench.client.server_header)
+        assert seen == [
+            None,
+            "Grandstream GXP2170 1.0.11.16",
+            "Grandstream GXP2170 1.0.11.20",
+        ]
