@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 
 from gxp_simulator import SimulatedPhone
+from gxp_simulator.state import CallState
 
 from .conftest import Cti
 
@@ -89,3 +90,12 @@ async def test_request_log_counts_overlapping_requests(cti2170: Cti) -> None:
     assert sim.phone.requests.in_flight == 0
     sim.phone.requests.clear()
     assert sim.phone.requests.max_in_flight == 0
+
+
+def test_a_phone_keeps_at_least_one_line() -> None:
+    """The state machine refuses a firmware without lines."""
+    state = CallState(2)
+    with pytest.raises(ValueError, match="at least one line"):
+        state.reset(0)
+    state.reset(3)
+    assert [line.number for line in state.lines] == [1, 2, 3]
