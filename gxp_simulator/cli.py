@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 import contextlib
 import logging
 import signal
+import ssl
 import sys
 from typing import Any
 
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="serve /_sim/ also on this port (survives reboots)",
     )
+    parser.add_argument(
+        "--tls-cert", metavar="PEM", help="answer HTTPS with this certificate"
+    )
+    parser.add_argument("--tls-key", metavar="PEM", help="the certificate's key")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -101,6 +106,17 @@ def build_phone(args: argparse.Namespace) -> SimPhone:
     return SimPhone(args.model, password=args.password, mac=args.mac, **changes)
 
 
+def tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    """Return the HTTPS context --tls-cert/--tls-key ask for, or None for HTTP."""
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
 async def serve(
     args: argparse.Namespace,
     stop: asyncio.Event | None = None,
@@ -116,6 +132,7 @@ async def serve(
         host=args.host,
         port=args.port,
         control_port=args.control_port,
+        ssl_context=tls_context(args),
     )
     await sim.open()
     try:

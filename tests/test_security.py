@@ -7,7 +7,6 @@ local network; `verify_ssl` is honoured.
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
-from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 import json
 from pathlib import Path
@@ -18,10 +17,6 @@ from unittest.mock import patch
 from urllib.parse import quote, quote_plus
 
 import aiohttp
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     ATTR_DEVICE_ID,
@@ -56,6 +51,7 @@ from custom_components.grandstream_gxp.diagnostics import (
 from gxp_simulator import SimulatedPhone
 
 from .conftest import MAC, PASSWORD
+from .simulator.tls import write_self_signed
 
 SECRETS = (PASSWORD, quote(PASSWORD, safe=""), quote(PASSWORD), quote_plus(PASSWORD))
 
@@ -469,33 +465,7 @@ async def test_webhook_unknown_and_oversized_parameters(
 
 def _self_signed(directory: Path) -> ssl.SSLContext:
     """Return a server context with a fresh self-signed certificate for 127.0.0.1."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "GXP2170")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file = directory / "phone.pem"
-    key_file = directory / "phone.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_file, key_file = write_self_signed(directory)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context

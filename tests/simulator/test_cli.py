@@ -13,6 +13,8 @@ import pytest
 
 from gxp_simulator import SimulatedPhone, cli
 
+from .tls import write_self_signed
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -173,3 +175,36 @@ async def test_subprocess_answers_and_stops_on_ctrl_c(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_serve_https(
+    http: aiohttp.ClientSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tls-cert/--tls-key: the phone answers HTTPS only."""
+    cert, key = write_self_signed(tmp_path)
+    stop = asyncio.Event()
+    ready: asyncio.Future[SimulatedPhone] = asyncio.get_running_loop().create_future()
+    args = cli.build_parser().parse_args(
+        ["--port", "0", "--tls-cert", str(cert), "--tls-key", str(key)]
+    )
+    task = asyncio.ensure_future(cli.serve(args, stop, ready.set_result))
+    try:
+        async with asyncio.timeout(5):
+            sim = await ready
+        assert sim.base_url.startswith("https://")
+        assert f"listening on {sim.base_url}" in capsys.readouterr().out
+        url = f"{sim.base_url}/cgi-bin/api-get_phone_status"
+        async with http.get(url, params={"passcode": "admin"}, ssl=False) as response:
+            assert (await response.json(content_type=None))["body"] == "available"
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await http.get(url, params={"passcode": "admin"})
+    finally:
+        stop.set()
+        await task
+
+
+def test_tls_needs_both_files(tmp_path: Path) -> None:
+    """A certificate without its key (or the reverse) is a usage error."""
+    cert, _ = write_self_signed(tmp_path)
+    with pytest.raises(ValueError, match="go together"):
+        cli.tls_context(cli.build_parser().parse_args(["--tls-cert", str(cert)]))
