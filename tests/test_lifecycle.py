@@ -279,7 +279,7 @@ async def test_unload_during_an_action(
     await hass.async_block_till_done()
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "cannot_connect"
+    assert raised.value.translation_key == "action_stopped"
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     sent = sim.phone.requests.keys_sent()
     assert 2 <= len(sent) < 10  # stopped part way; nothing after the unload

@@ -388,3 +388,65 @@ async def test_diagnostics_show_the_findings(
     assert keys["probe_in_use"] == {"XFER": "TRANSFER", "HOLD": None}
     entry: Any = diagnostics["entry"]
     assert CONF_PROBED_KEYS not in entry["data"]
+
+
+@pytest.mark.parametrize("phone_settings", [{"missing_keys": ["#"]}])
+async def test_transfer_stops_before_xfer_when_pound_is_refused(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: GxpConfigEntry,
+) -> None:
+    """No spelling of `#` works: the transfer is refused before XFER holds the call."""
+    response = await call(hass, "probe", device_id, confirm=True)
+    assert response is not None
+    assert response["keys"]["#"] is None
+
+    sim.phone.incoming_call("1001", "Alice")
+    await call(hass, "answer", device_id)
+    sim.phone.requests.clear()
+    with pytest.raises(ServiceValidationError) as info:
+        await call(hass, "transfer", device_id, number="1002")
+
+    assert info.value.translation_key == "key_refused"
+    assert info.value.translation_placeholders == {"key": "#"}
+    assert keys_sent(sim) == []
+    assert line_states(sim)[0] == "connected"
+
+
+async def test_probe_holds_the_phone_while_it_runs(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: GxpConfigEntry,
+) -> None:
+    """Actions wait for the probe as they wait for each other."""
+    controller = init_integration.runtime_data.controller
+    probe = hass.async_create_task(call(hass, "probe", device_id, confirm=True))
+    await sim.phone.wait_for(lambda p: p.requests.count("api-send_key") >= 1)
+
+    assert controller.busy
+    await probe
+    assert not controller.busy
+
+
+@pytest.mark.parametrize("phone_settings", [{"key_spellings": {"XFER": "TRANSFER"}}])
+async def test_findings_stop_with_a_new_firmware(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: GxpConfigEntry,
+) -> None:
+    """Findings belong to the firmware they were made on: an upgrade drops them."""
+    await call(hass, "probe", device_id, confirm=True)
+    client = init_integration.runtime_data.client
+    assert client.key_table.wire("XFER") == "TRANSFER"
+
+    sim.phone.settings.update(reboot_time=0.05)
+    sim.phone.upgrade_firmware(firmware="1.0.11.99")
+    await sim.phone.wait_for(lambda p: p.upgrades == 1 and not p.down, timeout=5)
+    await init_integration.runtime_data.coordinator.async_refresh()
+
+    assert init_integration.runtime_data.firmware == "1.0.11.99"
+    assert client.key_table.probed == {}
+    assert client.key_table.wire("XFER") == "XFER"

@@ -220,6 +220,12 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         LOGGER.debug("%s: firmware %s -> %s", self.name, runtime.firmware, version)
         # Entities added later (lines the new firmware has) describe the device with it.
         runtime.firmware = version
+        # Probe findings hold for the firmware they were made on: stop using old ones.
+        from .helpers import key_table_for  # late: helpers imports this module
+
+        runtime.client.key_table = key_table_for(
+            self.config_entry, runtime.client.key_table.family, version
+        )
         registry = dr.async_get(self.hass)
         entry = self.config_entry
         device = registry.async_get_device_by_identifier(

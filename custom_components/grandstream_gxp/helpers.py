@@ -21,6 +21,7 @@ from .const import (
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import (
     CtiAuthError,
+    CtiClosedError,
     CtiCommandError,
     CtiConnectionError,
     CtiError,
@@ -108,6 +109,10 @@ async def async_run_action[T](
                 "key": err.key,
                 "found": describe_lines(err.lines),
             },
+        ) from err
+    except CtiClosedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="action_stopped"
         ) from err
     except (CtiConnectionError, CtiError) as err:
         raise HomeAssistantError(

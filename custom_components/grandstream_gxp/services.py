@@ -97,7 +97,8 @@ async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="probe_action_running"
         )
-    result = await async_probe_keys(runtime)
+    async with runtime.controller.exclusive():
+        result = await async_probe_keys(runtime)
     coordinator = runtime.coordinator
     found = async_store_probe(coordinator.hass, coordinator.config_entry, result)
     if result.interrupted:

@@ -6,6 +6,7 @@ Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 from .client import CtiClient, WebSession
 from .errors import (
     CtiAuthError,
+    CtiClosedError,
     CtiCommandError,
     CtiConnectionError,
     CtiError,
@@ -60,6 +61,7 @@ __all__ = [
     "Account",
     "CtiAuthError",
     "CtiClient",
+    "CtiClosedError",
     "CtiCommandError",
     "CtiConnectionError",
     "CtiError",

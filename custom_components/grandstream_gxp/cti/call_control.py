@@ -10,7 +10,8 @@ travels on the wire, so an override of an uncertain key name applies here too.
 """
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
@@ -149,6 +150,16 @@ class CallController:
     def _check_open(self) -> None:
         if self._closed:
             raise CtiClosedError("call control is closed; nothing more is sent")
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold the phone for something outside these procedures (the key probe).
+
+        Procedures started meanwhile wait, as they wait for each other.
+        """
+        async with self._lock:
+            self._check_open()
+            yield
 
     @property
     def busy(self) -> bool:
@@ -342,6 +353,14 @@ class CallController:
             original = self._transfer_source(
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
+            final = (
+                Key.XFER
+                if mode is TransferMode.BLIND and self.settings.auto_attended_transfer
+                else Key.POUND
+            )
+            # A key the phone was found to refuse must stop the transfer before XFER
+            # puts the call on hold, not halfway through it.
+            self._client.key_table.encode([Key.XFER, *tokens, final])
             await self._press(Key.XFER)
             # The transfer screen holds the call [C, S8]; if it is still connected, digits
             # would become tones, so stop here.
@@ -351,7 +370,6 @@ class CallController:
                 "the call did not go on hold after XFER",
             )
             if mode is TransferMode.BLIND:
-                final = Key.XFER if self.settings.auto_attended_transfer else Key.POUND
                 await self._press(*tokens, final)
                 return await self._wait_transferred(
                     {original},
@@ -361,7 +379,7 @@ class CallController:
                     ),
                     f"the call on line {original} was not handed over",
                 )
-            await self._press(*tokens, Key.POUND)
+            await self._press(*tokens, final)
             lines = await self._wait_for(
                 lambda now: _consultation(now, original) is not None,
                 "consultation_not_started",

@@ -232,14 +232,18 @@ class CtiClient:
 
     # --- commands ----------------------------------------------------------
 
-    async def send_keys(self, keys: str | Sequence[str]) -> None:
+    async def send_keys(
+        self, keys: str | Sequence[str], table: KeyTable | None = None
+    ) -> None:
         """Press keys in one request (`api-send_key`, keys joined with `:`).
 
         `keys` is user text parsed with the client's key table (`"XFER 1002#"`) or
         a sequence of logical tokens (`["XFER", "1", "#"]`). An unknown token, or
         one the phone's family lacks, raises CtiKeyError before anything is sent.
+        `table` replaces the client's key table for this request only (the key probe
+        tries a spelling this way without changing what other requests send).
         """
-        table = self.key_table
+        table = table or self.key_table
         tokens = (
             table.parse(keys)
             if isinstance(keys, str)

@@ -317,16 +317,11 @@ class KeyProbe:
 
     async def _press(self, key: str, wire: str) -> str:
         """Press one spelling of `key` alone; return the phone's answer."""
-        table = self._client.key_table
-        # The client sends logical keys through its table: for one request, this key
-        # travels as the candidate spelling.
-        self._client.key_table = table.trying(key, wire)
+        trial = self._client.key_table.trying(key, wire)
         try:
-            await self._client.send_keys([key])
+            await self._client.send_keys([key], table=trial)
         except CtiCommandError as err:
             return str(err.body)
-        finally:
-            self._client.key_table = table
         return ACCEPTED
 
     async def _restore(self, key: str, wire: str, finding: KeyFinding) -> None:
