@@ -292,7 +292,9 @@ def _soak(args: argparse.Namespace) -> int:
     minutes = args.minutes or (
         bench_soak.QUICK_MINUTES if args.quick else bench_soak.DEFAULT_MINUTES
     )
-    opts = bench_soak.SoakOptions(minutes=minutes, seed=args.seed, ref=ref)
+    opts = bench_soak.SoakOptions(
+        minutes=minutes, seed=args.seed, ref=ref, hours=max(1, args.hours)
+    )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
         "integration": "working tree" if ref is None else f"git {git_commit(ref)}",
@@ -333,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     soak.add_argument("--quick", action="store_true", help="1 minute of activity")
     soak.add_argument("--seed", type=int, default=1)
+    soak.add_argument(
+        "--hours", type=int, default=1, help="scripted hours (the first warms up)"
+    )
     soak.add_argument(
         "--worktree",
         action="store_true",

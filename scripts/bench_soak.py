@@ -1,6 +1,6 @@
 """Soak: a time-accelerated hour of random calls and faults on 10 phones in a real Home Assistant.
 
-`scripts/bench soak [--minutes M] [--quick] [--seed S] [--worktree]`
+`scripts/bench soak [--minutes M] [--quick] [--seed S] [--hours H] [--worktree]`
 
 Ten simulated phones (GXP2170, GRP2614, GXP1165; the simulators run in this process) are
 added to one real `hass` process through the config flow; four of them get their Action URLs
@@ -9,7 +9,9 @@ own scripted hour: calls that ring in and are answered (through the integration'
 REST) or missed, outgoing calls, holds, blind and attended transfers, call waiting with a swap,
 and far-end hang-ups; plus two faults injected into the simulator (phone down, requests that
 never answer, slow answers, HTTP 500, garbage JSON, a reboot in the middle of a call, a new
-password on the phone). The schedule comes from `--seed`, so a run can be repeated.
+password on the phone). The schedule comes from `--seed`, so a run can be repeated. `--hours H`
+plays H such hours back to back (each in M minutes); the first one is then the memory warm-up,
+so the growth reported is that of the later hours.
 
 What is accelerated and what is not:
 
@@ -90,7 +92,7 @@ WINDOW_LIMIT = 50
 # of one object graph per call or per request (thousands of each in a run) shows as tens of
 # MB, while allocator noise and caches filling stay under a few MB.
 RSS_GROWTH_LIMIT_MB = 20.0
-WARM_UP_SHARE = 0.25  # of the activity phase
+WARM_UP_SHARE = 0.25  # of the activity phase (with --hours N > 1: the first hour)
 ACTION_TIMEOUT = 60.0
 STATES_EVERY = 0.5  # seconds between REST reads of the states while waiting
 LOG_MARKERS = (
@@ -240,16 +242,16 @@ def episode_steps(
     return steps, t, talking
 
 
-def build_schedule(
-    rng: random.Random, phones: int, hour: float = HOUR
-) -> list[list[Step]]:
-    """Return every phone's hour of steps, sorted by time, with faults of all kinds.
+def build_schedule(rng: random.Random, phones: int, hours: int = 1) -> list[list[Step]]:
+    """Return every phone's hours of steps, sorted by time, with faults of all kinds.
 
-    Each phone gets a call every few minutes and `FAULTS_PER_PHONE` faults that do not
-    overlap; the fault kinds are dealt round-robin from a shuffled list, so every kind
-    occurs (twice or more with 10 phones). A reboot is placed inside a call.
+    Each phone gets a call every few minutes and `FAULTS_PER_PHONE` faults an hour that
+    do not overlap; the fault kinds are dealt round-robin from a shuffled list, so every
+    kind occurs (twice or more with 10 phones). A reboot is placed inside a call.
     """
-    kinds = list(FAULTS) * math.ceil(phones * FAULTS_PER_PHONE / len(FAULTS))
+    hour = HOUR * hours
+    per_phone = FAULTS_PER_PHONE * hours
+    kinds = list(FAULTS) * math.ceil(phones * per_phone / len(FAULTS))
     rng.shuffle(kinds)
     schedules: list[list[Step]] = []
     for phone in range(phones):
@@ -269,8 +271,8 @@ def build_schedule(
                 calls.append((talking, end))
             t = end + rng.uniform(60, 240)
             index += 1
-        mine = kinds[phone * FAULTS_PER_PHONE : (phone + 1) * FAULTS_PER_PHONE]
-        # One fault per half of the hour, so the two never overlap.
+        mine = kinds[phone * per_phone : (phone + 1) * per_phone]
+        # One fault per slot of the hours, so no two overlap.
         half = (hour - 2 * MARGIN) / len(mine)
         for slot, fault in enumerate(mine):
             lo = MARGIN + slot * half
@@ -421,9 +423,10 @@ def scan_log(text: str, secrets: Iterable[str]) -> dict[str, Any]:
 class SoakOptions:
     """How long, which seed, which integration."""
 
-    minutes: float = DEFAULT_MINUTES
+    minutes: float = DEFAULT_MINUTES  # of wall time per scripted hour
     seed: int = 1
     ref: str | None = "HEAD"
+    hours: int = 1  # scripted hours; with more than one, the first is the warm-up
 
     @property
     def factor(self) -> float:
@@ -848,7 +851,7 @@ class Soak:
 
     async def run(self) -> dict[str, Any]:
         """Set up, play the hour, check, and return the results."""
-        schedules = build_schedule(self.rng, len(FLEET))
+        schedules = build_schedule(self.rng, len(FLEET), self.opts.hours)
         log_dir = Path(tempfile.mkdtemp(prefix="gxp-soak-"))
         log_path = log_dir / "hass.log"
         reboot_time = max(1.0, REBOOT_SECONDS / self.factor)
@@ -896,8 +899,14 @@ class Soak:
                 asyncio.create_task(self._watch_auth(stop)),
                 asyncio.create_task(self._sample_rss(proc, stop)),
             ]
+
+            async def stop_watchers() -> None:
+                stop.set()
+                await asyncio.gather(*watchers)
+
+            stack.push_async_callback(stop_watchers)
             cpu_before = proc.cpu_times()
-            limit = self.opts.minutes * 60 * 3 + 600
+            limit = self.opts.minutes * 60 * self.opts.hours * 3 + 600
             try:
                 async with asyncio.timeout(limit):
                     await asyncio.gather(
@@ -916,8 +925,7 @@ class Soak:
             cpu_s = (cpu_after.user + cpu_after.system) - (
                 cpu_before.user + cpu_before.system
             )
-            stop.set()
-            await asyncio.gather(*watchers)
+            await stop_watchers()
             traffic = self._traffic(activity_s)
         data = log_path.read_bytes()
         log = scan_log(data[log_start:].decode(errors="replace"), secrets)
@@ -967,7 +975,8 @@ class Soak:
         if not self.rss:
             return {}
         end_t = self.rss[-1][0]
-        warm = [s for s in self.rss if s[0] >= end_t * WARM_UP_SHARE]
+        share = 1 / self.opts.hours if self.opts.hours > 1 else WARM_UP_SHARE
+        warm = [s for s in self.rss if s[0] >= end_t * share]
         warm_mb = warm[0][1]
         end_mb = statistics.fmean(v for _, v in self.rss[-3:])
         growth = end_mb - warm_mb
@@ -984,7 +993,10 @@ class Soak:
             "growth_after_warm_up_mb": round(growth, 1),
             "slope_mb_per_min": None if slope is None else round(slope, 2),
             "limit_mb": RSS_GROWTH_LIMIT_MB,
+            "warm_up": "the first hour" if self.opts.hours > 1 else "the first quarter",
             "samples": len(self.rss),
+            # Every 30 s: (seconds into the activity, MB).
+            "series": [(round(t), round(v, 1)) for t, v in self.rss[::15]],
         }
 
     def _results(
@@ -1054,11 +1066,12 @@ class Soak:
         events = sum(len(steps) for steps in schedules)
         return {
             "what": (
-                f"{len(self.phones)} simulated phones in one hass, one scripted hour each "
-                f"compressed {self.factor:g}x into {self.opts.minutes:g} min of wall time "
+                f"{len(self.phones)} simulated phones in one hass, {self.opts.hours} "
+                f"scripted hour(s) each, every hour compressed {self.factor:g}x into {self.opts.minutes:g} min of wall time "
                 f"(the integration's timers run in real time; scan interval {SCAN_INTERVAL} s)"
             ),
             "seed": self.opts.seed,
+            "hours": self.opts.hours,
             "factor": round(self.factor, 2),
             "passed": not self.failures,
             "failures": self.failures,
@@ -1122,6 +1135,12 @@ def report(result: Mapping[str, Any]) -> str:
     """Return the short report printed at the end."""
     out = [f"Soak, {result['what']}; seed {result['seed']}."]
     out.append(
+        f"Accelerated {result['factor']:g}x: the script (calls, ringing, talking, holds, "
+        "fault and reboot durations). Not accelerated: Home Assistant and the "
+        "integration (polls every 5 s idle, 75 s idle with push working, 1 s in calls; "
+        "10 s request timeout), so convergence times are real seconds."
+    )
+    out.append(
         f"Setup {result['setup_s']} s; activity {result['activity_s']} s; "
         f"{result['calls']} calls, {result['actions']['total']} actions, "
         f"{len(result['faults'])} faults; hass CPU {result['cpu_s']} s."
@@ -1178,7 +1197,7 @@ def report(result: Mapping[str, Any]) -> str:
         )
     rows = result["traffic"]["rows"]
     out.append(
-        "Requests per phone for its hour (peak in 10 s; limit "
+        "Requests per phone over its script (peak in 10 s; limit "
         f"{result['traffic']['window_limit']}): "
         + ", ".join(
             f"#{r['phone']} {r['model']} {'push' if r['push'] else 'poll'} "

@@ -1,5 +1,6 @@
 """The soak's pure parts: the schedule, the true state, the checks (no hass process)."""
 
+import itertools
 import random
 
 from scripts.bench_soak import (
@@ -52,6 +53,16 @@ def test_every_fault_kind_occurs_and_faults_do_not_overlap() -> None:
             previous_end = end.at
             kinds.add(start.args["fault"])
     assert kinds == set(FAULTS)
+
+
+def test_more_hours_get_more_faults() -> None:
+    """Two scripted hours: twice the faults per phone, still apart, all within them."""
+    for steps in build_schedule(random.Random(2), 3, hours=2):  # noqa: S311
+        pairs = _faults(steps)
+        assert len(pairs) == 2 * FAULTS_PER_PHONE
+        assert all(a[1].at < b[0].at for a, b in itertools.pairwise(pairs))
+        assert pairs[-1][1].at < 2 * HOUR
+        assert max(s.at for s in steps) > HOUR
 
 
 def test_a_reboot_falls_inside_a_call() -> None:
