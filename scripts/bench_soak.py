@@ -366,16 +366,20 @@ def mismatches(
 # ------------------------------------------------------------ measurements
 
 
-def max_in_window(times: Sequence[float], window: float) -> int:
-    """Return the most events that fall in any window of `window` seconds."""
-    ordered = sorted(times)
-    best = 0
+def busiest_window(ordered: Sequence[float], window: float) -> tuple[int, int]:
+    """Return how many sorted times fall in the busiest `window` seconds, and its start."""
+    best = (0, 0)
     start = 0
     for end, now in enumerate(ordered):
         while now - ordered[start] > window:
             start += 1
-        best = max(best, end - start + 1)
-    return best
+        best = max(best, (end - start + 1, -start))
+    return best[0], -best[1]
+
+
+def max_in_window(times: Sequence[float], window: float) -> int:
+    """Return the most events that fall in any window of `window` seconds."""
+    return busiest_window(sorted(times), window)[0]
 
 
 def slope_per_minute(samples: Sequence[tuple[float, float]]) -> float | None:
@@ -639,6 +643,7 @@ class Soak:
             phone.actions.append(record)
             return
         start = time.monotonic()
+        record["at"] = round(start - self.started, 2)
         try:
             async with asyncio.timeout(ACTION_TIMEOUT):
                 await self._ha().call(
@@ -953,7 +958,18 @@ class Soak:
         for phone in self.phones:
             records = list(phone.sim.phone.requests)
             by_endpoint = Counter(record.endpoint for record in records)
-            peak = max_in_window([record.time for record in records], WINDOW)
+            times = [record.time for record in records]
+            peak, first = busiest_window(times, WINDOW)
+            inside = records[first : first + peak]
+            # What ran then: the requests by endpoint, and the actions that started in
+            # the window (or up to a minute before it, still running).
+            offset = time.monotonic() - phone.sim.phone.clock.now()
+            begin = times[first] + offset - self.started if inside else 0.0
+            peak_actions = [
+                f"{a['service']} ({a['result']})"
+                for a in phone.actions
+                if "at" in a and begin - 60 <= a["at"] <= begin + WINDOW
+            ]
             if peak > WINDOW_LIMIT:
                 self.failures.append(
                     f"{phone.name}: {peak} requests in {WINDOW:g} s (limit {WINDOW_LIMIT})"
@@ -966,6 +982,11 @@ class Soak:
                     "requests": len(records),
                     "per_wall_minute": round(len(records) * 60 / activity_s, 1),
                     "peak_10s": peak,
+                    "peak_at_s": round(begin, 1),
+                    "peak_by_endpoint": dict(
+                        Counter(record.endpoint for record in inside).most_common()
+                    ),
+                    "peak_actions": peak_actions[-6:],
                     "by_endpoint": dict(by_endpoint.most_common()),
                 }
             )
@@ -1205,6 +1226,12 @@ def report(result: Mapping[str, Any]) -> str:
             for r in rows
         )
     )
+    busiest = max(rows, key=lambda r: r["peak_10s"], default=None)
+    if busiest is not None:
+        out.append(
+            f"Busiest 10 s: phone #{busiest['phone']} at {busiest['peak_at_s']} s, "
+            f"{busiest['peak_by_endpoint']}, actions {busiest['peak_actions']}."
+        )
     log = result["log"]
     levels = ", ".join(f"{k} {v}" for k, v in list(log["levels"].items())[:6])
     out.append(

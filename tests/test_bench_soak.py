@@ -11,6 +11,7 @@ from scripts.bench_soak import (
     SoakOptions,
     Step,
     build_schedule,
+    busiest_window,
     expected_states,
     max_in_window,
     mismatches,
@@ -174,6 +175,13 @@ def test_max_in_window() -> None:
     assert max_in_window([5.0], 10) == 1
     assert max_in_window([0, 1, 2, 30, 31, 32, 33, 40.5], 10) == 4
     assert max_in_window([3, 2, 1, 0], 10) == 4
+
+
+def test_busiest_window_says_where_it_starts() -> None:
+    """The count and the index of the first event of the busiest window."""
+    assert busiest_window([], 10) == (0, 0)
+    assert busiest_window([0, 20, 21, 22, 40], 10) == (3, 1)
+    assert busiest_window([0, 1, 50, 51], 10) == (2, 0)
 
 
 def test_slope_per_minute() -> None:
