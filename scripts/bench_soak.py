@@ -460,7 +460,7 @@ class Phone:
     stuck: list[str] = field(default_factory=list)
     max_failures: int = 0
     locked: bool = False
-    lag_s: float = 0.0
+    lag_s: float = 0.0  # how much later than scripted its steps ran, in all
     fault_since: float = 0.0
     fault_clock: float = 0.0  # the simulator's clock, which a lockout wait moves on
     reauth: asyncio.Task[tuple[dict[str, Any] | None, float]] | None = None
@@ -818,14 +818,20 @@ class Soak:
     # ----------------------------------------------------------- script
 
     async def _run_phone(self, phone: Phone, steps: list[Step]) -> None:
-        """Play one phone's hour; pauses (convergence waits) push the rest later."""
+        """Play one phone's hours; waits push the rest of its script later.
+
+        A step that comes late (the previous action or a convergence wait took longer
+        than the script allowed) moves every later step by as much, so the compressed
+        gaps between steps are kept and no burst of back-to-back actions follows.
+        """
         shift = 0.0
         for step in steps:
             due = self.started + step.at / self.factor + shift
             if (wait := due - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             else:
-                phone.lag_s = max(phone.lag_s, -wait)
+                phone.lag_s += -wait
+                shift += -wait
             if step.episode >= 0:
                 phone.episode = step.episode
             if step.kind == "ring":
@@ -1103,7 +1109,7 @@ class Soak:
                     "push": p.push,
                     "push_note": p.push_note or None,
                     "max_failed_logins": p.max_failures,
-                    "schedule_lag_s": round(p.lag_s, 1),
+                    "script_delayed_s": round(p.lag_s, 1),
                 }
                 for p in self.phones
             ],
