@@ -25,6 +25,8 @@ import custom_components.grandstream_gxp  # noqa: F401
 from custom_components.grandstream_gxp.const import CONF_MODEL, DOMAIN
 from gxp_simulator import SimulatedPhone
 
+from .common import device_id_of
+
 PASSWORD = "a&b#c%d+e f"  # noqa: S105 - the hard case for URL encoding
 MAC = "00:0b:82:12:34:56"
 
@@ -115,6 +117,12 @@ async def init_integration(
     yield mock_config_entry
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+def device_id(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
+    """Return the simulated phone's device id."""
+    return device_id_of(hass, init_integration)
 
 
 class _SecretWatch(logging.Handler):

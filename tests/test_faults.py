@@ -45,6 +45,7 @@ from custom_components.grandstream_gxp.const import (
 from custom_components.grandstream_gxp.cti import client as cti_client
 from gxp_simulator import SimulatedPhone
 
+from .common import device_id_of
 from .conftest import MAC, PASSWORD
 
 # The client gives up after this long instead of REQUEST_TIMEOUT (10 s).
@@ -551,13 +552,6 @@ ACTION_OUTCOMES: dict[str, str | None] = {
 }
 AUTH_KEYS = ("invalid_auth", "phone_locked")
 ACTION_BUGS: dict[str, str] = {}
-
-
-def device_id_of(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    """Return the phone's device id."""
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert [device.identifiers for device in devices] == [{(DOMAIN, MAC)}]
-    return devices[0].id
 
 
 @cells(ACTION_OUTCOMES, bugs=ACTION_BUGS)

@@ -16,7 +16,6 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
@@ -31,6 +30,7 @@ from custom_components.grandstream_gxp.cti.errors import CtiClosedError
 from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 
+from .common import device_id_of
 from .conftest import MAC
 
 LINE_1 = "sensor.grandstream_gxp2170_line_1"
@@ -51,17 +51,11 @@ def no_traceback(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert not escaped, escaped
 
 
-def device_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
-    """Return the phone's device id."""
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    return devices[0].id
-
-
 async def connected_call(
     hass: HomeAssistant, sim: SimulatedPhone, entry: ConfigEntry[Any]
 ) -> str:
     """Ring in a call and answer it through the integration; return the device id."""
-    target = device_id(hass, entry)
+    target = device_id_of(hass, entry)
     sim.phone.incoming_call("1001", "Alice")
     await hass.services.async_call(
         DOMAIN, "answer", {ATTR_DEVICE_ID: target}, blocking=True

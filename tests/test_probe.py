@@ -6,7 +6,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -23,6 +22,7 @@ from custom_components.grandstream_gxp.const import (
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
 
+from .common import call, keys_sent
 from .conftest import MAC
 
 FIRMWARE = "1.0.11.16"  # the simulated GXP2170's
@@ -42,36 +42,6 @@ def fast_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     """Probe without settling time: the simulator acts on a key before it answers."""
     monkeypatch.setattr(helpers, "PROBE_SETTLE", 0)
     monkeypatch.setattr(helpers, "PROBE_POLL_INTERVAL", 0.01)
-
-
-@pytest.fixture
-def device_id(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
-    """Return the phone's device id."""
-    devices = dr.async_entries_for_config_entry(
-        dr.async_get(hass), init_integration.entry_id
-    )
-    assert [device.identifiers for device in devices] == [{(DOMAIN, MAC)}]
-    return devices[0].id
-
-
-async def call(
-    hass: HomeAssistant, action: str, device_id: str, **data: Any
-) -> dict[str, Any] | None:
-    """Run an action and return its response."""
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {ATTR_DEVICE_ID: device_id, **data},
-        blocking=True,
-        return_response=action != "send_key",
-    )
-
-
-def keys_sent(sim: SimulatedPhone) -> list[str]:
-    """Return the decoded `keys=` values the phone received."""
-    return [
-        rec.query["keys"] for rec in sim.phone.requests.for_endpoint("api-send_key")
-    ]
 
 
 def line_states(sim: SimulatedPhone) -> list[str]:

@@ -29,7 +29,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -50,6 +49,7 @@ from custom_components.grandstream_gxp.diagnostics import (
 )
 from gxp_simulator import SimulatedPhone
 
+from .common import device_id_of
 from .conftest import MAC, PASSWORD
 from .simulator.tls import write_self_signed
 
@@ -92,8 +92,7 @@ def exception_texts(err: BaseException) -> str:
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     """Return the phone's device id."""
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    return devices[0].id
+    return device_id_of(hass, entry)
 
 
 @pytest.fixture

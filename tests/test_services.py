@@ -2,51 +2,19 @@
 
 from typing import Any
 
-from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.grandstream_gxp.const import DOMAIN
 from gxp_simulator import SimulatedPhone
 
-from .conftest import MAC, PASSWORD
+from .common import call, keys_sent
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 
 BOTH_MODELS = pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
-
-
-@pytest.fixture
-def device_id(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
-    """Return the phone's device id."""
-    devices = dr.async_entries_for_config_entry(
-        dr.async_get(hass), init_integration.entry_id
-    )
-    assert [device.identifiers for device in devices] == [{(DOMAIN, MAC)}]
-    return devices[0].id
-
-
-async def call(
-    hass: HomeAssistant, action: str, device_id: str, **data: Any
-) -> dict[str, Any] | None:
-    """Run an action and return its response."""
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {ATTR_DEVICE_ID: device_id, **data},
-        blocking=True,
-        return_response=action != "send_key",
-    )
-
-
-def keys_sent(sim: SimulatedPhone) -> list[str]:
-    """Return the decoded `keys=` values the phone received."""
-    return [
-        rec.query["keys"] for rec in sim.phone.requests.for_endpoint("api-send_key")
-    ]
 
 
 async def connected_call(

@@ -1,0 +1,38 @@
+"""Helpers the integration tests share: the phone's device, its actions, the keys it got."""
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.grandstream_gxp.const import DOMAIN
+from gxp_simulator import SimulatedPhone
+
+
+def device_id_of(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
+    """Return the id of the entry's one device, the phone."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, entry.unique_id)}]
+    return devices[0].id
+
+
+async def call(
+    hass: HomeAssistant, action: str, device_id: str, **data: Any
+) -> dict[str, Any] | None:
+    """Run an action and return its response (send_key answers none)."""
+    return await hass.services.async_call(
+        DOMAIN,
+        action,
+        {ATTR_DEVICE_ID: device_id, **data},
+        blocking=True,
+        return_response=action != "send_key",
+    )
+
+
+def keys_sent(sim: SimulatedPhone) -> list[str]:
+    """Return the decoded `keys=` values the phone received."""
+    return [
+        rec.query["keys"] for rec in sim.phone.requests.for_endpoint("api-send_key")
+    ]
