@@ -148,6 +148,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._announced: set[str] = set()
         self._unannounced_reads = 0
         self._pushes = 0
+        # The phone rejected the password: nothing automatic asks it again (it locks the
+        # account after 5 failures) until a read succeeds or reauth reloads the entry.
+        self.auth_error: CtiAuthError | None = None
 
     async def async_shutdown(self) -> None:
         """Stop polling, and stop an action under way before its next request."""
@@ -183,6 +186,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             accounts = await self._read_accounts()
             lines = tuple(await self.client.get_line_status())
         except CtiAuthError as err:
+            self.auth_error = err
             raise auth_failed(err) from err
         except CtiError as err:
             raise UpdateFailed(
@@ -190,6 +194,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
+        self.auth_error = None
         return lines, accounts
 
     async def _read_accounts(self) -> tuple[Account, ...]:
@@ -301,6 +306,11 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Apply one event from the phone at once, then confirm it with one poll."""
         now = dt_util.utcnow()
         self.last_push_at = now
+        if self.auth_error is not None:
+            # Its confirming read would be one more failed login; the entities stay
+            # unavailable until the password is fixed.
+            LOGGER.debug("%s: event ignored while the password is rejected", self.name)
+            return
         self._pushes += 1
         entry = self.config_entry
         if not entry.data.get(CONF_PUSH_SEEN):

@@ -4,7 +4,7 @@ Also the phone's key table, which the key probe's findings feed.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,7 +18,7 @@ from .const import (
     PROBE_RESTORE_TIMEOUT,
     PROBE_SETTLE,
 )
-from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
 from .cti import (
     CtiAuthError,
     CtiClosedError,
@@ -46,6 +46,15 @@ type Lines = Sequence[LineStatus]
 _STATE_ERRORS = {"step_failed": "wrong_call_state"}
 
 
+def _raise_auth(coordinator: GxpCoordinator, err: CtiAuthError) -> NoReturn:
+    """Ask for the new password and say why the action did not run."""
+    coordinator.config_entry.async_start_reauth(coordinator.hass)
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="phone_locked" if err.locked else "invalid_auth",
+    ) from err
+
+
 async def async_run_action[T](
     runtime: GxpRuntimeData, action: Callable[[], Awaitable[T]]
 ) -> T:
@@ -56,6 +65,9 @@ async def async_run_action[T](
     (`HomeAssistantError`).
     """
     coordinator = runtime.coordinator
+    if coordinator.auth_error is not None:
+        # Another try with the rejected password would move the phone's lockout counter.
+        _raise_auth(coordinator, coordinator.auth_error)
     try:
         result = await action()
     except CtiKeyRefusedError as err:
@@ -85,11 +97,8 @@ async def async_run_action[T](
             translation_placeholders={"answer": str(err.body)},
         ) from err
     except CtiAuthError as err:
-        runtime.coordinator.config_entry.async_start_reauth(coordinator.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="phone_locked" if err.locked else "invalid_auth",
-        ) from err
+        coordinator.auth_error = err
+        _raise_auth(coordinator, err)
     except CtiForbiddenError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="cti_disabled"
