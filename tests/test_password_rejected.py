@@ -4,7 +4,7 @@ The bench soak found this: with push, every event's confirming read was one more
 failed login, and a busy phone locked itself within minutes.
 """
 
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -21,7 +21,7 @@ from .conftest import MAC
 NEW_PASSWORD = "changed on the phone"  # noqa: S105
 
 
-def reauth_flows(hass: HomeAssistant) -> list[object]:
+def reauth_flows(hass: HomeAssistant) -> list[ConfigFlowResult]:
     """Return the reauth flows in progress for this integration."""
     return [
         flow
@@ -68,7 +68,9 @@ async def test_events_and_actions_do_not_retry_a_rejected_password(
     assert sim.phone.requests.count() == 0
     assert sim.phone.auth.failures == 1
     assert len(reauth_flows(hass)) == 1
-    assert hass.states.get("sensor.grandstream_gxp2170_line_1").state == "unavailable"
+    line_1 = hass.states.get("sensor.grandstream_gxp2170_line_1")
+    assert line_1 is not None
+    assert line_1.state == "unavailable"
 
     # The user enters the new password: the entry reloads and works again.
     flow = reauth_flows(hass)[0]
