@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from homeassistant.const import ATTR_DEVICE_ID, CONF_WEBHOOK_ID
+from homeassistant.const import ATTR_DEVICE_ID, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.usefixtures("init_integration")
 CALLER_NUMBER = "+15555550123"
 CALLER_NAME = "Alice Example"
 WEBHOOK_ID = "0123456789abcdef" * 4
+REDACTED = "**REDACTED**"
 
 
 @pytest.fixture
@@ -119,4 +120,22 @@ async def test_diagnostics_after_a_key_probe(
     assert keys["probe_in_use"] == keys["probe"]["keys"]
     entry: Any = diagnostics["entry"]
     assert "probed_keys" not in entry["data"]
+    assert PASSWORD not in json.dumps(diagnostics)
+
+
+async def test_diagnostics_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+) -> None:
+    """Reloading or waiting to retry: the entry alone, still without the password."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    assert diagnostics["entry"]["state"] == "not_loaded"
+    assert diagnostics["entry"]["unique_id"] == REDACTED
+    assert diagnostics["entry"]["data"][CONF_PASSWORD] == REDACTED
     assert PASSWORD not in json.dumps(diagnostics)

@@ -461,6 +461,25 @@ async def test_polling_intervals(
     assert coordinator.update_interval == idle
 
 
+async def test_failed_read_waits_scan_interval_not_the_push_interval(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """With push alive, a failed read is retried at scan_interval, not after 75 s."""
+    coordinator = coordinator_of(init_integration)
+    await push(hass, init_integration, "registered")
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+    sim.phone.faults.http_status = 500
+    await coordinator.async_refresh()
+
+    assert not coordinator.last_update_success
+    assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
+    sim.phone.faults.http_status = None
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+
 async def test_push_never_polls_more_than_scan_interval(
     hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
 ) -> None:

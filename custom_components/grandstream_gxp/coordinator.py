@@ -189,6 +189,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self.auth_error = err
             raise auth_failed(err) from err
         except CtiError as err:
+            # Unavailable until the next read: at the user's polling interval, not the
+            # longer one for an idle phone whose push works, nor 1 s as in a call.
+            self.update_interval = self.idle_interval
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",

@@ -4,6 +4,7 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
@@ -36,6 +37,19 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: GxpConfigEntry
 ) -> dict[str, Any]:
     """Return the entry's settings, the phone's facts and the last data read."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # Reloading, or waiting to retry setup: only the entry is there to show.
+        return async_redact_data(
+            {
+                "entry": {
+                    "unique_id": entry.unique_id,
+                    "state": entry.state.value,
+                    "data": dict(entry.data),
+                    "options": dict(entry.options),
+                }
+            },
+            TO_REDACT,
+        )
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
     controller = runtime.controller
