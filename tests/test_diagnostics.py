@@ -135,7 +135,8 @@ async def test_diagnostics_of_an_entry_that_is_not_loaded(
         hass, hass_client, init_integration
     )
 
-    assert diagnostics["entry"]["state"] == "not_loaded"
-    assert diagnostics["entry"]["unique_id"] == REDACTED
-    assert diagnostics["entry"]["data"][CONF_PASSWORD] == REDACTED
+    entry: Any = diagnostics["entry"]
+    assert entry["state"] == "not_loaded"
+    assert entry["unique_id"] == REDACTED
+    assert entry["data"][CONF_PASSWORD] == REDACTED
     assert PASSWORD not in json.dumps(diagnostics)

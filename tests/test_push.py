@@ -472,7 +472,7 @@ async def test_failed_read_waits_scan_interval_not_the_push_interval(
     sim.phone.faults.http_status = 500
     await coordinator.async_refresh()
 
-    assert not coordinator.last_update_success
+    assert coordinator.last_exception is not None
     assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
     sim.phone.faults.http_status = None
     await coordinator.async_refresh()
