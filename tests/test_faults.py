@@ -283,7 +283,7 @@ FLOW_OUTCOMES: dict[str, tuple[str, str] | None] = {
     "truncated_json": (CONF_HOST, "cannot_connect"),
     "wrong_types": (CONF_HOST, "cannot_connect"),
     "wrong_password": (CONF_PASSWORD, "invalid_auth"),
-    "lockout": (CONF_PASSWORD, "invalid_auth"),
+    "lockout": (CONF_PASSWORD, "phone_locked"),
     "cti_disabled": ("base", "cti_disabled"),
     "popup": (CONF_PASSWORD, "invalid_auth"),
     "popup_forbidden": ("base", "cti_disabled"),

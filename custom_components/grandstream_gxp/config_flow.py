@@ -93,8 +93,12 @@ PROBE_TIMEOUT: Final = 5.0
 DESK_PHONE_PREFIXES: Final = ("GXP", "GRP")
 
 # Where each error shows: next to the field of the form it concerns, else above it.
-_USER_ERRORS: Final = {"cannot_connect": CONF_HOST, "invalid_auth": CONF_PASSWORD}
-_PASSWORD_ERRORS: Final = {"invalid_auth": CONF_PASSWORD}
+_USER_ERRORS: Final = {
+    "cannot_connect": CONF_HOST,
+    "invalid_auth": CONF_PASSWORD,
+    "phone_locked": CONF_PASSWORD,
+}
+_PASSWORD_ERRORS: Final = {"invalid_auth": CONF_PASSWORD, "phone_locked": CONF_PASSWORD}
 _HOST_ERRORS: Final = {"cannot_connect": CONF_HOST}
 
 _OVERRIDE_SEPARATORS: Final = re.compile(r"[,;\n]+")
@@ -242,7 +246,9 @@ async def _async_try_phone(
         return "cannot_connect"
     except CtiAuthError as err:
         LOGGER.debug("The phone at %s refused: %s", connection.address, err)
-        return "invalid_auth"
+        # Locked, the phone refuses even the right password: say so, or the user
+        # tries other passwords and extends the lockout.
+        return "phone_locked" if err.locked else "invalid_auth"
     except CtiForbiddenError as err:
         LOGGER.debug("The phone at %s refuses CTI: %s", connection.address, err)
         return "cti_disabled"
