@@ -35,7 +35,7 @@ POUND_WIRE: Final = "%23"
 
 
 class Key(StrEnum):
-    """Logical names of the keys the call-control procedures press.
+    """Logical names of the keys the call-control procedures and the key probe press.
 
     They are tokens of this table, so an override of an uncertain wire name (e.g. XFER
     sent as TRANSFER) applies to the procedures too.
@@ -44,11 +44,27 @@ class Key(StrEnum):
     SEND = "SEND"
     XFER = "XFER"
     HOLD = "HOLD"
+    CONF = "CONF"
+    HEADSET = "HEADSET"
+    SPEAKER = "SPEAKER"
     OFFHOOK = "OFFHOOK"
     ONHOOK = "ONHOOK"
     UP = "UP"
     DOWN = "DOWN"
     POUND = POUND
+
+
+# Other spellings firmware may expect for a key, after the default (the key probe tries
+# them in this order). XFER works on a GXP1165 [FORUM S6] and the templates name a
+# "transfer key" [DOC S10]; a client enum has Conference [CODE S27]; `#` is %23 on the
+# forum [FORUM S6], POUND and HASH in two clients [CODE S27, S14b].
+ALTERNATIVE_SPELLINGS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        Key.XFER: ("TRANSFER",),
+        Key.CONF: ("CONFERENCE",),
+        Key.POUND: ("POUND", "HASH"),
+    }
+)
 
 
 def line_key(number: int) -> str:

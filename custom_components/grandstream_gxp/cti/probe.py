@@ -36,10 +36,10 @@ from typing import Any, Final, NoReturn
 from .client import CtiClient
 from .errors import CtiCommandError, CtiError
 from .keys import (
+    ALTERNATIVE_SPELLINGS,
     FAMILY_RANGES,
     FIXED_KEYS,
     POUND,
-    POUND_WIRE,
     Family,
     Key,
     default_wire,
@@ -56,23 +56,15 @@ ACCEPTED: Final = "complete"
 REFUSED: Final = "unknown"
 """The phone's answer to a key it does not know [DOC S2]."""
 
-# Spellings to try, the default first. XFER works on a GXP1165 [FORUM S6] and the
-# templates name a "transfer key" [DOC S10]; a client enum has Conference [CODE S27];
-# `#` is %23 on the forum [FORUM S6], POUND and HASH in two clients [CODE S27, S14b].
-SPELLINGS: Final[Mapping[str, tuple[str, ...]]] = {
-    Key.XFER: ("XFER", "TRANSFER"),
-    "CONF": ("CONF", "CONFERENCE"),
-    POUND: (POUND_WIRE, "POUND", "HASH"),
-}
 # Pressed twice: the second press undoes the first (off hook and back, or a mode).
-TOGGLES: Final = frozenset({"HEADSET", "SPEAKER"})
+TOGGLES: Final = frozenset({Key.HEADSET, Key.SPEAKER})
 # Lower first; see the module docstring. Line keys come between CONF and `#`.
 _RANK: Final[Mapping[str, int]] = {
     Key.HOLD: 0,
     Key.XFER: 1,
-    "HEADSET": 2,
-    "SPEAKER": 3,
-    "CONF": 4,
+    Key.HEADSET: 2,
+    Key.SPEAKER: 3,
+    Key.CONF: 4,
     POUND: 9,
 }
 _LINE_RANK: Final = 5
@@ -201,7 +193,7 @@ def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
 
 def spellings(key: str) -> tuple[str, ...]:
     """Return the wire spellings to try for a logical key, the default first."""
-    return SPELLINGS.get(key, (default_wire(key),))
+    return (default_wire(key), *ALTERNATIVE_SPELLINGS.get(key, ()))
 
 
 def _idle(lines: Lines) -> bool:
