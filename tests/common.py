@@ -1,4 +1,4 @@
-"""Helpers the integration tests share: the phone's device, its actions, the keys it got."""
+"""Helpers the integration tests share: the phone's device, actions, reads, keys sent."""
 
 from typing import Any
 
@@ -29,6 +29,12 @@ async def call(
         blocking=True,
         return_response=action != "send_key",
     )
+
+
+async def refresh(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Read the phone now, as the next poll would."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
 
 
 def keys_sent(sim: SimulatedPhone) -> list[str]:

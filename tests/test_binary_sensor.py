@@ -27,6 +27,8 @@ from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 from gxp_simulator.settings import AccountConfig
 
+from .common import refresh
+
 pytestmark = pytest.mark.usefixtures("init_integration")
 
 
@@ -47,12 +49,6 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
-
-
-async def refresh(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Read the phone now, as the next poll would."""
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 @pytest.mark.freeze_time("2026-05-04 09:30:00+00:00")

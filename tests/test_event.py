@@ -26,6 +26,8 @@ from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 
+from .common import refresh
+
 pytestmark = pytest.mark.usefixtures("init_integration")
 
 CALL = "event.grandstream_gxp2170_call"
@@ -82,12 +84,6 @@ def fired(
             )
         )
     return result
-
-
-async def refresh(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Read the phone now, as the next poll would."""
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 @pytest.mark.freeze_time("2026-05-04 09:30:00+00:00")

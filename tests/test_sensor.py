@@ -19,6 +19,8 @@ from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.state import Line
 
+from .common import refresh
+
 pytestmark = pytest.mark.usefixtures("init_integration")
 
 
@@ -32,12 +34,6 @@ def only_sensors() -> Iterator[None]:
 def sensor(phone_model: str, key: str) -> str:
     """Return the entity id of a sensor of the simulated phone."""
     return f"sensor.grandstream_{phone_model.lower()}_{key}"
-
-
-async def refresh(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Read the phone now, as the next poll would."""
-    await entry.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
 
 
 @pytest.mark.freeze_time("2026-05-04 09:30:00+00:00")
