@@ -124,6 +124,11 @@ async def test_foreign_slot_kept_then_repaired(
     assert resp.status == 200
     flow: dict[str, Any] = await resp.json()
     assert flow["step_id"] == "confirm"
+    # The confirmation names the slots, as the issue did (its text moved into the flow).
+    assert flow["description_placeholders"] == {
+        "name": mock_config_entry.title,
+        "slots": "Incoming Call (P8310)",
+    }
     resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
     assert resp.status == 200
     assert (await resp.json())["type"] == "create_entry"

@@ -14,9 +14,10 @@ from .slots import async_write_slots
 class SlotsTakenRepairFlow(RepairsFlow):
     """Overwrite the taken slots with this entry's URLs after a confirmation."""
 
-    def __init__(self, entry_id: str | None) -> None:
-        """Fix the issue of the entry `entry_id`."""
+    def __init__(self, entry_id: str | None, slots: str) -> None:
+        """Fix the issue of the entry `entry_id` about the taken `slots` (their names)."""
         self._entry_id = entry_id
+        self._slots = slots
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -38,7 +39,7 @@ class SlotsTakenRepairFlow(RepairsFlow):
         if user_input is None:
             return self.async_show_form(
                 step_id="confirm",
-                description_placeholders={"name": entry.title},
+                description_placeholders={"name": entry.title, "slots": self._slots},
             )
         try:
             result = await async_write_slots(self.hass, entry, overwrite=True)
@@ -54,4 +55,5 @@ async def async_create_fix_flow(
 ) -> RepairsFlow:
     """Return the flow that fixes `issue_id`."""
     entry_id = data.get("entry_id") if data else None
-    return SlotsTakenRepairFlow(str(entry_id) if entry_id else None)
+    slots = str(data.get("slots", "")) if data else ""
+    return SlotsTakenRepairFlow(str(entry_id) if entry_id else None, slots)

@@ -127,18 +127,16 @@ def _update_issue(
     if not foreign:
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
         return
+    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id(entry),
-        data={"entry_id": entry.entry_id},
+        data={"entry_id": entry.entry_id, "slots": slots},
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
         translation_key="action_url_slots_taken",
-        translation_placeholders={
-            "name": entry.title,
-            "slots": ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign),
-        },
+        translation_placeholders={"name": entry.title, "slots": slots},
     )
 
 
