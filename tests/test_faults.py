@@ -250,11 +250,8 @@ def assert_lines(hass: HomeAssistant, count: int, before: int = LINES_BEFORE) ->
 
 def assert_firmware(hass: HomeAssistant, version: str) -> None:
     """Check that the device page shows the firmware the phone runs."""
-    devices = [
-        device
-        for device in dr.async_get(hass).devices
-        if (DOMAIN, MAC) in device.identifiers
-    ]
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert [device.sw_version for device in devices] == [version]
 
 

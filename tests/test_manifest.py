@@ -48,4 +48,5 @@ def test_hacs_json_has_only_known_keys() -> None:
         "render_readme",
     }
     assert set(hacs) <= allowed
-    assert AwesomeVersion(hacs["homeassistant"]) >= AwesomeVersion("2026.3.0")
+    # 2026.8: LLM tools through llm.py and the event.received trigger (interface.md).
+    assert AwesomeVersion(hacs["homeassistant"]) >= AwesomeVersion("2026.8.0")
