@@ -22,6 +22,7 @@ from custom_components.grandstream_gxp.cti.call_control import (
     describe_lines,
 )
 from custom_components.grandstream_gxp.cti.errors import CtiClosedError
+from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 
@@ -99,6 +100,7 @@ async def start_bench(
                 auto_attended_transfer=auto_attended_transfer,
                 swap_method=swap_method,
                 step_timeout=1.0,
+                handover_timeout=3.0,
                 poll_interval=0.02,
             ),
         )
@@ -169,7 +171,11 @@ async def test_attended_transfer_start_and_complete(model: str) -> None:
         assert [(t.kind, t.target) for t in bench.phone.transfers] == [
             ("attended", "1002")
         ]
-        assert bench.controller.take_transferred() == {1, 2}
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED,
+            2: CallEventType.TRANSFERRED,
+        }
+        assert bench.controller.expectations.transfer is None
 
 
 @MODELS
@@ -229,7 +235,7 @@ async def test_cancel_transfer_resumes_the_caller(model: str) -> None:
         assert lines[0].remote_number == "1001"
         assert "endcall" in bench.commands()
         assert bench.phone.transfers == []
-        assert bench.controller.take_transferred() == set()
+        assert bench.controller.expectations.outcomes() == {}
 
 
 async def test_cancel_while_the_consultation_still_rings() -> None:
@@ -599,7 +605,7 @@ async def test_blind_transfer_the_target_refuses() -> None:
 
         assert caught.value.reason == "transfer_failed"
         assert "line 1 connected" in str(caught.value)
-        assert bench.controller.take_transferred() == set()
+        assert bench.controller.expectations.outcomes() == {}
 
 
 async def test_complete_refused_when_the_option_says_auto_attended_is_off() -> None:
