@@ -690,3 +690,40 @@ async def test_the_client_notes_the_firmware_of_each_answer() -> None:
             "Grandstream GXP2170 1.0.11.16",
             "Grandstream GXP2170 1.0.11.20",
         ]
+
+
+async def test_a_slow_hand_over_is_waited_for() -> None:
+    """Keys played after the reply [C S20] hand over later than a step's timeout.
+
+    The hand-over waits `handover_timeout` (the phone's REFER wait, P26070 [D S16]),
+    not `step_timeout`, and the call counts as transferred all along.
+    """
+    async with start_bench("GXP2170", key_delay=0.3) as bench:
+        await bench.connected_call()
+
+        lines = await bench.controller.transfer("1002", TransferMode.BLIND)
+
+        assert set(states(lines)) == {"idle"}
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED
+        }
+
+
+async def test_attended_transfer_the_phone_hands_over_blind() -> None:
+    """The phone's Auto-Attended Transfer is off, the option on: `#` hands over [C S1]."""
+    async with start_bench("GXP1165") as bench:
+        bench.phone.settings.update(auto_attended_transfer=False)
+        await bench.connected_call()
+
+        with pytest.raises(CallStateError) as caught:
+            await bench.controller.transfer("1002")
+
+        assert caught.value.reason == "transferred_blind_auto_attended_off"
+        assert bench.sent_keys() == ["XFER", "1:0:0:2:#"]
+        assert [(t.kind, t.target) for t in bench.phone.transfers] == [
+            ("blind", "1002")
+        ]
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED
+        }
+        assert bench.controller.expectations.transfer is None
