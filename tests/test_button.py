@@ -1,10 +1,12 @@
 """Call-control and reboot buttons, pressed against the simulated phone."""
 
 from collections.abc import Iterator
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, EntityCategory, Platform
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -17,6 +19,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.grandstream_gxp.const import DOMAIN
 from gxp_simulator import SimulatedPhone
+
+from .common import device_id_of
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 
@@ -156,20 +160,52 @@ async def test_complete_transfer(
     hass: HomeAssistant, sim: SimulatedPhone, phone_model: str
 ) -> None:
     """The caller on hold and the consultation call are joined with XFER."""
-    phone = sim.phone
-    phone.incoming_call("1001", "Alice")
-    await press(hass, phone_model, "answer")
-    phone.press_keys(["XFER"])
-    await phone.wait_for_lines("onhold")
-    phone.press_keys(["1", "0", "0", "2", "#"])
-    await phone.wait_for_lines("onhold", "connected")
-    phone.requests.clear()
+    await consultation(hass, sim, phone_model)
 
     await press(hass, phone_model, "complete_transfer")
 
-    assert set(phone.line_states()) == {"idle"}
+    assert set(sim.phone.line_states()) == {"idle"}
     assert keys(sim) == ["XFER"]
-    assert [(t.kind, t.target) for t in phone.transfers] == [("attended", "1002")]
+    assert [(t.kind, t.target) for t in sim.phone.transfers] == [("attended", "1002")]
+
+
+@MODELS
+async def test_cancel_transfer(
+    hass: HomeAssistant, sim: SimulatedPhone, phone_model: str
+) -> None:
+    """The consultation call ends and the caller is taken off hold."""
+    await consultation(hass, sim, phone_model)
+
+    await press(hass, phone_model, "cancel_transfer")
+
+    assert sim.phone.line_states()[:2] == ["connected", "idle"]
+    assert sim.phone.line(1).remote_number == "1001"
+    assert "XFER" not in keys(sim)
+    assert sim.phone.transfers == []
+
+
+async def consultation(
+    hass: HomeAssistant, sim: SimulatedPhone, phone_model: str
+) -> None:
+    """Answer Alice and start an attended transfer to 1002 through the action."""
+    phone = sim.phone
+    phone.incoming_call("1001", "Alice")
+    await press(hass, phone_model, "answer")
+    await hass.services.async_call(
+        DOMAIN,
+        "transfer",
+        {ATTR_DEVICE_ID: device_id_of(hass, init_entry(hass)), "number": "1002"},
+        blocking=True,
+        return_response=True,
+    )
+    await phone.wait_for_lines("onhold", "connected")
+    phone.requests.clear()
+
+
+def init_entry(hass: HomeAssistant) -> ConfigEntry[Any]:
+    """Return the one entry of the integration."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return entry
 
 
 @pytest.mark.parametrize(
@@ -181,6 +217,7 @@ async def test_complete_transfer(
         ("resume", "no_held_call"),
         ("swap_calls", "two_calls_needed"),
         ("complete_transfer", "no_transfer_in_progress"),
+        ("cancel_transfer", "no_transfer_in_progress"),
     ],
 )
 async def test_wrong_call_state(

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.const import (
+    ATTR_DEVICE_ID,
     ATTR_ENTITY_ID,
     EVENT_STATE_CHANGED,
     STATE_UNAVAILABLE,
@@ -22,11 +23,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.grandstream_gxp.const import DOMAIN
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 
-from .common import refresh
+from .common import device_id_of, refresh
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 
@@ -182,10 +184,13 @@ async def test_transferred(
     phone.incoming_call("1001", "Alice")
     assert phone.phone_operation("acceptcall")
     await refresh(hass, init_integration)
-    # At the desk: XFER, the number and # start the consultation call.
-    phone.press_keys(["XFER"])
-    await phone.wait_for_lines("onhold")
-    phone.press_keys(["1", "0", "0", "2", "#"])
+    await hass.services.async_call(
+        DOMAIN,
+        "transfer",
+        {ATTR_DEVICE_ID: device_id_of(hass, init_integration), "number": "1002"},
+        blocking=True,
+        return_response=True,
+    )
     await phone.wait_for_lines("onhold", "connected")
     await refresh(hass, init_integration)
     changes.clear()
@@ -228,3 +233,49 @@ async def test_failed_read_fires_nothing_again(
     assert state.attributes["event_type"] == "incoming"
 
     assert fired(changes) == [("incoming", 1, "1002", "Bob")]
+
+
+@pytest.mark.parametrize("phone_settings", [{"key_delay": 0.2}])
+async def test_blind_transfer_survives_a_poll_in_the_middle(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: list[Event[EventStateChangedData]],
+) -> None:
+    """A poll while the phone still plays the keys does not turn `transferred` into `ended`.
+
+    The phone answers the keys request first and plays one key per `key_delay` [C S20],
+    so the hand-over comes seconds after the action pressed the last key.
+    """
+    phone = sim.phone
+    phone.incoming_call("1001", "Alice")
+    assert phone.phone_operation("acceptcall")
+    await refresh(hass, init_integration)
+    changes.clear()
+
+    action = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "transfer",
+            {
+                ATTR_DEVICE_ID: device_id_of(hass, init_integration),
+                "number": "1002",
+                "mode": "blind",
+            },
+            blocking=True,
+            return_response=True,
+        )
+    )
+    await phone.wait_for(lambda p: p.queued_keys[-2:] == ["2", "XFER"], timeout=5)
+    # The coordinator's 1 s poll lands while the last keys are still being played.
+    await init_integration.runtime_data.coordinator.async_refresh()
+    assert phone.line_states()[0] == "onhold"
+    await action
+    await refresh(hass, init_integration)
+
+    # XFER holds the call first [C S8]; the poll saw that, truthfully.
+    assert fired(changes) == [
+        ("held", 1, "1001", "Alice"),
+        ("transferred", 1, "1001", "Alice"),
+    ]
+    assert [(t.kind, t.target) for t in phone.transfers] == [("blind", "1002")]

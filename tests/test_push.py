@@ -580,6 +580,105 @@ async def test_read_under_way_does_not_undo_an_event(
     assert (state := hass.states.get(LINE_1)) and state.state == "idle"
 
 
+@pytest.mark.parametrize(
+    "order", [("terminated", "missed"), ("missed", "terminated")], ids=str
+)
+async def test_a_caller_who_gives_up_is_missed_in_either_order(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+    *,
+    order: tuple[str, str],
+) -> None:
+    """Missed and Terminated may come in either order (cti-api.md §12): one `missed`."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    assert sim.phone.far_end_hangup(1)
+    client = await hass_client()
+
+    for code in order:
+        response = await client.get(
+            f"{hook_path(init_integration)}?e={code}&m={SIM_MAC}&r=1001&n=Alice"
+        )
+        assert response.status == 200
+    await hass.async_block_till_done()
+    await coordinator.async_refresh()
+
+    assert fired(changes) == [
+        ("incoming", 1, "1001", "Alice"),
+        ("missed", 1, "1001", "Alice"),
+    ]
+
+
+@pytest.mark.parametrize("push", [True, False], ids=["push", "polling"])
+async def test_a_call_rejected_from_home_assistant_is_ended(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+    *,
+    device_id: str,
+    push: bool,
+) -> None:
+    """Rejected by Home Assistant: `ended`, whether push or a read reports it first."""
+    coordinator = coordinator_of(init_integration)
+    if push:
+        client = await hass_client()
+        point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    sent = len(sim.phone.action_urls.sent)
+
+    await hass.services.async_call(
+        DOMAIN, "hang_up", {"device_id": device_id}, blocking=True, return_response=True
+    )
+    if push:
+        await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) > sent)
+    await hass.async_block_till_done()
+    await coordinator.async_refresh()
+
+    assert fired(changes)[-1] == ("ended", 1, "1001", "Alice")
+    assert [kind for kind, *_ in fired(changes)] == ["incoming", "ended"]
+
+
+async def test_a_transfer_the_phone_reports_can_be_completed(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    device_id: str,
+) -> None:
+    """An attended transfer started at the desk counts once the phone pushes P8321."""
+    coordinator = coordinator_of(init_integration)
+    phone = sim.phone
+    phone.incoming_call("1001", "Alice")
+    assert phone.phone_operation("acceptcall")
+    phone.press_keys(["XFER"])
+    await phone.wait_for_lines("onhold")
+    phone.press_keys(["1", "0", "0", "2", "#"])
+    await phone.wait_for_lines("onhold", "connected")
+    await coordinator.async_refresh()
+    client = await hass_client()
+    await client.get(
+        f"{hook_path(init_integration)}?e=attended_transfer&m={SIM_MAC}&r=1001"
+    )
+    await hass.async_block_till_done()
+
+    await hass.services.async_call(
+        DOMAIN,
+        "complete_transfer",
+        {"device_id": device_id},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert [(t.kind, t.target) for t in phone.transfers] == [("attended", "1002")]
+
+
 # --- parsing, URLs, lines ---------------------------------------------------------
 
 

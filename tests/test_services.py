@@ -4,9 +4,11 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.grandstream_gxp.const import DOMAIN
 from gxp_simulator import SimulatedPhone
 
 from .common import call, keys_sent
@@ -293,3 +295,74 @@ async def test_actions_refused_on_an_idle_phone(
         "api-get_line_status",
         "api-get_accounts",
     }
+
+
+async def call_waiting(
+    sim: SimulatedPhone, hass: HomeAssistant, device_id: str
+) -> None:
+    """Alice on hold, then Bob's waiting call answered: two calls, no transfer."""
+    await connected_call(sim, hass, device_id)
+    await call(hass, "hold", device_id)
+    sim.phone.incoming_call("1003", "Bob")
+    await call(hass, "answer", device_id, line=2)
+    sim.phone.requests.clear()
+
+
+@pytest.mark.parametrize("action", ["complete_transfer", "cancel_transfer"])
+async def test_no_transfer_with_a_held_call_and_call_waiting(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str, action: str
+) -> None:
+    """A held call and an unrelated second call are no transfer: nothing is pressed."""
+    await call_waiting(sim, hass, device_id)
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, action, device_id)
+
+    assert caught.value.translation_key == "no_transfer_in_progress"
+    assert {rec.endpoint for rec in sim.phone.requests} == {"api-get_line_status"}
+    assert sim.phone.line_states()[:2] == ["onhold", "connected"]
+    assert sim.phone.transfers == []
+
+
+@pytest.mark.parametrize("phone_settings", [{"auto_attended_transfer": False}])
+async def test_attended_transfer_handed_over_blind_by_the_phone(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The phone's factory setting turns XFER number # into a blind transfer [C S1].
+
+    The option says on; the caller is gone to 1002. The action says so truthfully,
+    names the phone's setting, the event is `transferred`, and a repair issue stays.
+    """
+    await connected_call(sim, hass, device_id)
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "transfer", device_id, number="1002")
+    await hass.async_block_till_done()
+
+    assert caught.value.translation_key == "transferred_blind_auto_attended_off"
+    assert [(t.kind, t.target) for t in sim.phone.transfers] == [("blind", "1002")]
+    await init_integration.runtime_data.coordinator.async_refresh()
+    event = hass.states.get("event.grandstream_gxp2170_call")
+    assert event is not None
+    assert event.attributes["event_type"] == "transferred"
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"auto_attended_mismatch_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {"name": init_integration.title}
+
+    # Set the option off (the options flow reloads the entry): the issue goes.
+    hass.config_entries.async_update_entry(
+        init_integration, options={"auto_attended_transfer": False}
+    )
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"auto_attended_mismatch_{init_integration.entry_id}"
+        )
+        is None
+    )

@@ -23,7 +23,7 @@ from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_fa
 from .cti import CtiAuthError, CtiError, CtiForbiddenError, Family, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
-from .helpers import key_table_for
+from .helpers import async_update_auto_attended_issue, key_table_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
 
@@ -100,6 +100,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     slots.async_start(hass, entry)
+    if not controller.settings.auto_attended_transfer:
+        # The user set the option to match the phone: attended transfers are refused.
+        async_update_auto_attended_issue(hass, entry, mismatch=False)
     return True
 
 

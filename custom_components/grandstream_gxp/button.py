@@ -60,6 +60,11 @@ BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
         press_fn=lambda runtime: runtime.controller.complete_transfer(),
     ),
     GxpButtonEntityDescription(
+        key="cancel_transfer",
+        translation_key="cancel_transfer",
+        press_fn=lambda runtime: runtime.controller.cancel_transfer(),
+    ),
+    GxpButtonEntityDescription(
         key="reboot",
         translation_key="reboot",
         device_class=ButtonDeviceClass.RESTART,

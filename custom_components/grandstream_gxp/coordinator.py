@@ -255,13 +255,14 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         what a push implied is a guess, and a wrong guess must not become an event.
         """
         now = dt_util.utcnow()
+        expectations = self.controller.expectations
         events = tuple(
             event
-            for event in call_events(
-                self._baseline, lines, self.controller.take_transferred()
-            )
+            for event in call_events(self._baseline, lines, expectations.outcomes())
             if self._dedupe.admit(event, Source.POLL, now)
         )
+        # Only a read settles what an action expected; a push is a guess.
+        expectations.settle(lines)
         self._baseline = known_lines(self._baseline, lines)
         data = PhoneData(lines=lines, accounts=accounts, events=events)
         self._judge_push(data, confirming=confirming)
@@ -328,8 +329,16 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._accounts_read_at = None
         elif self.data is not None:
             self._announced.add(number_key(push.remote_number))
+            expectations = self.controller.expectations
+            if push.slot.starts_transfer:
+                expectations.transfer_seen(self.data.lines)
             lines, event = apply_push(
-                self.data.lines, kind, push.remote_number, push.remote_name
+                self.data.lines,
+                kind,
+                push.remote_number,
+                push.remote_name,
+                when_ringing=push.slot.when_ringing,
+                outcomes=expectations.outcomes(),
             )
             fire = self._dedupe.admit(event, Source.PUSH, now)
             data = PhoneData(

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 
 from .const import (
     CONF_KEY_OVERRIDES,
@@ -44,6 +45,36 @@ type Lines = Sequence[LineStatus]
 # A step whose expected state never came is the generic wrong-state error; every other
 # reason of `CallStateError` is its own translation key.
 _STATE_ERRORS = {"step_failed": "wrong_call_state"}
+# The phone handed a caller over blind where the option promised a consultation call.
+_BLIND_HANDOVER = "transferred_blind_auto_attended_off"
+
+
+def auto_attended_issue_id(entry: GxpConfigEntry) -> str:
+    """Return the id of the entry's "the phone transfers without consultation" issue."""
+    return f"auto_attended_mismatch_{entry.entry_id}"
+
+
+@callback
+def async_update_auto_attended_issue(
+    hass: HomeAssistant, entry: GxpConfigEntry, *, mismatch: bool
+) -> None:
+    """Show the issue when the phone's Auto-Attended Transfer proved off; else drop it.
+
+    Reading the phone's setting (P1376) needs a web login, which the integration does
+    not do; the user fixes one side, the phone or the option.
+    """
+    if not mismatch:
+        ir.async_delete_issue(hass, DOMAIN, auto_attended_issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        auto_attended_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="auto_attended_mismatch",
+        translation_placeholders={"name": entry.title},
+    )
 
 
 def _raise_auth(coordinator: GxpCoordinator, err: CtiAuthError) -> NoReturn:
@@ -83,6 +114,10 @@ async def async_run_action[T](
             translation_placeholders={"key": err.key},
         ) from err
     except CallStateError as err:
+        if err.reason == _BLIND_HANDOVER:
+            async_update_auto_attended_issue(
+                coordinator.hass, coordinator.config_entry, mismatch=True
+            )
         await coordinator.async_request_refresh()
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -129,6 +164,11 @@ async def async_run_action[T](
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
+    if runtime.controller.expectations.transfer is not None:
+        # A consultation call started: the phone's setting is on now.
+        async_update_auto_attended_issue(
+            coordinator.hass, coordinator.config_entry, mismatch=False
+        )
     if isinstance(result, tuple) and all(isinstance(x, LineStatus) for x in result):
         coordinator.async_apply_lines(result)
     else:

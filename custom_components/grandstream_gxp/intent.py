@@ -79,6 +79,10 @@ _SPOKEN_ERRORS = {
     "transfer_failed": "The transfer on {phone} did not complete.",
     "transfer_not_started": "The transfer on {phone} could not start.",
     "consultation_not_started": "The call to {number} did not start.",
+    "transferred_blind_auto_attended_off": (
+        "{phone} transferred the call to {number} without consultation; its "
+        "Auto-Attended Transfer setting is off."
+    ),
 }
 
 type LinesTest = Callable[[tuple[LineStatus, ...]], bool]

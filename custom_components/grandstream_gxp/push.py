@@ -63,6 +63,11 @@ class PushSlot:
     pvalue: str
     name: str  # as the phone's web page names the slot
     event: CallEventType | None  # None: no call event, only a poll (registration)
+    # The event instead, when the line it is about was ringing.
+    when_ringing: CallEventType | None = None
+    # Whether it tells that an attended transfer is under way (`complete_transfer`
+    # may then complete it).
+    starts_transfer: bool = False
 
 
 SLOTS: Final[tuple[PushSlot, ...]] = (
@@ -71,12 +76,14 @@ SLOTS: Final[tuple[PushSlot, ...]] = (
     PushSlot(code="answered", pvalue="P22171", name="Answered Call", event=CallEventType.ANSWERED),
     PushSlot(code="established", pvalue="P8313", name="Established Call", event=CallEventType.ANSWERED),
     PushSlot(code="missed", pvalue="P8312", name="Missed Call", event=CallEventType.MISSED),
-    PushSlot(code="terminated", pvalue="P8314", name="Terminated Call", event=CallEventType.ENDED),
+    # A caller who gives up may cause Missed and Terminated in either order [CAP N4, §12]:
+    # Terminated on a ringing line is the missed call, so the order does not decide.
+    PushSlot(code="terminated", pvalue="P8314", name="Terminated Call", event=CallEventType.ENDED, when_ringing=CallEventType.MISSED),
     PushSlot(code="rejected", pvalue="P8315", name="Rejected Call", event=CallEventType.ENDED),
     PushSlot(code="hold", pvalue="P8324", name="Hold Call", event=CallEventType.HELD),
     PushSlot(code="unhold", pvalue="P8325", name="UnHold Call", event=CallEventType.RESUMED),
     PushSlot(code="blind_transfer", pvalue="P8320", name="Blind Transfer", event=CallEventType.TRANSFERRED),
-    PushSlot(code="attended_transfer", pvalue="P8321", name="Attended Transfer", event=CallEventType.TRANSFERRED),
+    PushSlot(code="attended_transfer", pvalue="P8321", name="Attended Transfer", event=CallEventType.TRANSFERRED, starts_transfer=True),
     PushSlot(code="transfer_finished", pvalue="P8322", name="Transfer Finished", event=CallEventType.TRANSFERRED),
     PushSlot(code="registered", pvalue="P8305", name="Registered", event=None),
     PushSlot(code="unregistered", pvalue="P8306", name="Unregistered", event=None),
@@ -294,16 +301,31 @@ def _find_line(
 
 
 def apply_push(
-    lines: Sequence[LineStatus], kind: CallEventType, number: str, name: str
+    lines: Sequence[LineStatus],
+    kind: CallEventType,
+    number: str,
+    name: str,
+    *,
+    when_ringing: CallEventType | None = None,
+    outcomes: Mapping[int, CallEventType] | None = None,
 ) -> tuple[tuple[LineStatus, ...], CallEvent]:
     """Return the lines as the event implies, and the call event to fire.
 
     The next poll corrects whatever this guessed: the line an event is about is found
-    by the remote number, else (for a new call) the first idle line.
+    by the remote number, else (for a new call) the first idle line. A call that went
+    away is reported as the outcome Home Assistant caused on that line (`outcomes`),
+    else as `when_ringing` if the line was ringing, else as `kind`.
     """
     line = _find_line(lines, kind, number)
+    fired = kind
+    if line is not None and kind in _GONE_EVENTS:
+        outcome = (outcomes or {}).get(line.line)
+        if outcome is not None:
+            fired = outcome
+        elif when_ringing is not None and line.state is LineState.RINGING:
+            fired = when_ringing
     event = CallEvent(
-        type=kind,
+        type=fired,
         line=line.line if line else 0,
         remote_number=number or (line.remote_number if line else ""),
         remote_name=name or (line.remote_name if line else ""),

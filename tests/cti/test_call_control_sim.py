@@ -22,6 +22,7 @@ from custom_components.grandstream_gxp.cti.call_control import (
     describe_lines,
 )
 from custom_components.grandstream_gxp.cti.errors import CtiClosedError
+from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 
@@ -99,6 +100,7 @@ async def start_bench(
                 auto_attended_transfer=auto_attended_transfer,
                 swap_method=swap_method,
                 step_timeout=1.0,
+                handover_timeout=3.0,
                 poll_interval=0.02,
             ),
         )
@@ -169,7 +171,11 @@ async def test_attended_transfer_start_and_complete(model: str) -> None:
         assert [(t.kind, t.target) for t in bench.phone.transfers] == [
             ("attended", "1002")
         ]
-        assert bench.controller.take_transferred() == {1, 2}
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED,
+            2: CallEventType.TRANSFERRED,
+        }
+        assert bench.controller.expectations.transfer is None
 
 
 @MODELS
@@ -229,7 +235,7 @@ async def test_cancel_transfer_resumes_the_caller(model: str) -> None:
         assert lines[0].remote_number == "1001"
         assert "endcall" in bench.commands()
         assert bench.phone.transfers == []
-        assert bench.controller.take_transferred() == set()
+        assert bench.controller.expectations.outcomes() == {}
 
 
 async def test_cancel_while_the_consultation_still_rings() -> None:
@@ -599,7 +605,7 @@ async def test_blind_transfer_the_target_refuses() -> None:
 
         assert caught.value.reason == "transfer_failed"
         assert "line 1 connected" in str(caught.value)
-        assert bench.controller.take_transferred() == set()
+        assert bench.controller.expectations.outcomes() == {}
 
 
 async def test_complete_refused_when_the_option_says_auto_attended_is_off() -> None:
@@ -684,3 +690,40 @@ async def test_the_client_notes_the_firmware_of_each_answer() -> None:
             "Grandstream GXP2170 1.0.11.16",
             "Grandstream GXP2170 1.0.11.20",
         ]
+
+
+async def test_a_slow_hand_over_is_waited_for() -> None:
+    """Keys played after the reply [C S20] hand over later than a step's timeout.
+
+    The hand-over waits `handover_timeout` (the phone's REFER wait, P26070 [D S16]),
+    not `step_timeout`, and the call counts as transferred all along.
+    """
+    async with start_bench("GXP2170", key_delay=0.3) as bench:
+        await bench.connected_call()
+
+        lines = await bench.controller.transfer("1002", TransferMode.BLIND)
+
+        assert set(states(lines)) == {"idle"}
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED
+        }
+
+
+async def test_attended_transfer_the_phone_hands_over_blind() -> None:
+    """The phone's Auto-Attended Transfer is off, the option on: `#` hands over [C S1]."""
+    async with start_bench("GXP1165") as bench:
+        bench.phone.settings.update(auto_attended_transfer=False)
+        await bench.connected_call()
+
+        with pytest.raises(CallStateError) as caught:
+            await bench.controller.transfer("1002")
+
+        assert caught.value.reason == "transferred_blind_auto_attended_off"
+        assert bench.sent_keys() == ["XFER", "1:0:0:2:#"]
+        assert [(t.kind, t.target) for t in bench.phone.transfers] == [
+            ("blind", "1002")
+        ]
+        assert bench.controller.expectations.outcomes() == {
+            1: CallEventType.TRANSFERRED
+        }
+        assert bench.controller.expectations.transfer is None

@@ -6,6 +6,7 @@ from custom_components.grandstream_gxp.cti import LineState, LineStatus
 from custom_components.grandstream_gxp.cti.transitions import (
     CallEvent,
     CallEventType,
+    CallExpectations,
     call_events,
     known_lines,
 )
@@ -76,7 +77,11 @@ def test_transferred_lines_end_as_transferred() -> None:
         line(3, "connected"),
     ]
     after = [line(1, "idle"), line(2, "idle"), line(3, "idle")]
-    events = call_events(before, after, transferred={1, 2})
+    events = call_events(
+        before,
+        after,
+        {1: CallEventType.TRANSFERRED, 2: CallEventType.TRANSFERRED},
+    )
     assert [(e.line, e.type) for e in events] == [
         (1, CallEventType.TRANSFERRED),
         (2, CallEventType.TRANSFERRED),
@@ -122,3 +127,50 @@ def test_an_unknown_state_is_stepped_over() -> None:
     events = call_events(baseline, [line(1, "idle")])
     assert [e.type for e in events] == [CallEventType.ENDED]
     assert known_lines(None, middle) == tuple(middle)
+
+
+def test_a_ringing_call_rejected_from_home_assistant_is_ended() -> None:
+    """Without an outcome a ringing call that goes is missed; rejected by us, ended."""
+    before = [line(1, "ringing", "1001"), line(2, "ringing", "1002")]
+    after = [line(1, "idle"), line(2, "idle")]
+    events = call_events(before, after, {1: CallEventType.ENDED})
+    assert [(e.line, e.type) for e in events] == [
+        (1, CallEventType.ENDED),
+        (2, CallEventType.MISSED),
+    ]
+
+
+def test_expectations_last_until_a_read_shows_the_call_gone_or_the_bound() -> None:
+    """Reads in the middle use nothing up; a read that shows the line gone does."""
+    now = [100.0]
+    expectations = CallExpectations(ttl=60, clock=lambda: now[0])
+    expectations.expect({1}, CallEventType.TRANSFERRED)
+    expectations.expect({2}, CallEventType.ENDED)
+
+    expectations.settle([line(1, "onhold", "1001"), line(2, "ringing", "1002")])
+    assert expectations.outcomes() == {
+        1: CallEventType.TRANSFERRED,
+        2: CallEventType.ENDED,
+    }
+    expectations.settle([line(1, "idle"), line(2, "ringing", "1002")])
+    assert expectations.outcomes() == {2: CallEventType.ENDED}
+    now[0] += 61
+    assert expectations.outcomes() == {}
+
+
+def test_a_reported_transfer_lasts_while_both_calls_do() -> None:
+    """transfer_seen takes the one held and the one active call; a gone call ends it."""
+    expectations = CallExpectations(ttl=60)
+    expectations.transfer_seen([line(1, "connected", "1001"), line(2, "idle")])
+    assert pair(expectations) is None
+    expectations.transfer_seen([line(1, "onhold", "1001"), line(2, "calling", "1002")])
+    assert pair(expectations) == (1, 2)
+    expectations.settle([line(1, "onhold", "1001"), line(2, "connected", "1002")])
+    assert pair(expectations) == (1, 2)
+    expectations.settle([line(1, "onhold", "1001"), line(2, "idle")])
+    assert pair(expectations) is None
+
+
+def pair(expectations: CallExpectations) -> tuple[int, int] | None:
+    """Return the transfer under way (a call, so that mypy does not narrow it)."""
+    return expectations.transfer

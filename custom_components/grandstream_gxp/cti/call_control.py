@@ -21,6 +21,7 @@ from .client import CtiClient
 from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
 from .models import LineState, LineStatus, PhoneOperation
+from .transitions import CallEventType, CallExpectations
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ REASONS = frozenset(
         "swap_unsupported",
         "transfer_failed",
         "transfer_not_started",
+        "transferred_blind_auto_attended_off",
         "two_calls_needed",
     }
 )
@@ -114,8 +116,17 @@ class CallControlSettings:
     has_line_keys: bool
     auto_attended_transfer: bool = True
     swap_method: SwapMethod = SwapMethod.AUTO
+    # A key's effect on the phone's own lines (hold, answer, a new line) [I].
     step_timeout: float = 5.0
+    # A transfer's hand-over waits for the REFER's answer: up to the phone's Blind
+    # Transfer Wait Timeout, P26070, default 30 s [D S16] (0.5-3 s on a realistic
+    # phone); also the consultation call, or the hand-over a phone with Auto-Attended
+    # Transfer off makes of it [C S1].
+    handover_timeout: float = 35.0
     poll_interval: float = 0.2
+    # How long an outcome an action caused is kept for a read to see [I]: beyond the
+    # longest hand-over.
+    outcome_ttl: float = 60.0
 
 
 def _with_state(lines: Lines, *states: LineState) -> list[LineStatus]:
@@ -135,8 +146,7 @@ class CallController:
         self.settings = settings
         self._lock = asyncio.Lock()
         self._learned_swap: SwapMethod | None = None
-        self._pending_transfer: tuple[int, int] | None = None
-        self._transferred: set[int] = set()
+        self.expectations = CallExpectations(settings.outcome_ttl)
         self._closed = False
 
     def close(self) -> None:
@@ -171,11 +181,6 @@ class CallController:
         """The swap method that `auto` found to work on this phone, once it has."""
         return self._learned_swap
 
-    def take_transferred(self) -> frozenset[int]:
-        """Return, once, the lines whose calls a transfer has handed over since last asked."""
-        lines, self._transferred = frozenset(self._transferred), set()
-        return lines
-
     # --- polling -----------------------------------------------------------------------
 
     async def lines(self) -> Lines:
@@ -184,17 +189,35 @@ class CallController:
         return tuple(await self._client.get_line_status())
 
     async def _wait_for(
-        self, predicate: Callable[[Lines], bool], reason: str, detail: str = ""
+        self,
+        predicate: Callable[[Lines], bool],
+        reason: str,
+        detail: str = "",
+        *,
+        within: float | None = None,
+        failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Poll until `predicate` holds; raise `CallStateError(reason)` on timeout."""
-        deadline = time.monotonic() + self.settings.step_timeout
+        """Poll until `predicate` holds; raise `CallStateError(reason)` when it does not.
+
+        It does not after `within` seconds (default `step_timeout`) and one more read, or at
+        once when `failed` holds (the phone showed the step will not happen).
+        """
+        deadline = time.monotonic() + (within or self.settings.step_timeout)
         while True:
             lines = await self.lines()
             if predicate(lines):
                 return lines
-            if time.monotonic() >= deadline:
+            if failed is not None and failed(lines):
                 raise CallStateError(reason, lines, detail)
+            if time.monotonic() >= deadline:
+                break
             await asyncio.sleep(self.settings.poll_interval)
+        # A read that began before the deadline may show the phone from before it.
+        await asyncio.sleep(self.settings.poll_interval)
+        lines = await self.lines()
+        if predicate(lines):
+            return lines
+        raise CallStateError(reason, lines, detail)
 
     async def _press(self, *tokens: str) -> None:
         self._check_open()
@@ -240,17 +263,26 @@ class CallController:
             target = _pick(lines, line, _CALL_STATES, "no_call", prefer=_HANG_UP_ORDER)
             if target.state is LineState.ONHOLD:
                 lines = await self._resume(lines, target.line)
-            if target.state is LineState.RINGING:
-                await self._operation(PhoneOperation.REJECTCALL, fallback=Key.ONHOOK)
-            elif target.state in _IN_PROGRESS:
-                await self._operation(PhoneOperation.CANCEL, fallback=Key.ONHOOK)
-            else:
-                await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
-            lines = await self._wait_for(
-                lambda now: _state(now, target.line) in _ENDED,
-                "step_failed",
-                f"the call on line {target.line} did not end",
-            )
+            try:
+                if target.state is LineState.RINGING:
+                    # Rejected here, not missed: the same event whether push
+                    # (Rejected, P8315) or a read reports it.
+                    self.expectations.expect({target.line}, CallEventType.ENDED)
+                    await self._operation(
+                        PhoneOperation.REJECTCALL, fallback=Key.ONHOOK
+                    )
+                elif target.state in _IN_PROGRESS:
+                    await self._operation(PhoneOperation.CANCEL, fallback=Key.ONHOOK)
+                else:
+                    await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
+                lines = await self._wait_for(
+                    lambda now: _state(now, target.line) in _ENDED,
+                    "step_failed",
+                    f"the call on line {target.line} did not end",
+                )
+            except CtiError:
+                self.expectations.forget({target.line})
+                raise
             self._forget_transfer_unless_running(lines)
             return lines
 
@@ -370,35 +402,90 @@ class CallController:
                 "the call did not go on hold after XFER",
             )
             if mode is TransferMode.BLIND:
-                await self._press(*tokens, final)
-                return await self._wait_transferred(
+                return await self._hand_over(
                     {original},
+                    (*tokens, final),
                     lambda now: (
                         _state(now, original) in _ENDED
                         and not _with_state(now, *_CALL_STATES)
                     ),
                     f"the call on line {original} was not handed over",
+                    # The REFER failed and the phone took the call back [D, S30].
+                    failed=lambda now: _state(now, original) is LineState.CONNECTED,
                 )
+            return await self._start_consultation(original, tokens, final, number)
+
+    async def _start_consultation(
+        self, original: int, tokens: Sequence[str], final: str, number: str
+    ) -> Lines:
+        """Press the number and `#`; expect a consultation call, or a blind hand-over.
+
+        With the phone's Auto-Attended Transfer off (its factory default), `#` hands
+        the caller over blind [C, S1]: the caller is gone, and says so, whatever the
+        option claimed.
+        """
+
+        def handed_over(now: Lines) -> bool:
+            return _state(now, original) in _ENDED and not _with_state(
+                now, *_CALL_STATES
+            )
+
+        # Counted as transferred from the key on: a read may see the hand-over first.
+        self.expectations.expect({original}, CallEventType.TRANSFERRED)
+        try:
             await self._press(*tokens, final)
             lines = await self._wait_for(
-                lambda now: _consultation(now, original) is not None,
+                lambda now: (
+                    _consultation(now, original) is not None or handed_over(now)
+                ),
                 "consultation_not_started",
                 f"no consultation call to {number} started",
+                within=self.settings.handover_timeout,
+                # The phone took the caller back, or the consultation call failed.
+                failed=lambda now: (
+                    _state(now, original) is LineState.CONNECTED
+                    or bool(_with_state(now, LineState.FAILED))
+                ),
             )
-            consultation = _consultation(lines, original)
-            if consultation is not None:
-                self._pending_transfer = (original, consultation.line)
-            return lines
+        except CtiError:
+            self.expectations.forget({original})
+            raise
+        consultation = _consultation(lines, original)
+        if consultation is None:
+            raise CallStateError(
+                "transferred_blind_auto_attended_off",
+                lines,
+                f"line {original} was handed over to {number} without consultation",
+            )
+        self.expectations.forget({original})
+        self.expectations.transfer = (original, consultation.line)
+        return lines
 
-    async def _wait_transferred(
-        self, lines: set[int], predicate: Callable[[Lines], bool], detail: str
+    async def _hand_over(
+        self,
+        lines: set[int],
+        tokens: Sequence[str],
+        predicate: Callable[[Lines], bool],
+        detail: str,
+        failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Wait for a transfer to finish; its lines count as transferred while it runs."""
-        self._transferred.update(lines)
+        """Press the keys that hand calls over and wait for the phone to do it.
+
+        The calls count as transferred from the key on (a read may see them go
+        before this does) until the phone shows they were not.
+        """
+        self.expectations.expect(lines, CallEventType.TRANSFERRED)
         try:
-            return await self._wait_for(predicate, "transfer_failed", detail)
-        except CallStateError:
-            self._transferred.difference_update(lines)
+            await self._press(*tokens)
+            return await self._wait_for(
+                predicate,
+                "transfer_failed",
+                detail,
+                within=self.settings.handover_timeout,
+                failed=failed,
+            )
+        except CtiError:
+            self.expectations.forget(lines)
             raise
 
     def _transfer_source(self, lines: Lines, *, need_free_line: bool) -> int:
@@ -414,21 +501,26 @@ class CallController:
         return connected[0].line
 
     async def complete_transfer(self) -> Lines:
-        """Join the held call and the consultation call, then leave (`XFER` again)."""
+        """Join the held call and the consultation call, then leave (`XFER` again).
+
+        Only a transfer this controller started, or one the phone reported
+        (`expectations.transfer_seen`): with a held call and an unrelated second call,
+        XFER would hand the wrong callers to each other.
+        """
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
             if not self.settings.auto_attended_transfer:
                 raise CallStateError("auto_attended_off", lines)
-            await self._press(Key.XFER)
-            lines = await self._wait_transferred(
+            lines = await self._hand_over(
                 {held, consultation},
+                (Key.XFER,),
                 lambda now: (
                     _state(now, held) in _ENDED and _state(now, consultation) in _ENDED
                 ),
                 "the calls were not joined",
             )
-            self._pending_transfer = None
+            self.expectations.transfer = None
             return lines
 
     async def cancel_transfer(self) -> Lines:
@@ -444,26 +536,29 @@ class CallController:
                 "step_failed",
                 f"the consultation call on line {consultation} did not end",
             )
-            self._pending_transfer = None
+            self.expectations.transfer = None
             return await self._resume(lines, held)
 
     def _transfer_pair(self, lines: Lines) -> tuple[int, int]:
-        """Return the held line and the consultation line of a running attended transfer."""
+        """Return the held line and the consultation line of the transfer under way."""
         held = _with_state(lines, LineState.ONHOLD)
         active = _with_state(lines, LineState.CALLING, LineState.CONNECTED)
         if len(held) != 1 or len(active) != 1:
             raise CallStateError("no_transfer_in_progress", lines)
         pair = (held[0].line, active[0].line)
-        if self._pending_transfer == pair[::-1]:
+        known = self.expectations.transfer
+        if known == pair[::-1]:
             # The user swapped back to the caller; XFER now would transfer the wrong way [I].
             raise CallStateError("consultation_on_hold", lines)
+        if known != pair:
+            # A held call and another call that no transfer made (call waiting).
+            raise CallStateError("no_transfer_in_progress", lines)
         return pair
 
     def _forget_transfer_unless_running(self, lines: Lines) -> None:
-        if self._pending_transfer and any(
-            _state(lines, line) in _ENDED for line in self._pending_transfer
-        ):
-            self._pending_transfer = None
+        pair = self.expectations.transfer
+        if pair and any(_state(lines, line) in _ENDED for line in pair):
+            self.expectations.transfer = None
 
     # --- swap and resume ---------------------------------------------------------------
 
