@@ -86,12 +86,18 @@ class PhoneData:
 
     @property
     def phone_status(self) -> PhoneState:
-        """Derive the phone status from the lines (cti-api.md §5.2 recommendation [INF])."""
+        """Derive the phone status from the lines (cti-api.md §5.2 recommendation [INF]).
+
+        `unavailable` is the vendor's status for a phone with no registered account
+        [VENDOR-CODE N1]; it is derived from the accounts read, once there is one.
+        """
         states = {line.state for line in self.lines}
         if LineState.RINGING in states and LineState.CONNECTED not in states:
             return PhoneState.RINGING
         if states - {LineState.IDLE, None}:
             return PhoneState.BUSY
+        if self.accounts and not any(account.registered for account in self.accounts):
+            return PhoneState.UNAVAILABLE
         return PhoneState.AVAILABLE
 
     @property

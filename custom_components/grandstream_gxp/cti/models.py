@@ -33,6 +33,7 @@ class PhoneState(StrEnum):
     AVAILABLE = "available"
     RINGING = "ringing"
     BUSY = "busy"
+    UNAVAILABLE = "unavailable"
 
 
 class PhoneOperation(StrEnum):
