@@ -240,6 +240,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         runtime.client.key_table = key_table_for(
             self.config_entry, runtime.client.key_table.family, version
         )
+        from .firmware import async_note_firmware  # late: it imports this module
+
+        async_note_firmware(self.hass, self.config_entry, runtime.model, version)
         registry = dr.async_get(self.hass)
         entry = self.config_entry
         device = registry.async_get_device_by_identifier(
