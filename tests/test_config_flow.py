@@ -32,10 +32,12 @@ from custom_components.grandstream_gxp.config_flow import (
     _PASSWORD_SCHEMA,
     OPTIONS_SCHEMA,
     _connection_schema,
+    _discovery_schema,
 )
 from custom_components.grandstream_gxp.const import (
     CONF_ADVANCED,
     CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_FIRMWARE,
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
@@ -192,21 +194,21 @@ def api_requests(sim: SimulatedPhone) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("phone_model", "title"),
-    [
-        ("GXP2170", "Grandstream GXP2170"),
-        ("GXP1165", "Grandstream GXP1165"),
-        ("GRP2614", "Grandstream GRP2614"),
-    ],
+    ("phone_model", "firmware"),
+    [("GXP2170", "1.0.11.16"), ("GXP1165", "1.0.8.9"), ("GRP2614", "1.0.5.15")],
 )
 async def test_user_creates_entry(
     hass: HomeAssistant,
     sim: SimulatedPhone,
     mock_setup_entry: AsyncMock,
     phone_model: str,
-    title: str,
+    firmware: str,
 ) -> None:
-    """Host with port and password: one status read, one login for the MAC, an entry."""
+    """Host with port and password: a status read, one login for the MAC, an entry.
+
+    The login's firmware is stored (the GXP1165's Server header names none); the
+    title is the model and account 1's extension.
+    """
     result = await start_user_flow(hass)
     advanced = advanced_section(result)
     assert advanced.options["collapsed"] is True
@@ -222,7 +224,7 @@ async def test_user_creates_entry(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == title
+    assert result["title"] == f"{phone_model} 1001"
     assert without_webhook_id(result["data"]) == {
         CONF_HOST: sim.host,
         CONF_PORT: sim.port,
@@ -230,9 +232,15 @@ async def test_user_creates_entry(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: phone_model,
+        CONF_FIRMWARE: firmware,
     }
     assert result["result"].unique_id == MAC
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
+    assert api_requests(sim) == [
+        "api-get_line_status",
+        "dologin",
+        "dologout",
+        "api-get_accounts",
+    ]
     assert len(mock_setup_entry.mock_calls) == 1
 
 
@@ -280,6 +288,7 @@ async def test_user_https_settings_are_stored(
         patch(f"{FLOW}.async_get_clientsession") as get_session,
     ):
         client_cls.return_value.identify.return_value = info
+        client_cls.return_value.get_accounts.return_value = []
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input
         )
@@ -292,6 +301,7 @@ async def test_user_https_settings_are_stored(
         CONF_VERIFY_SSL: True,
         CONF_MODEL: "GRP2614",
     }
+    assert result["title"] == "GRP2614 34:56"
     get_session.assert_called_once_with(hass, verify_ssl=True)
     client_cls.assert_called_once_with(
         get_session.return_value,
@@ -490,7 +500,10 @@ async def test_user_ipv6_host_with_port(
     """`[v6]:port` is split into the address and the port."""
     info = DeviceInfo(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
     result = await start_user_flow(hass)
-    with patch.object(CtiClient, "identify", return_value=info):
+    with (
+        patch.object(CtiClient, "identify", return_value=info),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
             {CONF_HOST: "[fe80::20b:82ff:fe12:3456]:8080", CONF_PASSWORD: "x"}
@@ -554,7 +567,7 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert_form(result, "mac", {})
     assert result["description_placeholders"] == {"name": "Grandstream GXP2170"}
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MAC: "00:0B:82:12:34"}
@@ -567,10 +580,10 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert result["result"].unique_id == MAC
-    assert result["title"] == "Grandstream GXP2170"
+    assert result["title"] == "GXP2170 1001"
     assert result["data"][CONF_PASSWORD] == USER_PASSWORD
     # The flow made no further request to the phone.
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
 
 
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
@@ -631,7 +644,7 @@ async def test_dhcp_new_phone(
             result["flow_id"], {CONF_PASSWORD: PASSWORD}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == "Grandstream GXP2170"
+    assert result["title"] == "GXP2170 1001"
     assert result["result"].unique_id == MAC
     assert without_webhook_id(result["data"]) == {
         CONF_HOST: "127.0.0.1",
@@ -640,9 +653,15 @@ async def test_dhcp_new_phone(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: "GXP2170",
+        CONF_FIRMWARE: "1.0.11.16",
     }
     # The MAC came from DHCP: no web login.
-    assert api_requests(sim) == ["/", "api-get_line_status", "api-get_line_status"]
+    assert api_requests(sim) == [
+        "/",
+        "api-get_line_status",
+        "api-get_line_status",
+        "api-get_accounts",
+    ]
 
 
 async def test_dhcp_confirm_errors(
@@ -751,12 +770,15 @@ async def test_dhcp_https_only_phone(
         )
     assert calls == [False, True]
     assert_form(result, "discovery_confirm", {})
-    with patch.object(CtiClient, "identify", return_value=DeviceInfo()):
+    with (
+        patch.object(CtiClient, "identify", return_value=DeviceInfo()),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_PASSWORD: PASSWORD}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == "Grandstream GRP2614"
+    assert result["title"] == "GRP2614 34:56"
     assert result["data"][CONF_SSL] is True
     assert result["data"][CONF_VERIFY_SSL] is False
     assert result["data"][CONF_MODEL] == "GRP2614"
@@ -873,8 +895,11 @@ async def test_reconfigure(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: "GXP2170",
+        CONF_FIRMWARE: "1.0.11.16",
     }
     assert entry.unique_id == MAC
+    # The title stays; no accounts read.
+    assert entry.title == "Grandstream GXP2170"
     assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
 
 
@@ -916,10 +941,10 @@ async def test_reconfigure_stored_password_refused(
 
 
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
-async def test_reconfigure_without_mac(
+async def test_reconfigure_without_mac_asks_and_checks_it(
     hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
 ) -> None:
-    """When the phone does not tell its MAC, the address is taken as it is."""
+    """A phone that does not tell its MAC: the MAC is asked for, and must match."""
     entry = entry_for(
         sim,
         unique_id=OTHER_MAC,
@@ -928,8 +953,26 @@ async def test_reconfigure_without_mac(
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert suggested(result["data_schema"])[CONF_HOST] == "192.0.2.10"
+    reconfigure = {CONF_HOST: f"{sim.host}:{sim.port}", **NO_ADVANCED}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: f"{sim.host}:{sim.port}", **NO_ADVANCED}
+        result["flow_id"], reconfigure
+    )
+    assert_form(result, "mac", {})
+    # The phone's label says another MAC: this is another phone.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MAC: MAC}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data[CONF_HOST] == "192.0.2.10"
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure
+    )
+    assert_form(result, "mac", {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MAC: OTHER_MAC.upper()}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -1108,7 +1151,7 @@ def test_every_form_text_is_translated() -> None:
         ("config", "user"): _connection_schema(password=True, collapsed=True),
         ("config", "reconfigure"): _connection_schema(password=False, collapsed=True),
         ("config", "mac"): _MAC_SCHEMA,
-        ("config", "discovery_confirm"): _PASSWORD_SCHEMA,
+        ("config", "discovery_confirm"): _discovery_schema(ssl=False),
         ("config", "reauth_confirm"): _PASSWORD_SCHEMA,
         ("options", "init"): OPTIONS_SCHEMA,
     }
