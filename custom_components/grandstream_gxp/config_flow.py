@@ -423,7 +423,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     _connection: _Connection
     _model: str | None
     _password: str
-    _tested: _Tested | None = None
+    _tested: _Tested
 
     @staticmethod
     @callback
@@ -558,14 +558,14 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_MODEL: self._model,
             CONF_WEBHOOK_ID: webhook.async_generate_id(),
         }
-        if tested is not None and tested.firmware:
+        if tested.firmware:
             data[CONF_FIRMWARE] = tested.firmware
         taken = {entry.title for entry in self._async_current_entries()}
         return self.async_create_entry(
             title=_entry_title(
                 self._model,
                 self._connection.host,
-                tested.extension if tested else None,
+                tested.extension,
                 self.unique_id or "",
                 taken,
             ),
@@ -729,9 +729,9 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         """Store the new connection (and what the phone told) in the checked entry."""
         updates = self._connection.entry_data()
         tested = self._tested
-        if tested is not None and tested.model is not None:
+        if tested.model is not None:
             updates[CONF_MODEL] = tested.model
-        if tested is not None and tested.firmware:
+        if tested.firmware:
             updates[CONF_FIRMWARE] = tested.firmware
         return self.async_update_reload_and_abort(
             self._get_reconfigure_entry(), data_updates=updates
