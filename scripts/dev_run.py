@@ -130,7 +130,7 @@ async def take_screenshots(
         (
             "integration.png",
             "/config/integrations/integration/grandstream_gxp",
-            ("Grandstream GXP1165", "Grandstream GXP2170"),
+            ("GXP1165 1001", "GXP2170 1001"),
         ),
     )
     saved = []

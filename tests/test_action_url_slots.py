@@ -1,6 +1,7 @@
 """The option that writes the Action URLs into the phone's slots (and gives them back)."""
 
 import logging
+import re
 from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_WEBHOOK_ID
@@ -13,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.grandstream_gxp import slots
 from custom_components.grandstream_gxp.const import (
+    CONF_ACTION_URLS_FINGERPRINT,
     CONF_PUSH_SEEN,
     CONF_WRITE_ACTION_URLS,
     DOMAIN,
@@ -66,12 +68,45 @@ async def test_writes_empty_slots(
         DOMAIN, slots.issue_id(mock_config_entry)
     )
 
-    # Everything in place: a reload reads and writes nothing.
+    # The same URLs as last written: a reload does not even log in.
+    fingerprint = mock_config_entry.data[CONF_ACTION_URLS_FINGERPRINT]
+    assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
     sim.phone.requests.clear()
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert sim.phone.requests.count("api.values.post") == 0
-    assert sim.phone.requests.count("api.values.get") == 1
+    assert logins(sim) == 0
+    assert sim.phone.requests.count("api.values.get") == 0
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    # With the option off the slots may change by hand: switched on again, it looks.
+    await setup(hass, mock_config_entry, write=False)
+    assert CONF_ACTION_URLS_FINGERPRINT not in mock_config_entry.data
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await setup(hass, mock_config_entry)
+    assert logins(sim) == 1
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_changed_urls_are_written_again(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """Home Assistant's address changed: the next setup logs in and writes again."""
+    hass.config.internal_url = "http://192.0.2.5:8123"
+    await setup(hass, mock_config_entry)
+    first = mock_config_entry.data[CONF_ACTION_URLS_FINGERPRINT]
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    hass.config.internal_url = "http://192.0.2.6:8123"
+    sim.phone.requests.clear()
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert logins(sim) == 1
+    assert sim.phone.settings.action_urls == expected(hass, mock_config_entry)
+    assert mock_config_entry.data[CONF_ACTION_URLS_FINGERPRINT] != first
+    # The fingerprint is a hash: the webhook id is not in the entry twice.
+    assert mock_config_entry.data[CONF_WEBHOOK_ID] not in repr(
+        {k: v for k, v in mock_config_entry.data.items() if k != CONF_WEBHOOK_ID}
+    )
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
@@ -114,6 +149,8 @@ async def test_foreign_slot_kept_then_repaired(
         "name": mock_config_entry.title,
         "slots": "Incoming Call (P8310)",
     }
+    # Not all written: no fingerprint, so the next setup looks again.
+    assert CONF_ACTION_URLS_FINGERPRINT not in mock_config_entry.data
 
     assert await async_setup_component(hass, "repairs", {})
     client = await hass_client()
@@ -137,6 +174,7 @@ async def test_foreign_slot_kept_then_repaired(
     assert not ir.async_get(hass).async_get_issue(
         DOMAIN, slots.issue_id(mock_config_entry)
     )
+    assert CONF_ACTION_URLS_FINGERPRINT in mock_config_entry.data
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 

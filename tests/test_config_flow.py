@@ -1,11 +1,13 @@
 """The config flow and the options flow, against the simulated phone over loopback."""
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 import json
 import logging
 from pathlib import Path
 import re
+import sys
+from types import ModuleType
 from typing import Any
 from unittest.mock import AsyncMock, patch
 from urllib.parse import quote, quote_plus
@@ -23,6 +25,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,10 +35,12 @@ from custom_components.grandstream_gxp.config_flow import (
     _PASSWORD_SCHEMA,
     OPTIONS_SCHEMA,
     _connection_schema,
+    _discovery_schema,
 )
 from custom_components.grandstream_gxp.const import (
     CONF_ADVANCED,
     CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_FIRMWARE,
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
@@ -192,21 +197,21 @@ def api_requests(sim: SimulatedPhone) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("phone_model", "title"),
-    [
-        ("GXP2170", "Grandstream GXP2170"),
-        ("GXP1165", "Grandstream GXP1165"),
-        ("GRP2614", "Grandstream GRP2614"),
-    ],
+    ("phone_model", "firmware"),
+    [("GXP2170", "1.0.11.16"), ("GXP1165", "1.0.8.9"), ("GRP2614", "1.0.5.15")],
 )
 async def test_user_creates_entry(
     hass: HomeAssistant,
     sim: SimulatedPhone,
     mock_setup_entry: AsyncMock,
     phone_model: str,
-    title: str,
+    firmware: str,
 ) -> None:
-    """Host with port and password: one status read, one login for the MAC, an entry."""
+    """Host with port and password: a status read, one login for the MAC, an entry.
+
+    The login's firmware is stored (the GXP1165's Server header names none); the
+    title is the model and account 1's extension.
+    """
     result = await start_user_flow(hass)
     advanced = advanced_section(result)
     assert advanced.options["collapsed"] is True
@@ -222,7 +227,7 @@ async def test_user_creates_entry(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == title
+    assert result["title"] == f"{phone_model} 1001"
     assert without_webhook_id(result["data"]) == {
         CONF_HOST: sim.host,
         CONF_PORT: sim.port,
@@ -230,9 +235,15 @@ async def test_user_creates_entry(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: phone_model,
+        CONF_FIRMWARE: firmware,
     }
     assert result["result"].unique_id == MAC
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
+    assert api_requests(sim) == [
+        "api-get_line_status",
+        "dologin",
+        "dologout",
+        "api-get_accounts",
+    ]
     assert len(mock_setup_entry.mock_calls) == 1
 
 
@@ -280,6 +291,7 @@ async def test_user_https_settings_are_stored(
         patch(f"{FLOW}.async_get_clientsession") as get_session,
     ):
         client_cls.return_value.identify.return_value = info
+        client_cls.return_value.get_accounts.return_value = []
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input
         )
@@ -292,6 +304,7 @@ async def test_user_https_settings_are_stored(
         CONF_VERIFY_SSL: True,
         CONF_MODEL: "GRP2614",
     }
+    assert result["title"] == "GRP2614 34:56"
     get_session.assert_called_once_with(hass, verify_ssl=True)
     client_cls.assert_called_once_with(
         get_session.return_value,
@@ -490,7 +503,10 @@ async def test_user_ipv6_host_with_port(
     """`[v6]:port` is split into the address and the port."""
     info = DeviceInfo(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
     result = await start_user_flow(hass)
-    with patch.object(CtiClient, "identify", return_value=info):
+    with (
+        patch.object(CtiClient, "identify", return_value=info),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
             {CONF_HOST: "[fe80::20b:82ff:fe12:3456]:8080", CONF_PASSWORD: "x"}
@@ -554,7 +570,7 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert_form(result, "mac", {})
     assert result["description_placeholders"] == {"name": "Grandstream GXP2170"}
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MAC: "00:0B:82:12:34"}
@@ -567,10 +583,10 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert result["result"].unique_id == MAC
-    assert result["title"] == "Grandstream GXP2170"
+    assert result["title"] == "GXP2170 1001"
     assert result["data"][CONF_PASSWORD] == USER_PASSWORD
     # The flow made no further request to the phone.
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
 
 
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
@@ -631,7 +647,7 @@ async def test_dhcp_new_phone(
             result["flow_id"], {CONF_PASSWORD: PASSWORD}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == "Grandstream GXP2170"
+    assert result["title"] == "GXP2170 1001"
     assert result["result"].unique_id == MAC
     assert without_webhook_id(result["data"]) == {
         CONF_HOST: "127.0.0.1",
@@ -640,9 +656,15 @@ async def test_dhcp_new_phone(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: "GXP2170",
+        CONF_FIRMWARE: "1.0.11.16",
     }
     # The MAC came from DHCP: no web login.
-    assert api_requests(sim) == ["/", "api-get_line_status", "api-get_line_status"]
+    assert api_requests(sim) == [
+        "/",
+        "api-get_line_status",
+        "api-get_line_status",
+        "api-get_accounts",
+    ]
 
 
 async def test_dhcp_confirm_errors(
@@ -751,12 +773,15 @@ async def test_dhcp_https_only_phone(
         )
     assert calls == [False, True]
     assert_form(result, "discovery_confirm", {})
-    with patch.object(CtiClient, "identify", return_value=DeviceInfo()):
+    with (
+        patch.object(CtiClient, "identify", return_value=DeviceInfo()),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_PASSWORD: PASSWORD}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == "Grandstream GRP2614"
+    assert result["title"] == "GRP2614 34:56"
     assert result["data"][CONF_SSL] is True
     assert result["data"][CONF_VERIFY_SSL] is False
     assert result["data"][CONF_MODEL] == "GRP2614"
@@ -776,6 +801,304 @@ async def test_dhcp_twice_while_in_progress(
     assert first["type"] is FlowResultType.FORM
     assert second["type"] is FlowResultType.ABORT
     assert second["reason"] == "already_in_progress"
+
+
+# --- MAC without a login, titles of phones of one model -------------------------------
+
+
+@contextmanager
+def dhcp_integration_knows(hass: HomeAssistant, ip: str, mac: str) -> Iterator[None]:
+    """Pretend the dhcp integration runs and saw `mac` with `ip`.
+
+    Its module cannot be imported in the tests (its packages are not installed);
+    only its public `async_discovered_service_info` is used.
+    """
+    module = ModuleType("homeassistant.components.dhcp")
+    setattr(
+        module,
+        "async_discovered_service_info",
+        lambda _hass: [
+            DhcpServiceInfo(ip="192.0.2.99", hostname="other", macaddress="0"),
+            dhcp_info(ip=ip, mac=mac),
+        ],
+    )
+    hass.config.components.add("dhcp")
+    try:
+        with patch.dict(sys.modules, {"homeassistant.components.dhcp": module}):
+            yield
+    finally:
+        hass.config.components.remove("dhcp")
+
+
+async def test_user_mac_from_dhcp_integration_needs_no_login(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """The dhcp integration saw the address: its MAC is used, no web login."""
+    result = await start_user_flow(hass)
+    with dhcp_integration_knows(hass, sim.host, MAC):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD}
+            | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["result"].unique_id == MAC
+    assert api_requests(sim) == ["api-get_line_status", "api-get_accounts"]
+    assert sim.phone.auth.failures == 0
+    # The Server header's firmware, since there was no login.
+    assert result["data"][CONF_FIRMWARE] == "1.0.11.16"
+
+
+async def test_user_dhcp_data_of_another_address_means_a_login(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """The dhcp integration and a discovery know other addresses only: log in."""
+    desk_phone = DeviceInfo(
+        model=Sourced(value="GXP2170", source=InfoSource.SERVER_HEADER)
+    )
+    with patch.object(CtiClient, "probe", return_value=desk_phone):
+        discovered = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": SOURCE_DHCP},
+            data=dhcp_info(ip="192.0.2.8", mac=OTHER_MAC),
+        )
+    assert_form(discovered, "discovery_confirm", {})
+    result = await start_user_flow(hass)
+    with dhcp_integration_knows(hass, "192.0.2.7", OTHER_MAC):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD}
+            | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["result"].unique_id == MAC
+    assert "dologin" in api_requests(sim)
+
+
+async def test_user_mac_from_discovery_in_progress_needs_no_login(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """A DHCP discovery of the same address is waiting: its MAC is used."""
+    with default_port(sim.port):
+        discovered = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info()
+        )
+        assert_form(discovered, "discovery_confirm", {})
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: sim.host, CONF_PASSWORD: PASSWORD} | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["result"].unique_id == MAC
+    assert "dologin" not in api_requests(sim)
+    # The discovery of the phone now added is gone.
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_two_phones_of_one_model_get_their_own_names(
+    hass: HomeAssistant, sim: SimulatedPhone, socket_enabled: None
+) -> None:
+    """Two GXP2170: titles and device names from the extension, no `_2` entity ids."""
+    second_mac = "00:0b:82:65:43:21"
+    accounts = [{"sip_id": "1002", "registered": True}, {}]
+    async with SimulatedPhone.start(
+        "GXP2170", password=PASSWORD, mac=second_mac, accounts=accounts
+    ) as second:
+        entries = []
+        for phone in (sim, second):
+            result = await start_user_flow(hass)
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"],
+                {CONF_HOST: f"{phone.host}:{phone.port}", CONF_PASSWORD: PASSWORD}
+                | NO_ADVANCED,
+            )
+            assert result["type"] is FlowResultType.CREATE_ENTRY, result
+            entries.append(result["result"])
+            await hass.async_block_till_done()
+        assert [entry.title for entry in entries] == ["GXP2170 1001", "GXP2170 1002"]
+        devices = dr.async_get(hass)
+        names = [
+            device.name
+            for entry in entries
+            for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        ]
+        assert names == ["GXP2170 1001", "GXP2170 1002"]
+        status_ids = sorted(
+            entity.entity_id
+            for entity in er.async_get(hass).entities.values()
+            if entity.unique_id.endswith("_phone_status")
+        )
+        assert status_ids == [
+            "sensor.gxp2170_1001_phone_status",
+            "sensor.gxp2170_1002_phone_status",
+        ]
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    "phone_settings", [{"accounts": [{"sip_id": " "}, {"sip_id": ""}]}]
+)
+async def test_title_without_extension_uses_the_mac(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """No account has a SIP id: the MAC's last bytes tell the phones apart."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD} | NO_ADVANCED,
+    )
+    assert result["title"] == "GXP2170 34:56"
+
+
+@pytest.mark.parametrize(
+    ("accounts_readable", "title"),
+    [(True, "GXP2170 1001 34:56"), (False, "GXP2170 34:56")],
+)
+async def test_title_taken_or_no_accounts(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_setup_entry: AsyncMock,
+    accounts_readable: bool,
+    title: str,
+) -> None:
+    """A title another phone has gets the MAC's last bytes; unread accounts too."""
+    other = entry_for(sim, unique_id=OTHER_MAC, **{CONF_HOST: "192.0.2.10"})
+    other.add_to_hass(hass)
+    hass.config_entries.async_update_entry(other, title="GXP2170 1001")
+    result = await start_user_flow(hass)
+    failure = None if accounts_readable else CtiConnectionError("gone")
+    with (
+        patch.object(CtiClient, "get_accounts", side_effect=failure, autospec=True)
+        if failure
+        else nullcontext()
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD}
+            | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["title"] == title
+
+
+# --- HTTPS-only phones -------------------------------------------------------------
+
+
+def redirect_probe(model: str | None) -> Any:
+    """Return a `probe` for a phone whose HTTP web root redirects to HTTPS."""
+
+    async def probe(self: CtiClient) -> DeviceInfo:
+        if self.base_url.scheme == "http":
+            return DeviceInfo(
+                model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
+                if model
+                else None,
+                https_redirect=True,
+            )
+        return DeviceInfo(
+            model=Sourced(value="GRP2614", source=InfoSource.SERVER_HEADER)
+        )
+
+    return probe
+
+
+@pytest.mark.parametrize("redirect_model", ["GRP2614", None])
+async def test_dhcp_redirect_to_https_is_stored_as_https(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, redirect_model: str | None
+) -> None:
+    """Port 80 answers with a redirect to HTTPS: the phone is added on HTTPS."""
+    with patch.object(CtiClient, "probe", redirect_probe(redirect_model)):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info(ip="192.0.2.30")
+        )
+    assert_form(result, "discovery_confirm", {})
+    schema = result["data_schema"]
+    assert schema is not None
+    assert schema({CONF_PASSWORD: "x"})[CONF_SSL] is True
+    with (
+        patch.object(CtiClient, "identify", return_value=DeviceInfo()),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_PASSWORD: PASSWORD, CONF_SSL: True}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["data"][CONF_SSL] is True
+    assert result["data"][CONF_MODEL] == "GRP2614"
+
+
+async def test_dhcp_confirm_can_choose_https(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """The confirmation's HTTPS switch is what the entry stores."""
+    with default_port(sim.port):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info()
+        )
+    schema = result["data_schema"]
+    assert schema is not None
+    assert schema({CONF_PASSWORD: "x"})[CONF_SSL] is False
+    schemes: list[str] = []
+
+    async def identify(self: CtiClient, login: bool = False) -> DeviceInfo:
+        schemes.append(self.base_url.scheme)
+        return DeviceInfo()
+
+    with (
+        patch.object(CtiClient, "identify", identify),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_PASSWORD: PASSWORD, CONF_SSL: True}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert schemes == ["https"]
+    assert result["data"][CONF_SSL] is True
+
+
+async def test_user_http_redirect_is_tried_on_https(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """HTTP gives no API but redirects to HTTPS: the same submit tries HTTPS."""
+    schemes: list[str] = []
+    info = DeviceInfo(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
+
+    async def identify(self: CtiClient, login: bool = False) -> DeviceInfo:
+        schemes.append(self.base_url.scheme)
+        if self.base_url.scheme == "http":
+            raise CtiConnectionError("a redirect, not the API")
+        return info
+
+    result = await start_user_flow(hass)
+    with (
+        patch.object(CtiClient, "identify", identify),
+        patch.object(CtiClient, "probe", redirect_probe("GRP2614")),
+        patch.object(CtiClient, "get_accounts", return_value=[]),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: "192.0.2.30", CONF_PASSWORD: PASSWORD} | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert schemes == ["http", "https"]
+    assert result["data"][CONF_SSL] is True
+
+
+async def test_user_http_down_without_redirect_is_cannot_connect(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """No API on HTTP and no redirect (or no answer at all): cannot_connect."""
+    result = await start_user_flow(hass)
+    user_input = {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD}
+    sim.phone.set_faults(http_status=500, times=1)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input | NO_ADVANCED
+    )
+    assert_form(result, "user", {CONF_HOST: "cannot_connect"})
+    assert api_requests(sim) == ["api-get_line_status", "/"]
 
 
 # --- reauthentication ---------------------------------------------------------------
@@ -873,8 +1196,11 @@ async def test_reconfigure(
         CONF_SSL: False,
         CONF_VERIFY_SSL: False,
         CONF_MODEL: "GXP2170",
+        CONF_FIRMWARE: "1.0.11.16",
     }
     assert entry.unique_id == MAC
+    # The title stays; no accounts read.
+    assert entry.title == "Grandstream GXP2170"
     assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
 
 
@@ -892,6 +1218,23 @@ async def test_reconfigure_another_phone(
     assert result["reason"] == "unique_id_mismatch"
     assert entry.data[CONF_HOST] == "192.0.2.10"
     assert not mock_setup_entry.mock_calls
+
+
+async def test_reconfigure_mac_from_dhcp_data_is_checked_without_login(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """The dhcp integration knows the new address: its MAC is checked, no login."""
+    entry = entry_for(sim, unique_id=OTHER_MAC, **{CONF_HOST: "192.0.2.10"})
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    with dhcp_integration_knows(hass, sim.host, MAC):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: f"{sim.host}:{sim.port}", **NO_ADVANCED}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data[CONF_HOST] == "192.0.2.10"
+    assert api_requests(sim) == ["api-get_line_status"]
 
 
 async def test_reconfigure_stored_password_refused(
@@ -915,11 +1258,21 @@ async def test_reconfigure_stored_password_refused(
     assert entry.data[CONF_SSL] is True
 
 
+@pytest.mark.parametrize(
+    ("phone_model", "firmware"), [("GXP2170", "1.0.11.16"), ("GXP1165", None)]
+)
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
-async def test_reconfigure_without_mac(
-    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+async def test_reconfigure_without_mac_asks_and_checks_it(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_setup_entry: AsyncMock,
+    firmware: str | None,
 ) -> None:
-    """When the phone does not tell its MAC, the address is taken as it is."""
+    """A phone that does not tell its MAC: the MAC is asked for, and must match.
+
+    Without a login only the Server header can name the firmware (the GXP1165's
+    names none).
+    """
     entry = entry_for(
         sim,
         unique_id=OTHER_MAC,
@@ -928,14 +1281,33 @@ async def test_reconfigure_without_mac(
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert suggested(result["data_schema"])[CONF_HOST] == "192.0.2.10"
+    reconfigure = {CONF_HOST: f"{sim.host}:{sim.port}", **NO_ADVANCED}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: f"{sim.host}:{sim.port}", **NO_ADVANCED}
+        result["flow_id"], reconfigure
+    )
+    assert_form(result, "mac", {})
+    # The phone's label says another MAC: this is another phone.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MAC: MAC}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data[CONF_HOST] == "192.0.2.10"
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure
+    )
+    assert_form(result, "mac", {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MAC: OTHER_MAC.upper()}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_HOST] == sim.host
     assert entry.data[CONF_PORT] == sim.port
     assert entry.unique_id == OTHER_MAC
+    assert entry.data.get(CONF_FIRMWARE) == firmware
 
 
 @pytest.mark.parametrize("phone_model", ["GENERIC"])
@@ -1108,7 +1480,7 @@ def test_every_form_text_is_translated() -> None:
         ("config", "user"): _connection_schema(password=True, collapsed=True),
         ("config", "reconfigure"): _connection_schema(password=False, collapsed=True),
         ("config", "mac"): _MAC_SCHEMA,
-        ("config", "discovery_confirm"): _PASSWORD_SCHEMA,
+        ("config", "discovery_confirm"): _discovery_schema(ssl=False),
         ("config", "reauth_confirm"): _PASSWORD_SCHEMA,
         ("options", "init"): OPTIONS_SCHEMA,
     }

@@ -234,18 +234,23 @@ LINE_COUNT = {"more_lines": 8, "fewer_lines": 2}
 LINES_BEFORE = 6
 
 
-def line_sensor(number: int) -> str:
-    """Return the entity id of a line's sensor."""
-    return LINE_1.removesuffix("1") + str(number)
+def line_sensor(number: int, device: str = "grandstream_gxp2170") -> str:
+    """Return the entity id of a line's sensor (`device`: the device name's slug)."""
+    return f"sensor.{device}_line_{number}"
 
 
-def assert_lines(hass: HomeAssistant, count: int, before: int = LINES_BEFORE) -> None:
+def assert_lines(
+    hass: HomeAssistant,
+    count: int,
+    before: int = LINES_BEFORE,
+    device: str = "grandstream_gxp2170",
+) -> None:
     """Check each line has its sensor; one the phone no longer has is unavailable."""
     for number in range(1, max(count, before) + 1):
-        state = hass.states.get(line_sensor(number))
+        state = hass.states.get(line_sensor(number, device))
         assert state is not None, number
         assert state.state == ("idle" if number <= count else STATE_UNAVAILABLE), number
-    assert hass.states.get(line_sensor(max(count, before) + 1)) is None
+    assert hass.states.get(line_sensor(max(count, before) + 1, device)) is None
 
 
 def assert_firmware(hass: HomeAssistant, version: str) -> None:
@@ -320,7 +325,8 @@ async def test_config_flow(
         await hass.async_block_till_done()
         if fault in LINE_COUNT:
             # A new entry knows nothing of the old firmware: a sensor per line now.
-            assert_lines(hass, LINE_COUNT[fault], before=0)
+            # The flow names it after model and extension.
+            assert_lines(hass, LINE_COUNT[fault], before=0, device="gxp2170_1001")
             assert_firmware(hass, NEW_FIRMWARE)
         return
     field, key = expected

@@ -183,3 +183,25 @@ async def test_lines_the_phone_adds_or_drops(
     state = hass.states.get(sensor("GXP2170", "line_7"))
     assert state is not None
     assert state.state == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    "phone_settings",
+    [{"accounts": [{"sip_id": "1001", "registered": False}, {}]}],
+)
+async def test_no_registered_account_is_unavailable(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """An idle phone without a registered account is `unavailable` [VENDOR-CODE N1]."""
+    status = hass.states.get(sensor("GXP2170", "phone_status"))
+    assert status is not None
+    assert status.state == "unavailable"
+    assert "unavailable" in status.attributes["options"]
+
+    # A call still counts: the phone is busy, whatever its registration.
+    sim.phone.incoming_call("1002", "Bob")
+    assert sim.phone.phone_operation("acceptcall")
+    await refresh(hass, init_integration)
+    status = hass.states.get(sensor("GXP2170", "phone_status"))
+    assert status is not None
+    assert status.state == "busy"

@@ -6,7 +6,11 @@ from homeassistant.components import webhook
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
 from . import slots
@@ -23,6 +27,11 @@ from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_fa
 from .cti import CtiAuthError, CtiError, CtiForbiddenError, Family, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
+from .firmware import (
+    async_note_firmware,
+    current_firmware,
+    issue_id as firmware_issue_id,
+)
 from .helpers import async_update_auto_attended_issue, key_table_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
@@ -65,7 +74,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         ) from err
 
     model = device.model.value if device.model else entry.data.get(CONF_MODEL)
-    firmware = device.firmware.value if device.firmware else None
+    firmware = current_firmware(
+        entry, device.firmware.value if device.firmware else None
+    )
     family = family_for_model(model)
     client.key_table = key_table_for(entry, family, firmware)
     controller = CallController(
@@ -98,6 +109,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         config_entry_id=entry.entry_id, **phone_device_info(entry)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_note_firmware(hass, entry, model, firmware)
     async_setup_push(hass, entry)
     slots.async_start(hass, entry)
     if not controller.settings.auto_attended_transfer:
@@ -114,6 +126,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Give the phone's Action URL slots back when the entry wrote them."""
+    ir.async_delete_issue(hass, DOMAIN, firmware_issue_id(entry))
     await slots.async_release_slots(hass, entry)
 
 

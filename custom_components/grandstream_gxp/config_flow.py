@@ -3,10 +3,15 @@
 One entry is one phone, identified by its MAC (`format_mac` form). The flow tests
 the connection before it stores anything, and never sends a password twice for one
 submit: phones lock web and CTI access after a few wrong passwords.
+
+The MAC comes without a login where Home Assistant already knows it: from the DHCP
+discovery of the phone, or from what the dhcp integration saw for the address. Only
+otherwise does the flow log in to the web interface once (its answer carries the MAC
+and the firmware), and when even that does not tell, it asks.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import re
 import traceback
 from typing import TYPE_CHECKING, Any, Final, TypeIs
@@ -14,6 +19,8 @@ from urllib.parse import quote, quote_plus
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_RECONFIGURE,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -56,6 +63,7 @@ else:
 from .const import (
     CONF_ADVANCED,
     CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_FIRMWARE,
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
@@ -72,6 +80,7 @@ from .const import (
 )
 from .coordinator import GxpConfigEntry
 from .cti import (
+    Account,
     CtiAuthError,
     CtiClient,
     CtiConnectionError,
@@ -108,6 +117,17 @@ _PASSWORD_SELECTOR: Final = TextSelector(
 )
 _PASSWORD_SCHEMA: Final = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
 _MAC_SCHEMA: Final = vol.Schema({vol.Required(CONF_MAC): TextSelector()})
+
+
+def _discovery_schema(*, ssl: bool) -> vol.Schema:
+    """Return the discovery confirmation: password, and HTTPS as the probe found it."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+            vol.Required(CONF_SSL, default=ssl): BooleanSelector(),
+        }
+    )
+
 
 OPTIONS_SCHEMA: Final = vol.Schema(
     {
@@ -229,18 +249,52 @@ class _Connection:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Tested:
+    """What a phone that took the password told about itself."""
+
+    info: DeviceInfo
+    extension: str | None = None
+
+    @property
+    def model(self) -> str | None:
+        return self.info.model.value if self.info.model else None
+
+    @property
+    def mac(self) -> str | None:
+        return format_mac(self.info.mac.value) if self.info.mac else None
+
+    @property
+    def firmware(self) -> str | None:
+        return self.info.firmware.value if self.info.firmware else None
+
+
+def _extension(accounts: list[Account]) -> str | None:
+    """Return the SIP user id of the lowest-numbered account that has one."""
+    for account in sorted(accounts, key=lambda account: account.id):
+        if account.sip_id.strip():
+            return account.sip_id.strip()
+    return None
+
+
 async def _async_try_phone(
-    hass: HomeAssistant, connection: _Connection, password: str, *, login: bool
-) -> DeviceInfo | str:
+    hass: HomeAssistant,
+    connection: _Connection,
+    password: str,
+    *,
+    login: bool,
+    accounts: bool = True,
+) -> _Tested | str:
     """Test the connection and the password once; return the facts or an error key.
 
     `identify` reads the line status (one request with the passcode) and, with
-    `login`, only after that worked, makes one web login for the MAC. Nothing is
-    retried, so one submit costs the phone at most one wrong password.
+    `login`, only after that worked, makes one web login for the MAC. With
+    `accounts` the accounts are read after that (for the entry's title). Nothing is retried, so one submit
+    costs the phone at most one wrong password.
     """
     client = connection.client(hass, password)
     try:
-        return await client.identify(login=login)
+        info = await client.identify(login=login)
     except (CtiConnectionError, CtiResponseError) as err:
         LOGGER.debug("Cannot reach the phone at %s: %s", connection.address, err)
         return "cannot_connect"
@@ -265,6 +319,15 @@ async def _async_try_phone(
                 "Unexpected error testing the phone at %s", connection.address
             )
         return "unknown"
+    if not accounts:
+        return _Tested(info=info)
+    try:
+        found = await client.get_accounts()
+    except CtiError as err:
+        # The GXP116x is not in the CTI guide; it may lack this endpoint [INF].
+        LOGGER.debug("No accounts from %s: %s", connection.address, err)
+        found = []
+    return _Tested(info=info, extension=_extension(found))
 
 
 def _shows_password(err: BaseException, password: str) -> bool:
@@ -278,13 +341,49 @@ def _model(info: DeviceInfo) -> str | None:
     return info.model.value if info.model else None
 
 
+def _dhcp_mac(hass: HomeAssistant, host: str) -> str | None:
+    """Return the MAC the dhcp integration last saw with this address, if it runs."""
+    if "dhcp" not in hass.config.components:
+        return None
+    # Late: the dhcp integration's module needs its packages, present only when it runs.
+    from homeassistant.components.dhcp import async_discovered_service_info
+
+    for info in async_discovered_service_info(hass):
+        if info.ip == host:
+            return format_mac(info.macaddress)
+    return None
+
+
 def _is_desk_phone(model: str | None) -> TypeIs[str]:
     """Whether a model name (`GXP2170`, `GRP2614`) is one of the supported desk phones."""
     return model is not None and model.upper().startswith(DESK_PHONE_PREFIXES)
 
 
 def _title(model: str | None, host: str) -> str:
+    """Return how the flow names a phone before it knows which one it is."""
     return f"Grandstream {model}" if model else host
+
+
+def _mac_suffix(mac: str) -> str:
+    """Return the last two bytes of a MAC, `34:56`."""
+    return mac[-5:].upper()
+
+
+def _entry_title(
+    model: str | None, host: str, extension: str | None, mac: str, taken: set[str]
+) -> str:
+    """Name a phone so that two of one model differ: `GXP2170 1001`, `GXP2170 34:56`.
+
+    The extension is account 1's SIP user id (the lowest account that has one), else
+    the MAC's last bytes; a title another entry has gets the MAC's last bytes too.
+    """
+    if model is None:
+        title = host
+    else:
+        title = f"{model} {extension or _mac_suffix(mac)}"
+    if title in taken:
+        title = f"{title} {_mac_suffix(mac)}"
+    return title
 
 
 def parse_key_overrides(text: str) -> dict[str, str]:
@@ -324,12 +423,73 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     _connection: _Connection
     _model: str | None
     _password: str
+    _tested: _Tested
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: GxpConfigEntry) -> GxpOptionsFlow:
         """Return the options flow."""
         return GxpOptionsFlow()
+
+    def _known_mac(self, host: str) -> str | None:
+        """Return the MAC Home Assistant already knows for a host, without a login.
+
+        A DHCP discovery of this integration in progress for the host, else what the
+        dhcp integration saw for the address.
+        """
+        for flow in self._async_in_progress(include_uninitialized=True):
+            context = flow["context"]
+            placeholders = context.get("title_placeholders") or {}
+            if (
+                context.get("source") == SOURCE_DHCP
+                and placeholders.get("host") == host
+                and (unique_id := context.get("unique_id"))
+            ):
+                return unique_id
+        return _dhcp_mac(self.hass, host)
+
+    async def _async_test(
+        self, connection: _Connection, password: str
+    ) -> tuple[_Tested, str | None] | str:
+        """Test the phone; log in for the MAC only when nothing else knows it.
+
+        Return what the phone told with its MAC (None when still unknown), or an
+        error key. A phone whose plain-HTTP web root redirects to HTTPS (HTTPS-only
+        web access) is tested again on HTTPS; the phone refused no password, so
+        this costs no lockout attempt.
+        """
+        mac = self._known_mac(connection.host)
+        # The accounts name a new entry; a reconfigured one keeps its title.
+        accounts = self.source != SOURCE_RECONFIGURE
+        tested = await _async_try_phone(
+            self.hass, connection, password, login=mac is None, accounts=accounts
+        )
+        if tested == "cannot_connect" and not connection.ssl:
+            if await self._async_redirects_to_https(connection):
+                connection = replace(connection, ssl=True)
+                tested = await _async_try_phone(
+                    self.hass,
+                    connection,
+                    password,
+                    login=mac is None,
+                    accounts=accounts,
+                )
+        if isinstance(tested, str):
+            return tested
+        self._connection = connection
+        self._password = password
+        self._tested = tested
+        self._model = tested.model
+        return tested, mac or tested.mac
+
+    async def _async_redirects_to_https(self, connection: _Connection) -> bool:
+        """Whether the plain-HTTP web root redirects to HTTPS (read without password)."""
+        client = connection.client(self.hass, "", timeout=PROBE_TIMEOUT)
+        try:
+            info = await client.probe()
+        except CtiError:
+            return False
+        return info.https_redirect
 
     # --- by hand -------------------------------------------------------------
 
@@ -344,21 +504,14 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             except ValueError:
                 errors[CONF_HOST] = "invalid_host"
             else:
-                password = user_input[CONF_PASSWORD]
-                info = await _async_try_phone(
-                    self.hass, connection, password, login=True
-                )
-                if isinstance(info, str):
-                    errors[_USER_ERRORS.get(info, "base")] = info
+                found = await self._async_test(connection, user_input[CONF_PASSWORD])
+                if isinstance(found, str):
+                    errors[_USER_ERRORS.get(found, "base")] = found
                 else:
-                    self._connection = connection
-                    self._password = password
-                    self._model = _model(info)
-                    if info.mac is None:
+                    _, mac = found
+                    if mac is None:
                         return await self.async_step_mac()
-                    await self.async_set_unique_id(
-                        format_mac(info.mac.value), raise_on_progress=False
-                    )
+                    await self.async_set_unique_id(mac, raise_on_progress=False)
                     self._abort_if_unique_id_configured()
                     return self._async_create_phone_entry()
         # The password is never sent back to the form.
@@ -380,6 +533,9 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             mac = normalize_mac(user_input[CONF_MAC])
             if mac is not None:
                 await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)
+                if self.source == SOURCE_RECONFIGURE:
+                    self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
+                    return self._async_update_reconfigured_entry()
                 self._abort_if_unique_id_configured()
                 return self._async_create_phone_entry()
             errors[CONF_MAC] = "invalid_mac"
@@ -395,14 +551,25 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def _async_create_phone_entry(self) -> ConfigFlowResult:
         """Create the entry for the tested phone (the unique id is set)."""
+        tested = self._tested
+        data = {
+            **self._connection.entry_data(),
+            CONF_PASSWORD: self._password,
+            CONF_MODEL: self._model,
+            CONF_WEBHOOK_ID: webhook.async_generate_id(),
+        }
+        if tested.firmware:
+            data[CONF_FIRMWARE] = tested.firmware
+        taken = {entry.title for entry in self._async_current_entries()}
         return self.async_create_entry(
-            title=_title(self._model, self._connection.host),
-            data={
-                **self._connection.entry_data(),
-                CONF_PASSWORD: self._password,
-                CONF_MODEL: self._model,
-                CONF_WEBHOOK_ID: webhook.async_generate_id(),
-            },
+            title=_entry_title(
+                self._model,
+                self._connection.host,
+                tested.extension,
+                self.unique_id or "",
+                taken,
+            ),
+            data=data,
         )
 
     # --- discovery -----------------------------------------------------------
@@ -429,8 +596,9 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
 
         Reads only the `Server` header of the web root, without the password, so an
         unknown device is never sent a password and the phone's lockout counter is
-        not touched. HTTP comes first; HTTPS is tried when HTTP does not answer (the
-        web UI may be HTTPS only, as on GRP26xx by default).
+        not touched. HTTP comes first; HTTPS is tried when HTTP does not answer or
+        redirects to HTTPS (the web UI may be HTTPS only, as on GRP26xx by default
+        [DOC S10]).
         """
         for ssl in (False, True):
             connection = _Connection(host=host, ssl=ssl)
@@ -442,6 +610,10 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
                 continue
             model = _model(info)
             LOGGER.debug("%s answers as %r", client.base_url, info.server_header)
+            if info.https_redirect and not ssl:
+                if _is_desk_phone(model):
+                    return replace(connection, ssl=True), model
+                continue
             if not _is_desk_phone(model):
                 return None
             return connection, model
@@ -450,23 +622,26 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask the discovered phone's password, then test it."""
+        """Ask the discovered phone's password (and HTTPS), then test it."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            connection = replace(self._connection, ssl=user_input[CONF_SSL])
             password = user_input[CONF_PASSWORD]
             # The MAC is known from DHCP: no web login is needed.
-            info = await _async_try_phone(
-                self.hass, self._connection, password, login=False
+            tested = await _async_try_phone(
+                self.hass, connection, password, login=False
             )
-            if isinstance(info, str):
-                errors[_PASSWORD_ERRORS.get(info, "base")] = info
+            if isinstance(tested, str):
+                errors[_PASSWORD_ERRORS.get(tested, "base")] = tested
             else:
+                self._connection = connection
                 self._password = password
-                self._model = _model(info) or self._model
+                self._tested = tested
+                self._model = tested.model or self._model
                 return self._async_create_phone_entry()
         return self.async_show_form(
             step_id="discovery_confirm",
-            data_schema=_PASSWORD_SCHEMA,
+            data_schema=_discovery_schema(ssl=self._connection.ssl),
             errors=errors,
             description_placeholders={
                 "name": _title(self._model, self._connection.host),
@@ -491,9 +666,11 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             password = user_input[CONF_PASSWORD]
-            info = await _async_try_phone(self.hass, connection, password, login=False)
-            if isinstance(info, str):
-                errors[_PASSWORD_ERRORS.get(info, "base")] = info
+            tested = await _async_try_phone(
+                self.hass, connection, password, login=False, accounts=False
+            )
+            if isinstance(tested, str):
+                errors[_PASSWORD_ERRORS.get(tested, "base")] = tested
             else:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_PASSWORD: password}
@@ -513,7 +690,11 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change where the phone is (host, port, HTTPS), keeping its password."""
+        """Change where the phone is (host, port, HTTPS), keeping its password.
+
+        The phone at the new address must be this entry's phone: its MAC is checked
+        (known, from a login, or asked for), never assumed.
+        """
         entry = self._get_reconfigure_entry()
         current = _Connection.from_entry(entry.data)
         errors: dict[str, str] = {}
@@ -523,23 +704,16 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             except ValueError:
                 errors[CONF_HOST] = "invalid_host"
             else:
-                info = await _async_try_phone(
-                    self.hass, connection, entry.data[CONF_PASSWORD], login=True
-                )
-                if isinstance(info, str):
-                    errors[_HOST_ERRORS.get(info, "base")] = info
+                found = await self._async_test(connection, entry.data[CONF_PASSWORD])
+                if isinstance(found, str):
+                    errors[_HOST_ERRORS.get(found, "base")] = found
                 else:
-                    if info.mac is not None:
-                        await self.async_set_unique_id(
-                            format_mac(info.mac.value), raise_on_progress=False
-                        )
-                        self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
-                    updates = connection.entry_data()
-                    if (model := _model(info)) is not None:
-                        updates[CONF_MODEL] = model
-                    return self.async_update_reload_and_abort(
-                        entry, data_updates=updates
-                    )
+                    _, mac = found
+                    if mac is None:
+                        return await self.async_step_mac()
+                    await self.async_set_unique_id(mac, raise_on_progress=False)
+                    self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
+                    return self._async_update_reconfigured_entry()
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -548,6 +722,19 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"name": entry.title},
+        )
+
+    @callback
+    def _async_update_reconfigured_entry(self) -> ConfigFlowResult:
+        """Store the new connection (and what the phone told) in the checked entry."""
+        updates = self._connection.entry_data()
+        tested = self._tested
+        if tested.model is not None:
+            updates[CONF_MODEL] = tested.model
+        if tested.firmware:
+            updates[CONF_FIRMWARE] = tested.firmware
+        return self.async_update_reload_and_abort(
+            self._get_reconfigure_entry(), data_updates=updates
         )
 
 

@@ -16,6 +16,11 @@ CONF_ADVANCED: Final = "advanced"
 CONF_PUSH_SEEN: Final = "push_seen"
 # What the key probe found (`probe` action): the keys, the answers, the firmware.
 CONF_PROBED_KEYS: Final = "probed_keys"
+# The firmware the phone last named (login answer or Server header): the GXP1165's
+# header names none, so the config flow's login is the only source there.
+CONF_FIRMWARE: Final = "firmware"
+# SHA-256 of the slot -> URL map last written to the phone: the same URLs need no login.
+CONF_ACTION_URLS_FINGERPRINT: Final = "action_urls_fingerprint"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"

@@ -86,12 +86,18 @@ class PhoneData:
 
     @property
     def phone_status(self) -> PhoneState:
-        """Derive the phone status from the lines (cti-api.md §5.2 recommendation [INF])."""
+        """Derive the phone status from the lines (cti-api.md §5.2 recommendation [INF]).
+
+        `unavailable` is the vendor's status for a phone with no registered account
+        [VENDOR-CODE N1]; it is derived from the accounts read, once there is one.
+        """
         states = {line.state for line in self.lines}
         if LineState.RINGING in states and LineState.CONNECTED not in states:
             return PhoneState.RINGING
         if states - {LineState.IDLE, None}:
             return PhoneState.BUSY
+        if self.accounts and not any(account.registered for account in self.accounts):
+            return PhoneState.UNAVAILABLE
         return PhoneState.AVAILABLE
 
     @property
@@ -234,6 +240,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         runtime.client.key_table = key_table_for(
             self.config_entry, runtime.client.key_table.family, version
         )
+        from .firmware import async_note_firmware  # late: it imports this module
+
+        async_note_firmware(self.hass, self.config_entry, runtime.model, version)
         registry = dr.async_get(self.hass)
         entry = self.config_entry
         device = registry.async_get_device_by_identifier(

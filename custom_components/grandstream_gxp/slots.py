@@ -9,10 +9,17 @@ issue; fixing it overwrites those slots. Removing the entry clears the slots tha
 hold this entry's URLs. The GXP116x has no slots, so the option does nothing there.
 
 The login is never retried: a refused password is logged once, and the phone's
-lockout counter moves by one at most per setup.
+lockout counter moves by one at most per setup. After a pass that put every URL in
+place, the entry keeps a fingerprint (SHA-256) of the slot -> URL map; a setup that
+wants the same URLs does not log in at all. A slot changed on the phone since then is
+therefore not noticed until the URLs change or the entry is set up without a
+fingerprint (the "slots taken" issue keeps none).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+import hashlib
+import json
 from typing import Any
 
 from homeassistant.const import (
@@ -28,6 +35,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import (
+    CONF_ACTION_URLS_FINGERPRINT,
     CONF_MODEL,
     CONF_WRITE_ACTION_URLS,
     DEFAULT_WRITE_ACTION_URLS,
@@ -70,6 +78,24 @@ def is_ours(value: str, base: str, webhook_id: str) -> bool:
     return value.startswith(base) or webhook_id in value
 
 
+def wanted_urls(hass: HomeAssistant, entry: GxpConfigEntry) -> dict[str, str]:
+    """Return the URL this entry wants in each slot, by P-value."""
+    base = webhook_url(hass, entry.data[CONF_WEBHOOK_ID])
+    return {slot.pvalue: slot_url(base, slot) for slot in SLOTS}
+
+
+def fingerprint(urls: Mapping[str, str]) -> str:
+    """Return the SHA-256 of a slot -> URL map: it shows no webhook id, only change."""
+    text = json.dumps(dict(urls), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_written(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
+    """Whether the last successful write put exactly the URLs wanted now."""
+    stored = entry.data.get(CONF_ACTION_URLS_FINGERPRINT)
+    return stored == fingerprint(wanted_urls(hass, entry))
+
+
 @dataclass(slots=True)
 class SlotResult:
     """What one pass over the slots found and did."""
@@ -91,7 +117,7 @@ async def async_write_slots(
     """
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     base = webhook_url(hass, webhook_id)
-    wanted = {slot.pvalue: slot_url(base, slot) for slot in SLOTS}
+    wanted = wanted_urls(hass, entry)
     result = SlotResult()
     async with entry.runtime_data.client.session() as web:
         current = await web.get_values(wanted)
@@ -118,7 +144,24 @@ async def async_write_slots(
             ", ".join(slot.name for slot in result.mismatched),
         )
     _update_issue(hass, entry, result.foreign)
+    _store_fingerprint(
+        hass,
+        entry,
+        None if result.foreign or result.mismatched else fingerprint(wanted),
+    )
     return result
+
+
+def _store_fingerprint(
+    hass: HomeAssistant, entry: GxpConfigEntry, value: str | None
+) -> None:
+    """Keep the fingerprint of a complete write; forget it after an incomplete one."""
+    if entry.data.get(CONF_ACTION_URLS_FINGERPRINT) == value:
+        return
+    data = {**entry.data, CONF_ACTION_URLS_FINGERPRINT: value}
+    if value is None:
+        del data[CONF_ACTION_URLS_FINGERPRINT]
+    hass.config_entries.async_update_entry(entry, data=data)
 
 
 def _update_issue(
@@ -159,6 +202,11 @@ def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Start writing the slots in the background when the option is on."""
     if not enabled(entry, entry.runtime_data.model):
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        # Slots may be changed by hand while the option is off: look again when it is on.
+        _store_fingerprint(hass, entry, None)
+        return
+    if is_written(hass, entry):
+        LOGGER.debug("%s: the Action URLs are as last written", entry.title)
         return
     entry.async_create_background_task(
         hass, async_sync_slots(hass, entry), f"{DOMAIN} write Action URLs"

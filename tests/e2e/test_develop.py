@@ -65,9 +65,9 @@ def test_first_run_onboards_and_adds_both_phones(
     """A fresh folder: the dev user, both phones, push wired up, the dashboard."""
     dev, seen = _run(e2e_loop, setup)
     out = capsys.readouterr().out
-    assert "gxp1165: added (Grandstream GXP1165)" in out
-    assert "gxp2170: added (Grandstream GXP2170)" in out
-    assert seen["titles"] == ["Grandstream GXP1165", "Grandstream GXP2170"]
+    assert "gxp1165: added (GXP1165 1001)" in out
+    assert "gxp2170: added (GXP2170 1001)" in out
+    assert seen["titles"] == ["GXP1165 1001", "GXP2170 1001"]
     assert DASHBOARD_URL in seen["dashboards"]
     urls = seen["action_urls"]
     assert isinstance(urls, dict)
@@ -91,7 +91,7 @@ def test_second_run_logs_in_and_reuses_the_entries(
     assert "gxp1165: already configured" in out
     assert "gxp2170: already configured" in out
     assert "added" not in out
-    assert seen["titles"] == ["Grandstream GXP1165", "Grandstream GXP2170"]
+    assert seen["titles"] == ["GXP1165 1001", "GXP2170 1001"]
     ids = sorted(
         e["entry_id"]
         for e in before["data"]["entries"]

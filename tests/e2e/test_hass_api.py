@@ -73,7 +73,7 @@ class World:
         """Return the entity id of one of a phone's entities, e.g. `line_1`."""
         platform = suffix.partition(":")[0] if ":" in suffix else "sensor"
         name = suffix.rpartition(":")[2]
-        return f"{platform}.grandstream_{model.lower()}_{name}"
+        return f"{platform}.{model.lower()}_1001_{name}"
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +106,12 @@ def test_config_flow_adds_both_phones(world: World) -> None:
     """The user step of the config flow, over HTTP, creates one loaded entry per phone."""
     for model, sim in world.phones.items():
         entry = world.run(world.ha.add_phone(sim.port, PASSWORD))
-        assert entry["title"] == f"Grandstream {model}"
+        assert entry["title"] == f"{model} 1001"
         world.entries[model] = entry["entry_id"]
     entries = world.run(world.ha.entries())
     assert sorted((e["title"], e["state"]) for e in entries) == [
-        ("Grandstream GXP1165", "loaded"),
-        ("Grandstream GXP2170", "loaded"),
+        ("GXP1165 1001", "loaded"),
+        ("GXP2170 1001", "loaded"),
     ]
     # The same phone again is refused: its MAC is the entry's unique id.
     flow = world.run(
@@ -137,7 +137,7 @@ def test_states_over_rest_and_websocket(world: World) -> None:
         world.ha.rest("GET", f"/api/states/{world.entity('GXP2170', 'line_1')}")
     )
     assert line["state"] == "idle"
-    assert line["attributes"]["friendly_name"] == "Grandstream GXP2170 Line 1"
+    assert line["attributes"]["friendly_name"] == "GXP2170 1001 Line 1"
     status = world.run(
         world.ha.rest("GET", f"/api/states/{world.entity('GXP1165', 'phone_status')}")
     )
@@ -242,6 +242,4 @@ def test_removal_removes_device_and_entities(world: World) -> None:
     assert world.run(world.ha.entities_of(entry_id)) == []
     with pytest.raises(RuntimeError, match="no device"):
         world.run(world.ha.device_of(entry_id))
-    assert [e["title"] for e in world.run(world.ha.entries())] == [
-        "Grandstream GXP2170"
-    ]
+    assert [e["title"] for e in world.run(world.ha.entries())] == ["GXP2170 1001"]

@@ -33,6 +33,7 @@ class PhoneState(StrEnum):
     AVAILABLE = "available"
     RINGING = "ringing"
     BUSY = "busy"
+    UNAVAILABLE = "unavailable"
 
 
 class PhoneOperation(StrEnum):
@@ -247,6 +248,8 @@ class DeviceInfo:
     mac: Sourced[str] | None = None
     line_count: int | None = None
     server_header: str | None = None
+    https_redirect: bool = False
+    """The plain-HTTP web root answered with a redirect to HTTPS (HTTPS-only web access)."""
 
     @property
     def family(self) -> Family:
