@@ -88,8 +88,6 @@ class SimPhone:
         self._key_queue: deque[str] = deque()
         self._key_worker: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
-        # Line number -> a state string reported instead of the real one (test knob).
-        self.forced_states: dict[int, str] = {}
 
     # ------------------------------------------------------------- queries
 
@@ -101,19 +99,6 @@ class SimPhone:
     def line(self, number: int) -> Line:
         """Line by 1-based number."""
         return self.state.line(number)
-
-    def force_state(self, line: int, raw: str | None) -> None:
-        """Report `raw` as the state of `line` until cleared with None (test knob).
-
-        Firmware may send state strings beyond the known seven: the GMI API names
-        `transfered`, `ending`, `conference`, ... [DOC S25, GMI only], a GSC3516
-        client expects `none` [CODE S17].
-        """
-        if raw is None:
-            self.forced_states.pop(line, None)
-        else:
-            self.forced_states[line] = raw
-        self.notify()
 
     def line_states(self) -> list[str]:
         """State string of every line, e.g. ["connected", "idle"]."""

@@ -55,12 +55,11 @@ def line_json(phone: SimPhone, line: Line) -> dict[str, Any]:
         acct = "" if profile.idle_acct is AcctStyle.EMPTY else 0
     focused = not idle and phone.state.focus == line.number
     active = 1 if profile.active_shows_focus and focused else 0
-    state = phone.forced_states.get(line.number, str(line.state))
     if profile.conf_field:  # WP826 capture order [CAP S8]
         return {
             "line": line.number,
             "conf": int(line.conf),
-            "state": state,
+            "state": str(line.state),
             "acct": acct,
             "active": active,
             "remotename": line.remote_name,
@@ -68,7 +67,7 @@ def line_json(phone: SimPhone, line: Line) -> dict[str, Any]:
         }
     return {  # documented order [DOC S3]
         "line": line.number,
-        "state": state,
+        "state": str(line.state),
         "acct": acct,
         "remotename": line.remote_name,
         "remotenumber": line.remote_number,

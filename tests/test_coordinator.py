@@ -1,6 +1,7 @@
 """Polling: how often the phone is asked, and what happens when it fails."""
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -135,7 +136,9 @@ async def test_an_unknown_line_state_does_not_keep_fast_polling(
 ) -> None:
     """A state string the library does not know is no call: the idle interval stays."""
     coordinator = init_integration.runtime_data.coordinator
-    sim.phone.force_state(1, "transfered")
+    # A string beyond the known seven (the GMI API names `transfered` [DOC S25]).
+    line: Any = sim.phone.line(1)
+    line.state = "transfered"
     await coordinator.async_refresh()
     assert coordinator.data.lines[0].raw_state == "transfered"
     assert coordinator.update_interval == IDLE
