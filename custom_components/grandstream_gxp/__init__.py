@@ -23,7 +23,7 @@ from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_fa
 from .cti import CtiAuthError, CtiError, CtiForbiddenError, Family, family_for_model
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
-from .helpers import key_table_for
+from .helpers import key_table_for, learned_swap_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
 
@@ -78,6 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
             swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
         ),
     )
+    controller.learned_swap_method = learned_swap_for(entry, firmware)
     coordinator = GxpCoordinator(
         hass,
         entry,

@@ -16,6 +16,8 @@ CONF_ADVANCED: Final = "advanced"
 CONF_PUSH_SEEN: Final = "push_seen"
 # What the key probe found (`probe` action): the keys, the answers, the firmware.
 CONF_PROBED_KEYS: Final = "probed_keys"
+# The swap method `auto` found to work, with the firmware it was found on.
+CONF_LEARNED_SWAP: Final = "learned_swap"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
