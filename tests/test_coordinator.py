@@ -1,6 +1,7 @@
 """Polling: how often the phone is asked, and what happens when it fails."""
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -12,6 +13,7 @@ from custom_components.grandstream_gxp.const import (
     ACCOUNTS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     FAST_POLL_INTERVAL,
+    STEADY_CALL_LIMIT,
 )
 from gxp_simulator import SimulatedPhone
 
@@ -127,3 +129,41 @@ async def test_a_phone_without_the_accounts_endpoint_still_works(
     assert len(sim.phone.requests.for_endpoint("api-get_accounts")) == 2
     assert healthy(init_integration)
     assert coordinator.data.accounts  # the last list read is kept
+
+
+async def test_an_unknown_line_state_does_not_keep_fast_polling(
+    hass: HomeAssistant, sim: SimulatedPhone, init_integration: MockConfigEntry
+) -> None:
+    """A state string the library does not know is no call: the idle interval stays."""
+    coordinator = init_integration.runtime_data.coordinator
+    # A string beyond the known seven (the GMI API names `transfered` [DOC S25]).
+    line: Any = sim.phone.line(1)
+    line.state = "transfered"
+    await coordinator.async_refresh()
+    assert coordinator.data.lines[0].raw_state == "transfered"
+    assert coordinator.update_interval == IDLE
+
+
+async def test_fast_polling_ends_when_a_call_stays_unchanged(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A call that shows the same lines for STEADY_CALL_LIMIT is read at the idle rate."""
+    coordinator = init_integration.runtime_data.coordinator
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+    freezer.tick(STEADY_CALL_LIMIT - timedelta(seconds=1))
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+    freezer.tick(timedelta(seconds=1))
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == IDLE
+
+    # Any change on the lines starts fast polling again.
+    sim.phone.phone_operation("acceptcall")
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == FAST_POLL_INTERVAL

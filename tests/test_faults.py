@@ -28,7 +28,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -43,6 +43,7 @@ from custom_components.grandstream_gxp.const import (
     DOMAIN,
 )
 from custom_components.grandstream_gxp.cti import client as cti_client
+from custom_components.grandstream_gxp.sensor import ENABLED_LINES
 from gxp_simulator import SimulatedPhone
 
 from .common import device_id_of
@@ -245,12 +246,20 @@ def assert_lines(
     before: int = LINES_BEFORE,
     device: str = "grandstream_gxp2170",
 ) -> None:
-    """Check each line has its sensor; one the phone no longer has is unavailable."""
+    """Check each line has its sensor; one the phone no longer has is unavailable.
+
+    Sensors of lines beyond ENABLED_LINES are created disabled: registered, no state.
+    """
+    registry = er.async_get(hass)
     for number in range(1, max(count, before) + 1):
+        assert registry.async_get(line_sensor(number, device)) is not None, number
         state = hass.states.get(line_sensor(number, device))
+        if number > ENABLED_LINES:
+            assert state is None, number
+            continue
         assert state is not None, number
         assert state.state == ("idle" if number <= count else STATE_UNAVAILABLE), number
-    assert hass.states.get(line_sensor(max(count, before) + 1, device)) is None
+    assert registry.async_get(line_sensor(max(count, before) + 1, device)) is None
 
 
 def assert_firmware(hass: HomeAssistant, version: str) -> None:

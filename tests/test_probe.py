@@ -33,7 +33,6 @@ DEFAULTS = {
     "SPEAKER": "SPEAKER",
     "CONF": "CONF",
     **{f"LINE{n}": f"LINE{n}" for n in range(1, 7)},
-    "#": "%23",
 }
 
 
@@ -131,7 +130,7 @@ async def test_probe_default_phone(
 
 @pytest.mark.parametrize(
     "phone_settings",
-    [{"key_spellings": {"XFER": "TRANSFER", "#": "POUND"}, "missing_keys": ["HOLD"]}],
+    [{"key_spellings": {"XFER": "TRANSFER"}, "missing_keys": ["HOLD"]}],
 )
 async def test_findings_are_used_by_the_next_transfer(
     hass: HomeAssistant,
@@ -139,14 +138,13 @@ async def test_findings_are_used_by_the_next_transfer(
     device_id: str,
     init_integration: GxpConfigEntry,
 ) -> None:
-    """TRANSFER and POUND found, HOLD missing: the transfer uses them, HOLD is refused."""
+    """TRANSFER found, HOLD missing: the transfer uses TRANSFER, HOLD is refused."""
     response = await call(hass, "probe", device_id, confirm=True)
 
     assert response is not None
     assert response["keys"]["XFER"] == "TRANSFER"
-    assert response["keys"]["#"] == "POUND"
+    assert "#" not in response["keys"]  # never probed: it may redial
     assert response["keys"]["HOLD"] is None
-    assert response["answers"]["#"] == {"%23": "unknown", "POUND": "complete"}
     stored = init_integration.data[CONF_PROBED_KEYS]
     assert stored["firmware"] == FIRMWARE
     assert stored["keys"]["XFER"] == "TRANSFER"
@@ -158,7 +156,7 @@ async def test_findings_are_used_by_the_next_transfer(
 
     assert transfer is not None
     assert [line["state"] for line in transfer["lines"]][:2] == ["onhold", "calling"]
-    assert keys_sent(sim) == ["TRANSFER", "1:0:0:2:POUND"]
+    assert keys_sent(sim) == ["TRANSFER", "1:0:0:2:#"]
 
     # A key the phone was found to lack: the clear error, and no request.
     sim.phone.requests.clear()
@@ -190,7 +188,7 @@ async def test_a_call_arriving_mid_probe(
 
     assert info.value.translation_key == "probe_interrupted"
     assert info.value.translation_placeholders == {
-        "keys": "LINE3, LINE4, LINE5, LINE6, #",
+        "keys": "LINE3, LINE4, LINE5, LINE6",
         "found": "line 1 ringing",
     }
     # The call still rings; the line the probe opened was ended without touching it.
@@ -367,10 +365,20 @@ async def test_transfer_stops_before_xfer_when_pound_is_refused(
     device_id: str,
     init_integration: GxpConfigEntry,
 ) -> None:
-    """No spelling of `#` works: the transfer is refused before XFER holds the call."""
-    response = await call(hass, "probe", device_id, confirm=True)
-    assert response is not None
-    assert response["keys"]["#"] is None
+    """`#` found refused (stored by an earlier probe): refused before XFER holds the call."""
+    hass.config_entries.async_update_entry(
+        init_integration,
+        data={
+            **init_integration.data,
+            CONF_PROBED_KEYS: {
+                "firmware": FIRMWARE,
+                "keys": {"#": None},
+                "answers": {"#": {"%23": "unknown"}},
+            },
+        },
+    )
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
 
     sim.phone.incoming_call("1001", "Alice")
     await call(hass, "answer", device_id)

@@ -32,6 +32,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 from yarl import URL
 
 from custom_components.grandstream_gxp.const import CONF_ADVANCED, CONF_MODEL, DOMAIN
@@ -244,6 +245,9 @@ async def test_actions_send_hostile_values_as_digits_or_not_at_all(
         await hass.services.async_call(
             DOMAIN, action, {ATTR_DEVICE_ID: target, field: value}, blocking=True
         )
+    except vol.Invalid:
+        # The action's schema refuses numbers and digits before anything runs.
+        assert action != "send_key"
     except ServiceValidationError as err:
         refused = err
     if refused is not None:

@@ -37,6 +37,7 @@ def sensor(phone_model: str, key: str) -> str:
 
 
 @pytest.mark.freeze_time("2026-05-04 09:30:00+00:00")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
 async def test_entities(
     hass: HomeAssistant,
@@ -163,6 +164,7 @@ async def test_phone_unreachable_makes_sensors_unavailable(
     assert state.state == "idle"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_lines_the_phone_adds_or_drops(
     hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
 ) -> None:
@@ -205,3 +207,20 @@ async def test_no_registered_account_is_unavailable(
     status = hass.states.get(sensor("GXP2170", "phone_status"))
     assert status is not None
     assert status.state == "busy"
+
+
+async def test_only_the_first_two_line_sensors_are_enabled_by_default(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    entity_registry: er.EntityRegistry,
+    sim: SimulatedPhone,
+) -> None:
+    """A phone with many call appearances does not flood the device page."""
+    assert len(sim.phone.state.lines) == 6
+    for number in range(1, 7):
+        entry = entity_registry.async_get(sensor("GXP2170", f"line_{number}"))
+        assert entry is not None
+        expected = None if number <= 2 else er.RegistryEntryDisabler.INTEGRATION
+        assert entry.disabled_by is expected, number
+    assert hass.states.get(sensor("GXP2170", "line_2")) is not None
+    assert hass.states.get(sensor("GXP2170", "line_3")) is None

@@ -7,8 +7,11 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
-from custom_components.grandstream_gxp.const import DOMAIN
+from custom_components.grandstream_gxp.const import CONF_LEARNED_SWAP, DOMAIN
+from custom_components.grandstream_gxp.cti import CtiCommandError, LineStatus
+from custom_components.grandstream_gxp.cti.call_control import SwapMethod
 from gxp_simulator import SimulatedPhone
 
 from .common import call, keys_sent
@@ -194,6 +197,7 @@ async def test_call_handling_actions(
     assert {line["state"] for line in response["lines"]} == {"idle"}
 
 
+@pytest.mark.parametrize("phone_settings", [{"click_to_dial": True}])
 async def test_dial_with_account(
     hass: HomeAssistant, sim: SimulatedPhone, device_id: str
 ) -> None:
@@ -209,10 +213,9 @@ async def test_dial_with_account(
 async def test_bad_number_is_refused(
     hass: HomeAssistant, sim: SimulatedPhone, device_id: str
 ) -> None:
-    """Letters in a number get a translated error."""
-    with pytest.raises(ServiceValidationError) as caught:
+    """Letters in a number are refused by the action's schema."""
+    with pytest.raises(vol.Invalid):
         await call(hass, "dial", device_id, number="call me")
-    assert caught.value.translation_key == "invalid_number"
 
 
 @pytest.mark.parametrize("phone_model", ["GXP1165"])
@@ -366,3 +369,173 @@ async def test_attended_transfer_handed_over_blind_by_the_phone(
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("phone_settings", "method", "keys"),
+    [({"click_to_dial": True}, "click_to_dial", []), ({}, "keys", ["1:0:0:2:SEND"])],
+)
+async def test_dial_says_how_the_call_was_placed(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    method: str,
+    keys: list[str],
+) -> None:
+    """Click-to-dial where the phone allows it, else keys; the response says which."""
+    response = await call(hass, "dial", device_id, number="1002")
+
+    assert response is not None
+    assert response["method"] == method
+    assert response["lines"][0]["state"] in {"calling", "connected"}
+    assert keys_sent(sim) == keys
+
+
+async def test_dial_falls_back_to_keys_on_invalid_request(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The vendor's answer for Click-To-Dial off is "Invalid Request" [VENDOR-CODE N1]."""
+    client = init_integration.runtime_data.client
+
+    async def refuse(number: str, account: int | None = None) -> None:
+        raise CtiCommandError("api-make_call", "Invalid Request")
+
+    client.make_call = refuse
+    response = await call(hass, "dial", device_id, number="1002")
+
+    assert response is not None
+    assert response["method"] == "keys"
+    assert keys_sent(sim) == ["1:0:0:2:SEND"]
+
+
+async def test_dial_from_an_account_needs_click_to_dial(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Keys dial from the default account only: with an account, refused, no keys."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "dial", device_id, number="1002", account=1)
+
+    assert caught.value.translation_key == "account_needs_click_to_dial"
+    assert len(sim.phone.requests.for_endpoint("api-make_call")) == 1
+    assert keys_sent(sim) == []
+    assert set(sim.phone.line_states()) == {"idle"}
+
+
+@pytest.mark.parametrize("phone_settings", [{"click_to_dial": True}])
+@pytest.mark.parametrize(
+    ("account", "reason"), [(2, "account_not_registered"), (7, "no_such_account")]
+)
+async def test_dial_from_an_unusable_account_is_refused_before_sending(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    account: int,
+    reason: str,
+) -> None:
+    """The GXP2170 has 6 accounts, only account 1 registered: nothing is sent."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "dial", device_id, number="1002", account=account)
+
+    assert caught.value.translation_key == reason
+    assert caught.value.translation_placeholders == {"account": str(account)}
+    assert sim.phone.requests.for_endpoint("api-make_call") == []
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("dial", {"number": "12a"}),
+        ("dial", {"number": "1+2"}),
+        ("dial", {"number": "#"}),
+        ("transfer", {"number": "+4930123"}),
+        ("transfer", {"number": "10 02x"}),
+        ("send_dtmf", {"digits": "12 3"}),
+        ("send_dtmf", {"digits": "+1"}),
+    ],
+)
+async def test_numbers_and_digits_are_checked_by_the_schema(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    """The schema refuses them (the UI shows it); nothing reaches the phone."""
+    sim.phone.requests.clear()
+    with pytest.raises(vol.Invalid):
+        await call(hass, action, device_id, **data)
+    assert list(sim.phone.requests) == []
+
+
+@pytest.mark.parametrize("phone_settings", [{"click_to_dial": True}])
+async def test_a_number_written_with_separators_is_dialled_clean(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Spaces, dashes, dots and brackets are how people write numbers: dropped."""
+    await call(hass, "dial", device_id, number="+49 (30) 123-45.6")
+    request = sim.phone.requests.for_endpoint("api-make_call")[0]
+    assert request.query["phonenumber"] == "+4930123456"
+
+
+async def test_send_key_holds_the_phone_for_at_most_a_minute(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str
+) -> None:
+    """Ten keys 10 s apart would take 90 s: refused before anything is sent."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "send_key", device_id, keys="1234567890", delay=10)
+
+    assert caught.value.translation_key == "send_key_too_long"
+    assert caught.value.translation_placeholders == {"seconds": "90", "limit": "60"}
+    assert keys_sent(sim) == []
+
+
+async def test_learned_swap_method_survives_a_restart(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """`auto` finds the line key once; the entry keeps it; a reload restores it."""
+    await connected_call(sim, hass, device_id)
+    await call(hass, "transfer", device_id, number="1002")
+    await sim.phone.wait_for_lines("onhold", "connected")
+    await call(hass, "swap", device_id)
+
+    assert init_integration.data[CONF_LEARNED_SWAP] == {
+        "method": "line_key",
+        "firmware": init_integration.runtime_data.firmware,
+    }
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    controller = init_integration.runtime_data.controller
+    assert controller.learned_swap_method is SwapMethod.LINE_KEY
+
+
+async def test_an_empty_read_is_never_published(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    device_id: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A read inside an action that comes back empty: the last lines stay shown."""
+    await connected_call(sim, hass, device_id)
+    client = init_integration.runtime_data.client
+    read = client.get_line_status
+    reads = 0
+
+    async def second_read_empty() -> list[LineStatus]:
+        nonlocal reads
+        reads += 1
+        return [] if reads == 2 else await read()
+
+    client.get_line_status = second_read_empty
+    response = await call(hass, "send_dtmf", device_id, digits="1")
+
+    assert response is not None
+    assert response["lines"][0]["state"] == "connected"
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.data.lines
+    assert coordinator.data.lines[0].state == "connected"

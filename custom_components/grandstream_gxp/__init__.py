@@ -32,7 +32,7 @@ from .firmware import (
     current_firmware,
     issue_id as firmware_issue_id,
 )
-from .helpers import async_update_auto_attended_issue, key_table_for
+from .helpers import async_update_auto_attended_issue, key_table_for, learned_swap_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
 
@@ -89,6 +89,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
             swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
         ),
     )
+    controller.learned_swap_method = learned_swap_for(entry, firmware)
     coordinator = GxpCoordinator(
         hass,
         entry,

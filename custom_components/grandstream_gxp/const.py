@@ -21,6 +21,8 @@ CONF_PROBED_KEYS: Final = "probed_keys"
 CONF_FIRMWARE: Final = "firmware"
 # SHA-256 of the slot -> URL map last written to the phone: the same URLs need no login.
 CONF_ACTION_URLS_FINGERPRINT: Final = "action_urls_fingerprint"
+# The swap method `auto` found to work, with the firmware it was found on.
+CONF_LEARNED_SWAP: Final = "learned_swap"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"
@@ -38,6 +40,11 @@ MAX_SCAN_INTERVAL: Final = 3600
 
 # Polling while a call or an action is in progress.
 FAST_POLL_INTERVAL: Final = timedelta(seconds=1)
+# Fast polling ends when a read shows the same lines for this long. Every transient
+# state moves on well before (dialing on the No Key Entry Timeout, ringing and calling
+# on the ring timeouts [D]); only a call that is simply up stays, and its end is then
+# seen at the idle interval instead of costing 300 requests more each minute.
+STEADY_CALL_LIMIT: Final = timedelta(minutes=5)
 # Account registrations change rarely; read them every few minutes.
 ACCOUNTS_INTERVAL: Final = timedelta(minutes=5)
 

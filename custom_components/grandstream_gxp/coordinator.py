@@ -8,7 +8,9 @@ Push (the phone's Action URLs, `push.py`) and polling work together:
 * push is "proven alive" when an event arrived and its confirming poll found no call
   that push had not announced. While it is, an idle phone is read rarely
   (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
-  `scan_interval`. During calls and actions the phone is read every second;
+  `scan_interval`. During calls and actions the phone is read every second, but
+  only for a state this library knows (an invented state string is no reason to
+  hurry) and only until the lines have looked the same for `STEADY_CALL_LIMIT`;
 * a poll that finds a call push never announced (on two reads in a row, so a push
   still on its way is not blamed) ends "proven alive": back to `scan_interval`;
 * polls never overlap: one lock around every read.
@@ -34,6 +36,7 @@ from .const import (
     LOGGER,
     PUSH_ACCOUNTS_INTERVAL,
     PUSH_IDLE_INTERVAL,
+    STEADY_CALL_LIMIT,
 )
 from .cti import (
     Account,
@@ -154,6 +157,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._announced: set[str] = set()
         self._unannounced_reads = 0
         self._pushes = 0
+        # When a read or a push last showed the lines differently.
+        self._lines_read: tuple[LineStatus, ...] | None = None
+        self._lines_changed_at = dt_util.utcnow()
         # The phone rejected the password: nothing automatic asks it again (it locks the
         # account after 5 failures) until a read succeeds or reauth reloads the entry.
         self.auth_error: CtiAuthError | None = None
@@ -273,6 +279,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # Only a read settles what an action expected; a push is a guess.
         expectations.settle(lines)
         self._baseline = known_lines(self._baseline, lines)
+        if lines != self._lines_read:
+            self._lines_read = lines
+            self._lines_changed_at = now
         data = PhoneData(lines=lines, accounts=accounts, events=events)
         self._judge_push(data, confirming=confirming)
         self.update_interval = self._interval(data)
@@ -280,8 +289,11 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     def _interval(self, data: PhoneData) -> timedelta:
         """Return the polling period that fits the phone's state and push."""
-        if not data.idle or self.controller.busy:
+        if self.controller.busy:
             return FAST_POLL_INTERVAL
+        if any(line.state not in (LineState.IDLE, None) for line in data.lines):
+            steady = dt_util.utcnow() - self._lines_changed_at >= STEADY_CALL_LIMIT
+            return self.idle_interval if steady else FAST_POLL_INTERVAL
         if self.push_alive:
             return max(PUSH_IDLE_INTERVAL, self.idle_interval)
         return self.idle_interval
@@ -337,6 +349,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # Registration changed: read the accounts with the confirming poll.
             self._accounts_read_at = None
         elif self.data is not None:
+            self._lines_changed_at = now
             self._announced.add(number_key(push.remote_number))
             expectations = self.controller.expectations
             if push.slot.starts_transfer:

@@ -4,7 +4,7 @@ Also the phone's key table, which the key probe's findings feed.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -12,6 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import (
     CONF_KEY_OVERRIDES,
+    CONF_LEARNED_SWAP,
     CONF_PROBED_KEYS,
     DOMAIN,
     LOGGER,
@@ -38,7 +39,7 @@ from .cti import (
     ProbeResult,
     stored_keys,
 )
-from .cti.call_control import CallStateError, describe_lines
+from .cti.call_control import CallStateError, Dialled, SwapMethod, describe_lines
 
 type Lines = Sequence[LineStatus]
 
@@ -169,11 +170,52 @@ async def async_run_action[T](
         async_update_auto_attended_issue(
             coordinator.hass, coordinator.config_entry, mismatch=False
         )
-    if isinstance(result, tuple) and all(isinstance(x, LineStatus) for x in result):
-        coordinator.async_apply_lines(result)
+    async_store_learned_swap(coordinator.hass, runtime)
+    lines = _lines_of(result)
+    if lines:
+        coordinator.async_apply_lines(lines)
+    elif lines is not None:
+        # The phone listed no lines (a read gone wrong): read again, never show none.
+        await coordinator.async_refresh()
+        return cast("T", coordinator.data.lines)
     else:
         await coordinator.async_request_refresh()
     return result
+
+
+def _lines_of(result: object) -> tuple[LineStatus, ...] | None:
+    """Return the lines an action read last, or None when it returns no lines."""
+    if isinstance(result, Dialled):
+        return result.lines
+    if isinstance(result, tuple) and all(isinstance(x, LineStatus) for x in result):
+        return result
+    return None
+
+
+@callback
+def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> None:
+    """Keep the swap method `auto` learned in the entry, with the firmware it holds for."""
+    method = runtime.controller.learned_swap_method
+    if method is None:
+        return
+    entry = runtime.coordinator.config_entry
+    learned = {"method": method.value, "firmware": runtime.firmware}
+    if entry.data.get(CONF_LEARNED_SWAP) != learned:
+        # No update listener: changing the data does not reload the entry.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
+        )
+
+
+def learned_swap_for(entry: GxpConfigEntry, firmware: str | None) -> SwapMethod | None:
+    """Return the stored swap method when it was learned on this firmware."""
+    stored = entry.data.get(CONF_LEARNED_SWAP)
+    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
+        return None
+    try:
+        return SwapMethod(str(stored.get("method")))
+    except ValueError:
+        return None
 
 
 def lines_response(lines: Lines) -> dict[str, Any]:

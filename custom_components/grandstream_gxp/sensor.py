@@ -26,6 +26,11 @@ ATTR_RAW_STATE = "raw_state"
 ATTR_REMOTE_NAME = "remote_name"
 ATTR_REMOTE_NUMBER = "remote_number"
 
+# Line sensors enabled when created; the others start disabled. Two lines carry a call
+# and a second one (waiting, consultation, swap partner), all the call control needs;
+# a GXP2170 reports up to 12 and would fill the device page with idle lines.
+ENABLED_LINES = 2
+
 
 @dataclass(frozen=True, kw_only=True)
 class GxpSensorEntityDescription(SensorEntityDescription):
@@ -120,6 +125,7 @@ class GxpLineSensor(GxpEntity, SensorEntity):
         """Describe the sensor of line `number` (1-based, as the phone counts)."""
         super().__init__(entry, LINE_SENSOR, f"{LINE_SENSOR.key}_{number}")
         self._attr_translation_placeholders = {"line": str(number)}
+        self._attr_entity_registry_enabled_default = number <= ENABLED_LINES
         self._number = number
         self._raw_states_seen: set[str] = set()
         self._note_raw_state()

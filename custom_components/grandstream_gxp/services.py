@@ -8,6 +8,7 @@ responds with them.
 
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -31,7 +32,7 @@ else:
 
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
-from .cti.call_control import TransferMode, describe_lines
+from .cti.call_control import Dialled, TransferMode, describe_lines
 from .helpers import (
     async_probe_keys,
     async_run_action,
@@ -49,13 +50,41 @@ ATTR_DIGITS = "digits"
 ATTR_CONFIRM = "confirm"
 
 MAX_KEY_DELAY = 10.0
+# The longest a `send_key` with a delay may hold the phone (other actions wait for it).
+MAX_KEY_HOLD = 60.0
 
 _DEVICE: dict[vol.Marker, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
 _LINE: dict[vol.Marker, Any] = {
     **_DEVICE,
     vol.Optional(ATTR_LINE): vol.All(vol.Coerce(int), vol.Range(min=1)),
 }
-_NUMBER = vol.All(cv.string, vol.Length(min=1, max=64))
+# How people write numbers; dropped before the number is checked.
+_SEPARATORS = str.maketrans("", "", " -.()/")
+
+
+def _dial_string(pattern: str, *, separators: bool) -> Callable[[Any], str]:
+    """Validate a number or digits; return them without separators."""
+    compiled = re.compile(pattern)
+
+    def validate(value: Any) -> str:
+        text = cv.string(value)
+        if separators:
+            text = text.translate(_SEPARATORS)
+        if not compiled.fullmatch(text) or len(text) > 64:
+            raise vol.Invalid(
+                f"{value!r} is not a number: use up to 64 digits, * and #"
+                + (", and a leading +" if "+" in pattern else "")
+            )
+        return text
+
+    return validate
+
+
+# At least one digit: `#` alone is the phone's dial (redial) key [D S16 P72].
+_DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*", separators=True)
+# A transfer dials with keys, and `+` has no key.
+_KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*", separators=True)
+_DTMF_DIGITS = _dial_string(r"[0-9*#]+", separators=False)
 
 type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Awaitable[Any]]
 
@@ -71,15 +100,53 @@ class _Action:
 async def _send_key(runtime: GxpRuntimeData, data: dict[str, Any]) -> None:
     # Parsed before anything is sent: an unknown key is refused with no request.
     tokens = runtime.client.key_table.parse(data[ATTR_KEYS])
-    await runtime.controller.press_keys(tokens, data.get(ATTR_DELAY, 0))
+    delay: float = data.get(ATTR_DELAY, 0)
+    hold = delay * (len(tokens) - 1)
+    if hold > MAX_KEY_HOLD:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="send_key_too_long",
+            translation_placeholders={
+                "seconds": f"{hold:g}",
+                "limit": f"{MAX_KEY_HOLD:g}",
+            },
+        )
+    await runtime.controller.press_keys(tokens, delay)
 
 
-async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Any:
-    account = data.get(ATTR_ACCOUNT)
+async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Dialled:
+    account: int | None = data.get(ATTR_ACCOUNT)
+    if account is not None:
+        _check_account(runtime, account)
     # The action counts accounts from 1 like the phone's web page; the API from 0.
     return await runtime.controller.dial(
         data[ATTR_NUMBER], None if account is None else account - 1
     )
+
+
+def _check_account(runtime: GxpRuntimeData, account: int) -> None:
+    """Refuse an account the phone does not have or has not registered.
+
+    A phone that does not list its accounts (the GXP116x may lack the endpoint) is
+    left to decide.
+    """
+    accounts = runtime.coordinator.data.accounts
+    if not accounts:
+        return
+    found = next((item for item in accounts if item.id == account), None)
+    if found is None or not found.registered:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_such_account"
+            if found is None
+            else ("account_not_registered"),
+            translation_placeholders={"account": str(account)},
+        )
+
+
+def _dial_response(dialled: Dialled) -> dict[str, Any]:
+    """Return the lines and `method`: `click_to_dial` or `keys`."""
+    return {**lines_response(dialled.lines), "method": dialled.method.value}
 
 
 async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any]:
@@ -131,13 +198,14 @@ ACTIONS: dict[str, _Action] = {
         vol.Schema(
             {
                 **_DEVICE,
-                vol.Required(ATTR_NUMBER): _NUMBER,
+                vol.Required(ATTR_NUMBER): _DIAL_NUMBER,
                 vol.Optional(ATTR_ACCOUNT): vol.All(
                     vol.Coerce(int), vol.Range(min=1, max=16)
                 ),
             }
         ),
         _dial,
+        response=_dial_response,
     ),
     "answer": _Action(
         vol.Schema(_LINE), lambda rt, data: rt.controller.answer(data.get(ATTR_LINE))
@@ -155,7 +223,7 @@ ACTIONS: dict[str, _Action] = {
         vol.Schema(
             {
                 **_DEVICE,
-                vol.Required(ATTR_NUMBER): _NUMBER,
+                vol.Required(ATTR_NUMBER): _KEYED_NUMBER,
                 vol.Optional(ATTR_MODE, default=TransferMode.ATTENDED): vol.Coerce(
                     TransferMode
                 ),
@@ -174,9 +242,7 @@ ACTIONS: dict[str, _Action] = {
         vol.Schema(
             {
                 **_DEVICE,
-                vol.Required(ATTR_DIGITS): vol.All(
-                    cv.string, vol.Length(min=1, max=64)
-                ),
+                vol.Required(ATTR_DIGITS): _DTMF_DIGITS,
             }
         ),
         lambda rt, data: rt.controller.send_dtmf(data[ATTR_DIGITS]),

@@ -422,8 +422,10 @@ async def test_send_dtmf_needs_a_connected_call() -> None:
 async def test_dial(click_to_dial: bool) -> None:
     """Click-to-dial when the phone allows it, else the digits and SEND."""
     async with start_bench("GXP1165", click_to_dial=click_to_dial) as bench:
-        lines = await bench.controller.dial("1002")
+        dialled = await bench.controller.dial("1002")
+        lines = dialled.lines
 
+        assert dialled.method == ("click_to_dial" if click_to_dial else "keys")
         assert lines[0].state in {LineState.CALLING, LineState.CONNECTED}
         assert lines[0].remote_number == "1002"
         calls = bench.phone.requests.for_endpoint("api-make_call")
@@ -445,7 +447,7 @@ async def test_dial_by_keys_during_a_call_takes_a_free_line() -> None:
     """With line keys, a free LINE key holds the call and opens a new line."""
     async with start_bench("GXP2170") as bench:
         await bench.connected_call()
-        lines = await bench.controller.dial("1002")
+        lines = (await bench.controller.dial("1002")).lines
         assert states(lines)[:2] == ["onhold", "calling"] or states(lines)[:2] == [
             "onhold",
             "connected",

@@ -222,7 +222,7 @@ async def probe_bench(model: str, **settings: Any) -> AsyncIterator[ProbeBench]:
 
 
 def test_uncertain_keys_in_a_safe_order() -> None:
-    """Quiet keys first, toggles, then keys that go off hook, `#` last; lines as reported."""
+    """Quiet keys first, toggles, then keys that go off hook; lines as reported; no `#`."""
     assert uncertain_keys(Family.GXP21XX, 3) == (
         "HOLD",
         "XFER",
@@ -232,10 +232,11 @@ def test_uncertain_keys_in_a_safe_order() -> None:
         "LINE1",
         "LINE2",
         "LINE3",
-        "#",
     )
     # The family's limit wins over a line count the phone reports.
-    assert uncertain_keys(Family.GXP116X, 4)[-3:] == ("LINE1", "LINE2", "#")
+    assert uncertain_keys(Family.GXP116X, 4)[-2:] == ("LINE1", "LINE2")
+    # `#` is the dial key by default (P72 = 1): on an idle phone it may redial.
+    assert all("#" not in uncertain_keys(family, 6) for family in Family)
     assert spellings("XFER") == ("XFER", "TRANSFER")
     assert spellings("#") == ("%23", "POUND", "HASH")
     assert spellings("HOLD") == ("HOLD",)
@@ -244,7 +245,7 @@ def test_uncertain_keys_in_a_safe_order() -> None:
 
 async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
     """A phone that takes the usual names: every key found, one key per request, idle after."""
-    async with probe_bench("GXP2170", use_hash_as_dial_key=False) as bench:
+    async with probe_bench("GXP2170") as bench:
         result = await bench.probe().run(model="GXP2170", firmware="1.0.11.16")
         lines = bench.line_states()
         headset = bench.phone.state.peripherals.headset
@@ -256,7 +257,6 @@ async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
         "SPEAKER": "SPEAKER",
         "CONF": "CONF",
         **{f"LINE{n}": f"LINE{n}" for n in range(1, 7)},
-        "#": "%23",
     }
     assert not result.interrupted
     assert result.skipped == ()
@@ -271,8 +271,10 @@ async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
     assert sent[0] == "ONHOOK"
     assert all(":" not in keys for keys in sent)
     assert not {"SEND", *map(str, range(10))} & set(sent)
-    # CONF, the line keys, SPEAKER and `#` took the phone off hook; ONHOOK followed each.
-    for key in ("CONF", "LINE1", "LINE6", "#"):
+    # `#` is never pressed: with "Use # as Dial Key" on (the default) it may redial.
+    assert not {"%23", "POUND", "HASH"} & set(sent)
+    # CONF and the line keys took the phone off hook; ONHOOK followed each.
+    for key in ("CONF", "LINE1", "LINE6"):
         assert sent[sent.index(key) + 1] == "ONHOOK"
     assert sent.count("HEADSET") == 2
     assert sent.count("SPEAKER") == 2
@@ -283,27 +285,22 @@ async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
 async def test_probe_finds_other_spellings_and_the_transfer_uses_them(
     socket_enabled: None,
 ) -> None:
-    """TRANSFER instead of XFER, POUND instead of %23, no HOLD: found, then used."""
+    """TRANSFER instead of XFER, no HOLD: found, then used."""
     async with probe_bench(
         "GXP2170",
         auto_attended_transfer=True,
-        key_spellings={"XFER": "TRANSFER", "#": "POUND"},
+        key_spellings={"XFER": "TRANSFER"},
         missing_keys=["HOLD"],
     ) as bench:
         result = await bench.probe().run()
         assert result.keys["XFER"] == "TRANSFER"
-        assert result.keys["#"] == "POUND"
+        assert "#" not in result.keys
         assert result.keys["HOLD"] is None
         finding = {item.key: item for item in result.findings}
         assert finding["XFER"].answers == (
             KeyAnswer(wire="XFER", answer="unknown"),
             KeyAnswer(wire="TRANSFER", answer="complete"),
         )
-        assert [answer.wire for answer in finding["#"].answers] == ["%23", "POUND"]
-        assert result.as_dict()["answers"]["#"] == {
-            "%23": "unknown",
-            "POUND": "complete",
-        }
         assert bench.line_states() == ["idle"] * 6
 
         # Without the findings the transfer's first key is refused by the phone.
@@ -325,7 +322,7 @@ async def test_probe_finds_other_spellings_and_the_transfer_uses_them(
             LineState.ONHOLD,
             LineState.CALLING,
         ]
-        assert bench.sent() == ["TRANSFER", "1:0:0:2:POUND"]
+        assert bench.sent() == ["TRANSFER", "1:0:0:2:#"]
         # A key found missing is refused before anything is sent.
         bench.phone.requests.clear()
         with pytest.raises(CtiKeyRefusedError) as info:
@@ -408,7 +405,7 @@ async def test_call_arriving_while_the_probe_has_a_line_open(
 
         assert result.interrupted
         assert result.keys["LINE2"] == "LINE2"  # found before the call came
-        assert result.skipped == ("LINE3", "LINE4", "LINE5", "LINE6", "#")
+        assert result.skipped == ("LINE3", "LINE4", "LINE5", "LINE6")
         assert "LINE3" not in result.keys
         assert bench.line_states() == ["ringing", *["idle"] * 5]
         assert bench.sent()[-1] == "LINE2"  # no ONHOOK: it could reject the call

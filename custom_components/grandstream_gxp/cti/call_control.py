@@ -46,8 +46,29 @@ class SwapMethod(StrEnum):
     HOLD_KEY = "hold_key"
 
 
+class DialMethod(StrEnum):
+    """How `dial` placed the call."""
+
+    CLICK_TO_DIAL = "click_to_dial"
+    KEYS = "keys"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dialled:
+    """The lines after `dial`, and how the call was placed."""
+
+    lines: tuple[LineStatus, ...]
+    method: DialMethod
+
+
+# `api-make_call` answers that mean Click-To-Dial (P1561) is off: "Invalid Request"
+# [VENDOR-CODE N1] (which also covers an empty number, an unusable account and a locked
+# keypad: the caller rules out the first two) and "failed" (older simulator [I]).
+_CLICK_TO_DIAL_OFF = frozenset({"invalid request", "failed"})
+
 REASONS = frozenset(
     {
+        "account_needs_click_to_dial",
         "auto_attended_off",
         "call_being_dialled",
         "call_in_progress",
@@ -180,6 +201,11 @@ class CallController:
     def learned_swap_method(self) -> SwapMethod | None:
         """The swap method that `auto` found to work on this phone, once it has."""
         return self._learned_swap
+
+    @learned_swap_method.setter
+    def learned_swap_method(self, method: SwapMethod | None) -> None:
+        """Restore what `auto` learned earlier (kept across restarts by the owner)."""
+        self._learned_swap = None if method is SwapMethod.AUTO else method
 
     # --- polling -----------------------------------------------------------------------
 
@@ -317,10 +343,12 @@ class CallController:
             await self._press(*tokens)
             return await self.lines()
 
-    async def dial(self, number: str, account: int | None = None) -> Lines:
-        """Place a call: click-to-dial, or keys where the phone refuses it.
+    async def dial(self, number: str, account: int | None = None) -> Dialled:
+        """Place a call: click-to-dial, or keys where the phone has Click-To-Dial off.
 
-        `account` is the phone's 0-based account index.
+        `account` is the phone's 0-based account index. Keys dial from the phone's
+        default account only, so with an account and Click-To-Dial off the call is
+        refused (`account_needs_click_to_dial`) instead of going out elsewhere.
         """
         number = clean_number(number)
         async with self._lock:
@@ -333,11 +361,19 @@ class CallController:
             busy_before = {
                 line.line for line in lines if line.state is not LineState.IDLE
             }
+            method = DialMethod.CLICK_TO_DIAL
             try:
                 self._check_open()
                 await self._client.make_call(number, account)
-            except CtiCommandError:
-                # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys instead.
+            except CtiCommandError as err:
+                if str(err.body).strip().lower() not in _CLICK_TO_DIAL_OFF:
+                    raise
+                if account is not None:
+                    raise CallStateError(
+                        "account_needs_click_to_dial", lines, str(err.body)
+                    ) from err
+                # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys.
+                method = DialMethod.KEYS
                 await self._dial_with_keys(lines, number, free[0].line)
 
             def placed(now: Lines) -> bool:
@@ -347,9 +383,10 @@ class CallController:
                     if line.line not in busy_before
                 )
 
-            return await self._wait_for(
+            after = await self._wait_for(
                 placed, "step_failed", f"no call to {number} started"
             )
+            return Dialled(lines=after, method=method)
 
     async def _dial_with_keys(self, lines: Lines, number: str, free_line: int) -> None:
         if "+" in number:

@@ -1,8 +1,7 @@
 """The key probe: ask an idle phone which spelling it takes for each uncertain key.
 
 The documents are unsure how some keys are spelled (`XFER` or `TRANSFER`, `HOLD`,
-`CONF`, `#` as `%23` or `POUND`/`HASH`, the `LINEn` keys a model has; cti-api.md
-§5.6), and a phone answers a key it does not know with
+`CONF`, the `LINEn` keys a model has; cti-api.md §5.6), and a phone answers a key it does not know with
 `{"response":"error","body":"unknown"}` [DOC S2]. So the probe presses each candidate
 spelling alone, in its own request (whether one unknown key spoils a whole sequence is
 unknown), stops at the first spelling the phone takes, and after every accepted press
@@ -15,9 +14,12 @@ Safety, all [INF] unless tagged:
   lifted) stops it at once; it then touches nothing but a line its own press opened.
 * Order: keys that do nothing on an idle phone first (HOLD; XFER "needs an open
   call" [C S1]), then the keys that toggle (HEADSET, SPEAKER: pressed twice), then
-  those that take the phone off hook (CONF, LINEn [D S6]), and `#` last: where `#` is
-  not the dial key it types a `#` that the No Key Entry Timeout would dial [D S16],
-  so it is followed at once by ONHOOK.
+  those that take the phone off hook (CONF, LINEn [D S6]).
+* `#` is never pressed. "Use # as Dial Key" (P72) is on by default [D S16], so on an
+  idle phone `#` may dial or redial; where it is off it types a `#` that the No Key
+  Entry Timeout would dial. Its spelling stays the forum's `%23` [FORUM S6; C S1],
+  which the transfer recipe uses; a firmware that wants `POUND` or `HASH` is
+  configured with the key overrides option.
 * Back to idle is ONHOOK [DOC S2], which the probe checks first on the idle phone. A
   line that is dialling when a call rings in is ended with `endcall` instead, which
   acts on the phone's own call, never on a ringing one [DOC S2]; the ringing call
@@ -39,7 +41,6 @@ from .keys import (
     ALTERNATIVE_SPELLINGS,
     FAMILY_RANGES,
     FIXED_KEYS,
-    POUND,
     Family,
     Key,
     default_wire,
@@ -58,14 +59,13 @@ REFUSED: Final = "unknown"
 
 # Pressed twice: the second press undoes the first (off hook and back, or a mode).
 TOGGLES: Final = frozenset({Key.HEADSET, Key.SPEAKER})
-# Lower first; see the module docstring. Line keys come between CONF and `#`.
+# Lower first; see the module docstring. Line keys come after CONF.
 _RANK: Final[Mapping[str, int]] = {
     Key.HOLD: 0,
     Key.XFER: 1,
     Key.HEADSET: 2,
     Key.SPEAKER: 3,
     Key.CONF: 4,
-    POUND: 9,
 }
 _LINE_RANK: Final = 5
 _OTHER_RANK: Final = 4
@@ -178,11 +178,12 @@ def stored_keys(data: object) -> dict[str, str | None]:
 def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
     """Return the logical keys to probe, in the order that is safest to press them.
 
-    The key table's unconfirmed keys, XFER (its other spelling TRANSFER), `#` and the
-    line keys the phone reports (up to what its family can have).
+    The key table's unconfirmed keys, XFER (its other spelling TRANSFER) and the line
+    keys the phone reports (up to what its family can have); never `#` (see above).
     """
     keys = {info.token for info in FIXED_KEYS.values() if not info.confirmed}
-    keys |= {Key.XFER, POUND}
+    keys |= {Key.XFER}
+    keys -= {Key.POUND}
     last = min(line_count, FAMILY_RANGES[family]["LINE"].last)
     lines = [line_key(number) for number in range(1, last + 1)]
     ordered = sorted(keys, key=lambda key: (_RANK.get(key, _OTHER_RANK), key))
