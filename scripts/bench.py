@@ -386,32 +386,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_push(result: dict[str, Any]) -> None:
     print(f"\nPush latency, {result['what']} ({result['rounds']} calls each):")
-    print(
-        _table(
-            [
-                "design",
-                "integration",
-                "samples",
-                "named",
-                "p50 ms",
-                "mean ms",
-                "max ms",
-            ],
-            [
-                [
-                    row["design"],
-                    row["integration"],
-                    row["samples"],
-                    row["named"],
-                    row["p50_ms"],
-                    row["mean_ms"],
-                    row["max_ms"],
-                ]
-                for row in result["rows"]
-            ],
-        )
-    )
-    print(f"name_from_read / name_in_url, p50: {result['p50_ratio']}x")
+    columns = ["design", "integration", "read_latency_ms", "samples", "p50_ms"]
+    columns += ["mean_ms", "max_ms"]
+    print(_table(columns, [[row[c] for c in columns] for row in result["rows"]]))
+    print(f"events that named the caller: {result['named']}")
+    for latency, ratio in result["p50_ratio_by_read_latency_ms"].items():
+        print(f"read {latency} ms: name_from_read / name_in_url, p50 {ratio}x")
 
 
 if __name__ == "__main__":
