@@ -103,6 +103,7 @@ async def _one_call(design: Design, latency: float) -> None:
     ha, phone = design.ha, design.sim.phone
     phone.incoming_call(*CALLER)
     await phone.wait_for_lines("ringing")
+    reads = phone.requests.count("api-get_line_status")
     start = time.monotonic()
     status = await raw_get(ha.port, design.incoming_url)
     seen = await ha.states.wait(
@@ -113,6 +114,16 @@ async def _one_call(design: Design, latency: float) -> None:
         state = await ha.rest("GET", f"/api/states/{design.event_entity}")
         if state["attributes"].get("remote_name") == CALLER[1]:
             design.named += 1
+    # Hang up only once the confirming read is answered: a call over before any read
+    # sees it is another scenario (and the old design then swallows the next call
+    # from the same number as a repetition).
+    await phone.wait_for(
+        lambda p: (
+            p.requests.count("api-get_line_status") > reads
+            and p.requests.in_flight == 0
+        ),
+        WAIT,
+    )
     phone.far_end_hangup(1)
     await phone.wait_for_lines()
     # The 1 s poll of a ringing phone brings the line back to idle.
