@@ -40,7 +40,7 @@ from homeassistant.helpers.network import NoURLAvailableError
 from multidict import MultiDict
 from yarl import URL
 
-from .const import CONF_PUSH_SEEN, DOMAIN, LOGGER
+from .const import CONF_MODEL, CONF_PUSH_SEEN, DOMAIN, LOGGER
 from .cti import Family, LineState, LineStatus, family_for_model, normalize_mac
 from .cti.transitions import CallEvent, CallEventType
 
@@ -257,9 +257,10 @@ def async_push_missed(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     Only on a phone whose family has Action URLs and that never pushed
     (interface.md §Push).
     """
-    if entry.data.get(CONF_PUSH_SEEN) or not supports_action_urls(
-        entry.runtime_data.model
-    ):
+    # Not yet set during the first refresh of a setup.
+    runtime = getattr(entry, "runtime_data", None)
+    model = runtime.model if runtime is not None else entry.data.get(CONF_MODEL)
+    if entry.data.get(CONF_PUSH_SEEN) or not supports_action_urls(model):
         return
     ir.async_create_issue(
         hass,
