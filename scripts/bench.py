@@ -1,8 +1,9 @@
 """Benchmarks against the phone simulator.
 
 `scripts/bench all` runs everything below in one go (about 10 minutes; `--quick` about 4);
-`scripts/bench hass` (latency, idle requests, actions) and `scripts/bench scale` run one
-part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
+`scripts/bench hass` (latency, idle requests, actions), `scripts/bench scale` and
+`scripts/bench push` (push latency of the name-carrying design beside the previous one,
+see `scripts/bench_push.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
 plays an accelerated hour of calls and faults on 10 phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
 it is in the working tree instead of the committed HEAD.
 
@@ -318,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (
         ("hass", "latency, idle requests and actions in a real Home Assistant"),
         ("scale", "1, 10, 50 phones in one Home Assistant"),
-        ("all", "cti, hass and scale"),
+        ("push", "push latency: caller's name from the read vs in the URL"),
+        ("all", "cti, hass, scale and push"),
     ):
         part = sub.add_parser(name, help=text)
         part.add_argument("--quick", action="store_true", help="fewer samples, ~4 min")
@@ -371,7 +373,25 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(bench_ha.bench_scale(opts))
         _save("scale", {**source, **result})
         _print_scale(result)
+    if args.bench in ("push", "all"):
+        from . import bench_push
+
+        result = asyncio.run(
+            bench_push.bench_push_latency(ref, 5 if args.quick else 20)
+        )
+        _save("push", {**source, **result})
+        _print_push(result)
     return status
+
+
+def _print_push(result: dict[str, Any]) -> None:
+    print(f"\nPush latency, {result['what']} ({result['rounds']} calls each):")
+    columns = ["design", "integration", "read_latency_ms", "samples", "p50_ms"]
+    columns += ["mean_ms", "max_ms"]
+    print(_table(columns, [[row[c] for c in columns] for row in result["rows"]]))
+    print(f"events that named the caller: {result['named']}")
+    for latency, ratio in result["p50_ratio_by_read_latency_ms"].items():
+        print(f"read {latency} ms: name_from_read / name_in_url, p50 {ratio}x")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ async def _enable_push(
     try:
         templates = await ha.action_urls(entry_id)
     except RuntimeError as err:
-        return f"diagnostics unavailable ({err})"
+        return f"Action URLs unavailable ({err})"
     if not templates:
         return "this revision of the integration has no push (no Action URLs)"
     if not any("127.0.0.1" in url for url in templates.values()):

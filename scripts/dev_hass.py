@@ -18,6 +18,7 @@ import json
 import operator
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +30,9 @@ from typing import Any, Self
 import aiohttp
 
 from gxp_simulator.action_url import event_name
+
+# One line of the Markdown list of Action URLs: `- Name (P8310): `url``.
+_URL_ITEM = re.compile(r"^- .*\((P\d+)\): `([^`]+)`$", re.MULTILINE)
 
 ROOT = Path(__file__).resolve().parent.parent
 HASS = ROOT / ".venv" / "bin" / "hass"
@@ -652,26 +656,23 @@ class HomeAssistantProcess:
         raise RuntimeError(f"no line {line} sensor for entry {entry_id}")
 
     async def action_urls(self, entry_id: str) -> dict[str, str]:
-        """Return the entry's Action URLs by simulator event name (from its diagnostics)."""
-        diag: dict[str, Any] = {}
-        deadline = time.monotonic() + 10
-        while True:  # the diagnostics platform registers a moment after setup
-            try:
-                diag = await self.rest(
-                    "GET", f"/api/diagnostics/config_entry/{entry_id}"
-                )
-                break
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.25)
-        urls = (diag.get("data", {}).get("push") or {}).get("action_urls") or []
+        """Return the entry's Action URLs by simulator event name.
+
+        Read where the owner sees them, the options dialog (the diagnostics redact the
+        webhook id); the dialog is closed again without saving.
+        """
+        flow = await self.rest(
+            "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        with suppress(RuntimeError):
+            await self.rest(
+                "DELETE", f"/api/config/config_entries/options/flow/{flow['flow_id']}"
+            )
+        urls = str((flow.get("description_placeholders") or {}).get("urls") or "")
         templates: dict[str, str] = {}
-        for item in urls:
-            try:
-                templates[event_name(str(item["pvalue"]))] = str(item["url"])
-            except ValueError, KeyError:
-                continue
+        for pvalue, url in _URL_ITEM.findall(urls):
+            with suppress(ValueError):
+                templates[event_name(pvalue)] = url
         return templates
 
     def stored_entry_data(self, entry_id: str) -> dict[str, Any] | None:

@@ -328,3 +328,25 @@ async def test_written_slots_bring_events(
     assert sent.status == 200
     assert mock_config_entry.data[CONF_PUSH_SEEN]
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_previous_versions_urls_are_replaced(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_config_entry: MockConfigEntry
+) -> None:
+    """Slots holding an earlier version's URLs (caller variables in them) get the new ones.
+
+    Filled in verbatim, `n=$display_remote` makes a request Home Assistant refuses
+    (cti-api.md §12), so they must not stay in the phone.
+    """
+    await setup(hass, mock_config_entry, write=False)
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    want = expected(hass, mock_config_entry)
+    sim.phone.settings.update(
+        action_urls={
+            name: f"{url}&r=$remote&n=$display_remote" for name, url in want.items()
+        }
+    )
+    await setup(hass, mock_config_entry)
+    assert sim.phone.settings.action_urls == want
+    assert all("$display_remote" not in url for url in want.values())
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -1,7 +1,9 @@
 """Push: the phone's Action URLs through the webhook, over loopback, with polling after."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
+import logging
 import re
 from types import SimpleNamespace
 from typing import Any
@@ -46,6 +48,7 @@ from custom_components.grandstream_gxp.push import (
     format_action_urls,
     issue_id,
     parse_push,
+    resolve_push,
     slot_url,
     webhook_url,
 )
@@ -125,49 +128,155 @@ def point_phone_at(sim: SimulatedPhone, base: str) -> None:
     )
 
 
+# The worst a phone substitutes verbatim [CODE N2].
+WORST_NUMBER = "+49 30 1234567"
+WORST_NAME = "John Doe & Sons #2"
+WORST_VALUES = {
+    "$remote": WORST_NUMBER,
+    "$display_remote": WORST_NAME,
+    "$local": "$local",
+    "$display_local": "Front Desk #1",
+    "$active_user": "$active_user",
+}
+
+
+def fill_verbatim(template: str, values: dict[str, str]) -> str:
+    """Substitute the `$variables` as the phone does: no encoding at all."""
+    return re.sub(r"\$[a-z_]+", lambda match: values.get(match[0], match[0]), template)
+
+
+async def raw_get(host: str, port: int, url: str) -> int:
+    """Send `url`'s path and query as a raw request line; return the status."""
+    target = url.split("://", 1)[1]
+    target = target[target.index("/") :]
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(
+            f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
 # --- the webhook over HTTP ------------------------------------------------------
 
 
-async def test_event_through_the_webhook(
+async def test_event_waits_for_the_read_that_names_the_caller(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     init_integration: GxpConfigEntry,
     sim: SimulatedPhone,
     changes: Changes,
 ) -> None:
-    """An incoming call shows at once and fires once; the confirming poll corrects.
+    """The URL names nobody; the event fires once, with the caller the read found.
 
-    The simulated phone has no call here, so what shows before the poll answers can
-    only come from the event, and the poll puts the line back to idle, silently.
+    Nothing shows before that read: the line goes from idle straight to ringing with
+    the number and the name.
     """
     coordinator = coordinator_of(init_integration)
-    assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
+    sim.phone.incoming_call(WORST_NUMBER, WORST_NAME)
     before = reads(sim)
-    sim.phone.set_faults(latency=0.3, endpoints=["api-get_line_status"])
     client = await hass_client()
 
-    response = await client.get(
-        f"{hook_path(init_integration)}?e=incoming&m={SIM_MAC}&r=1001&n=Alice"
-    )
+    response = await client.get(f"{hook_path(init_integration)}?e=incoming&m={SIM_MAC}")
 
     assert response.status == 200
     assert await response.read() == b""
+    await hass.async_block_till_done()
+    assert reads(sim) == before + 1
+    assert fired(changes) == [("incoming", 1, WORST_NUMBER, WORST_NAME)]
     line = hass.states.get(LINE_1)
     assert line is not None
     assert line.state == "ringing"
-    assert line.attributes["remote_number"] == "1001"
-    assert line.attributes["remote_name"] == "Alice"
-    assert (state := hass.states.get(PHONE_STATUS)) and state.state == "ringing"
+    assert line.attributes["remote_number"] == WORST_NUMBER
+    assert line.attributes["remote_name"] == WORST_NAME
+    assert [
+        c.data["new_state"].state
+        for c in changes
+        if c.data["entity_id"] == LINE_1 and c.data["new_state"] is not None
+    ] == ["ringing"]
     assert (state := hass.states.get(RINGING)) and state.state == "on"
-    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
     assert coordinator.update_interval == FAST_POLL_INTERVAL
 
+
+async def test_old_url_values_when_the_read_no_longer_shows_the_call(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+) -> None:
+    """An earlier version's URL carries the number: its `+` is kept, not a space.
+
+    The simulated phone has no call, so the event can only name the caller from the
+    URL; the read shows the line idle, and nothing else fires.
+    """
+    client = await hass_client()
+    response = await client.get(
+        f"{hook_path(init_integration)}?e=incoming&m={SIM_MAC}&r=+4930123&n=Bob%20B"
+    )
+    assert response.status == 200
     await hass.async_block_till_done()
-    # One confirming poll; it shows where the phone is, and fires nothing.
-    assert reads(sim) == before + 1
-    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
+    assert fired(changes) == [("incoming", 1, "+4930123", "Bob B")]
     assert (state := hass.states.get(LINE_1)) and state.state == "idle"
-    assert (state := hass.states.get(RINGING)) and state.state == "off"
+
+
+@pytest.mark.parametrize(
+    "mac", [MAC, MAC.upper(), MAC.replace(":", "-"), SIM_MAC.upper()]
+)
+async def test_every_url_survives_verbatim_substitution(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    mac: str,
+) -> None:
+    """Each URL handed out, filled in as a phone does, arrives as a raw request line.
+
+    Worst-case values for every variable (spaces, `&`, `#`, a leading `+`, a literal
+    `$display_remote`) and the MAC in any notation: every event reaches the
+    coordinator, and the first names the caller from the read [CODE N2]. The request
+    is written to the socket byte for byte.
+    """
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    coordinator = coordinator_of(init_integration)
+    client = await hass_client()
+    url = client.make_url("/")
+    sim.phone.incoming_call(WORST_NUMBER, WORST_NAME)
+    values = {**WORST_VALUES, "$mac": mac}
+    arrived: list[str] = []
+    handle = coordinator.async_handle_push
+
+    def spy(push: PushEvent) -> None:
+        arrived.append(push.slot.code)
+        handle(push)
+
+    with patch.object(coordinator, "async_handle_push", spy):
+        for slot, template in action_urls(hass, init_integration.data[CONF_WEBHOOK_ID]):
+            target = fill_verbatim(template, values)
+            assert not {" ", "#"} & set(target), target
+            assert await raw_get(url.host or "", url.port or 0, target) == 200
+            await hass.async_block_till_done()
+            assert arrived[-1:] == [slot.code], target
+    assert arrived == [slot.code for slot in SLOTS]
+    assert fired(changes)[0] == ("incoming", 1, WORST_NUMBER, WORST_NAME)
+    assert init_integration.data[CONF_PUSH_SEEN] is True
+
+
+async def test_a_raw_space_never_reaches_a_handler(
+    hass_client: ClientSessionGenerator, init_integration: GxpConfigEntry
+) -> None:
+    """Why the URLs carry no name: HTTP answers 400 to a raw space (cti-api.md §12)."""
+    client = await hass_client()
+    url = client.make_url("/")
+    base = action_urls(init_integration.runtime_data.coordinator.hass, "x")[0][1]
+    old = fill_verbatim(f"{base}&r=$remote&n=$display_remote", WORST_VALUES)
+    assert await raw_get(url.host or "", url.port or 0, old) == 400
 
 
 async def test_end_to_end_from_the_simulated_phone(
@@ -355,19 +464,38 @@ async def test_entry_from_a_newer_version_is_not_loaded(
 # --- the repair issue -------------------------------------------------------------
 
 
-async def test_repair_issue_until_the_first_event(
+async def test_no_repair_issue_before_a_reason(
     hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
     init_integration: GxpConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """A GXP2170 that never pushed gets an issue with the URLs; one event clears it."""
+    """A phone that simply had no calls yet is not told to set up push."""
+    coordinator = coordinator_of(init_integration)
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+
+
+async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A call polling saw and no push announced: the issue, with the URLs; an event clears it."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    # One read may still have the push on its way.
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    await coordinator.async_refresh()
     issue = issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
     assert issue is not None
     assert issue.translation_key == "push_not_set_up"
     assert not issue.is_fixable
     assert issue.translation_placeholders is not None
-    assert "?e=incoming&m=$mac" in issue.translation_placeholders["urls"]
+    assert "?e=incoming&m=$mac`" in issue.translation_placeholders["urls"]
     runtime = init_integration.runtime_data
 
     client = await hass_client()
@@ -380,9 +508,12 @@ async def test_repair_issue_until_the_first_event(
     assert init_integration.runtime_data is runtime
     assert init_integration.state is ConfigEntryState.LOADED
 
-    # Seen once is enough: no issue after a reload either.
+    # Seen once is enough: unannounced calls after a reload raise no issue.
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
+    coordinator = coordinator_of(init_integration)
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
     assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
 
 
@@ -390,18 +521,28 @@ async def test_repair_issue_until_the_first_event(
 async def test_no_repair_issue_for_a_phone_without_action_urls(
     hass: HomeAssistant,
     init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """The GXP1165 cannot push, so nothing asks the user to set it up."""
+    """The GXP1165 cannot push, so even its calls ask nothing of the user."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
     assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
 
 
 async def test_repair_issue_goes_with_the_entry(
     hass: HomeAssistant,
     init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Unloading removes the issue; setup shows it again."""
+    """Unloading removes the issue."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
     assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
@@ -562,21 +703,49 @@ async def test_polls_never_overlap(
     assert 2 <= calls <= 3
 
 
-async def test_read_under_way_does_not_undo_an_event(
-    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+async def test_push_during_a_read_is_confirmed_by_the_next(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
 ) -> None:
-    """A read that started before the event keeps its state shown; the next read decides."""
+    """A read that started before the event may not show it: one more read fires it."""
     coordinator = coordinator_of(init_integration)
     sim.phone.set_faults(latency=0.2, endpoints=["api-get_line_status"])
+    before = reads(sim)
     refresh = hass.async_create_task(coordinator.async_refresh())
-    coordinator.async_handle_push(
-        PushEvent(slot=SLOTS_BY_CODE["incoming"], remote_number="1001")
-    )
+    await sim.phone.wait_for(lambda _: reads(sim) > before, timeout=5)
+    sim.phone.incoming_call("1001", "Alice")
+    coordinator.async_handle_push(PushEvent(slot=SLOTS_BY_CODE["incoming"]))
     await refresh
-    # The stale read (idle) did not replace the pushed ringing line ...
-    assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
     await hass.async_block_till_done()
-    # ... the confirming read did: this phone has no call.
+    assert reads(sim) == before + 2
+    assert fired(changes) == [("incoming", 1, "1001", "Alice")]
+    assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
+
+
+async def test_push_while_reads_fail_changes_nothing(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Entities stay unavailable (no flip to available and back), no error per push."""
+    coordinator = coordinator_of(init_integration)
+    sim.phone.faults.http_status = 500
+    await coordinator.async_refresh()
+    assert (state := hass.states.get(LINE_1)) and state.state == "unavailable"
+    changes.clear()
+    caplog.clear()
+
+    for code in ("incoming", "answered", "terminated"):
+        await push(hass, init_integration, code, "1001", "Alice")
+
+    assert [c.data["entity_id"] for c in changes] == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    sim.phone.faults.http_status = None
+    await coordinator.async_refresh()
     assert (state := hass.states.get(LINE_1)) and state.state == "idle"
 
 
@@ -696,7 +865,8 @@ async def test_urls_fit_the_phone(hass: HomeAssistant) -> None:
     webhook_id = webhook.async_generate_id()
     for slot, url in action_urls(hass, webhook_id):
         assert url.startswith("http")
-        assert f"e={slot.code}&m=$mac" in url
+        # Nothing a phone fills with a space, `&` or `#` (cti-api.md §12).
+        assert url.endswith(f"?e={slot.code}&m=$mac")
         assert len(url) <= 200
     assert format_action_urls(hass, None) == "-"
 
@@ -704,10 +874,33 @@ async def test_urls_fit_the_phone(hass: HomeAssistant) -> None:
 async def test_url_without_a_known_address(hass: HomeAssistant) -> None:
     """Without any URL of Home Assistant, the user sees where to put the address."""
     with patch(
-        "custom_components.grandstream_gxp.push.get_url",
+        "homeassistant.components.webhook.get_url",
         side_effect=webhook_url.__globals__["NoURLAvailableError"],
     ):
         assert webhook_url(hass, "abc").startswith(URL_PLACEHOLDER)
+
+
+@pytest.mark.parametrize(
+    ("internal_url", "expected"),
+    [
+        # Phones resolve no mDNS name, nor often a local one: the IP it serves on.
+        ("http://homeassistant.local:8123", "http://10.10.10.10:8123"),
+        ("http://homeassistant:8123", "http://10.10.10.10:8123"),
+        # An IP the owner configured is kept as it is.
+        ("http://192.168.1.20:8123", "http://192.168.1.20:8123"),
+    ],
+)
+async def test_urls_use_an_ip(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    internal_url: str,
+    expected: str,
+) -> None:
+    """The URLs handed out point at an IP, whatever name the internal URL uses."""
+    await hass.config.async_update(internal_url=internal_url)
+    assert hass.config.api is not None
+    assert hass.config.api.local_ip == "10.10.10.10"
+    assert webhook_url(hass, "abc") == f"{expected}/api/webhook/abc"
 
 
 # --- one event, however many times it is reported ---------------------------------
@@ -827,3 +1020,25 @@ def test_apply_push_finds_the_line() -> None:
     lines, event = apply_push(two, CallEventType.TRANSFERRED, "1001", "")
     assert lines == two
     assert event.line == 1
+
+
+def test_resolve_push_names_the_caller_from_the_reads() -> None:
+    """The read after the event names a new call; the read before, one that went."""
+    idle = (line(1, "idle"), line(2, "idle"))
+    ringing = (line(1, "ringing", "+49 30 1234567"), line(2, "idle"))
+    answered = (line(1, "connected", "+49 30 1234567"), line(2, "idle"))
+    event = resolve_push(idle, ringing, CallEventType.INCOMING)
+    assert (event.line, event.remote_number) == (1, "+49 30 1234567")
+    # Answered before the read: still the call that rang.
+    event = resolve_push(idle, answered, CallEventType.INCOMING)
+    assert (event.line, event.remote_number) == (1, "+49 30 1234567")
+    event = resolve_push(answered, idle, CallEventType.ENDED)
+    assert (event.line, event.remote_number) == (1, "+49 30 1234567")
+    # The second of two calls: the pushed number, else the line that changed.
+    two = (line(1, "connected", "1001"), line(2, "ringing", "1002"))
+    one = (line(1, "connected", "1001"), line(2, "idle"))
+    event = resolve_push(one, two, CallEventType.INCOMING)
+    assert (event.line, event.remote_number) == (2, "1002")
+    # Over before the read: what the URL said, if anything.
+    event = resolve_push(idle, idle, CallEventType.INCOMING, "+4930", "Bob")
+    assert (event.line, event.remote_number, event.remote_name) == (1, "+4930", "Bob")

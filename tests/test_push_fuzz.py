@@ -11,8 +11,10 @@ from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from custom_components.grandstream_gxp.push import (
     MAX_VALUE_LENGTH,
     SLOTS,
+    PushSlot,
     apply_push,
     parse_push,
+    parse_raw_query,
 )
 
 MAC = "00:0b:82:12:34:56"
@@ -75,3 +77,29 @@ def test_a_pushed_event_changes_at_most_one_line(
     assert sum(a != b for a, b in zip(after, before, strict=True)) <= 1
     assert event.type is kind
     assert event.line == 0 or any(item.line == event.line for item in before)
+
+
+numbers = st.from_regex(r"\+?[0-9]{1,15}", fullmatch=True)
+macs = st.sampled_from(
+    [MAC, MAC.upper(), MAC.replace(":", "-"), MAC.replace(":", ""), "000B82123456"]
+)
+
+
+@FUZZ
+@given(st.text(max_size=80))
+def test_any_raw_query_is_an_event_from_this_phone_or_nothing(raw: str) -> None:
+    """Whatever a request's raw query holds, parsing it never raises."""
+    event = parse_push(parse_raw_query(raw), MAC)
+    assert event is None or event.slot in SLOTS
+
+
+@FUZZ
+@given(st.sampled_from(SLOTS), macs, numbers)
+def test_a_raw_query_keeps_the_plus_and_takes_any_mac_notation(
+    slot: PushSlot, mac: str, number: str
+) -> None:
+    """`+` is not a space in a raw query [CODE N2]; the MAC may be written any way."""
+    event = parse_push(parse_raw_query(f"e={slot.code}&m={mac}&r={number}"), MAC)
+    assert event is not None
+    assert event.slot is slot
+    assert event.remote_number == number

@@ -2,9 +2,12 @@
 
 Push (the phone's Action URLs, `push.py`) and polling work together:
 
-* a pushed event updates the data and fires the call event at once, then ONE
-  confirming poll follows; `EventDeduplicator` drops the poll's report of the same
-  event (and a push that arrives just after a poll found the change);
+* a pushed event starts ONE confirming read at once; the event is fired with that
+  read, which names the caller (the Action URLs carry no number or name, see
+  `push.py`): one CTI read later than the event itself, for the caller's name.
+  `EventDeduplicator` drops the read's own report of the same event (and a push that
+  arrives just after a poll found the change). A push whose read fails is dropped:
+  the entities stay unavailable rather than flip to available and back;
 * push is "proven alive" when an event arrived and its confirming poll found no call
   that push had not announced. While it is, an idle phone is read rarely
   (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
@@ -12,12 +15,13 @@ Push (the phone's Action URLs, `push.py`) and polling work together:
   only for a state this library knows (an invented state string is no reason to
   hurry) and only until the lines have looked the same for `STEADY_CALL_LIMIT`;
 * a poll that finds a call push never announced (on two reads in a row, so a push
-  still on its way is not blamed) ends "proven alive": back to `scan_interval`;
+  still on its way is not blamed) ends "proven alive": back to `scan_interval`; on a
+  phone that never pushed, it shows the repair issue with the URLs;
 * polls never overlap: one lock around every read.
 """
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -29,7 +33,6 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     ACCOUNTS_INTERVAL,
-    CONF_PUSH_SEEN,
     DOMAIN,
     DUPLICATE_WINDOW,
     FAST_POLL_INTERVAL,
@@ -56,9 +59,10 @@ from .push import (
     EventDeduplicator,
     PushEvent,
     Source,
-    apply_push,
-    async_update_push_issue,
+    async_push_missed,
+    async_push_seen,
     number_key,
+    resolve_push,
 )
 
 # Lines in these states are calls push should have announced.
@@ -152,11 +156,11 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # Push state: see the module docstring.
         self.push_alive = False
         self.last_push_at: datetime | None = None
-        self._confirm_pending = False
+        # Pushes waiting for their confirming read, which fires their events.
+        self._pending: list[PushEvent] = []
         self._confirm_task: asyncio.Task[None] | None = None
         self._announced: set[str] = set()
         self._unannounced_reads = 0
-        self._pushes = 0
         # When a read or a push last showed the lines differently.
         self._lines_read: tuple[LineStatus, ...] | None = None
         self._lines_changed_at = dt_util.utcnow()
@@ -171,21 +175,52 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     async def _async_update_data(self) -> PhoneData:
         async with self._poll_lock:
-            confirming = self._confirm_pending
-            self._confirm_pending = False
-            pushes = self._pushes
-            lines, accounts = await self._read()
+            # Only pushes that arrived before the read: a later one may not show in
+            # it, and stays pending for the next read.
+            pushes, self._pending = self._pending, []
+            try:
+                lines, accounts = await self._read()
+            except UpdateFailed:
+                if pushes:
+                    LOGGER.debug(
+                        "%s: %d pushed event(s) dropped, the read failed",
+                        self.name,
+                        len(pushes),
+                    )
+                raise
             self._note_firmware()
-            data = self._next_data(lines, accounts, confirming=confirming)
-            if self._pushes != pushes and self.data is not None:
-                # An event arrived during the read, which may show the phone from
-                # before it: keep showing what the event implied until the
-                # confirming read, which is next.
-                data = PhoneData(
-                    lines=self.data.lines, accounts=accounts, events=data.events
-                )
-                self.update_interval = self._interval(data)
+            pushed = self._pushed_events(pushes, lines)
+            data = self._next_data(lines, accounts, confirming=bool(pushes))
+            if pushed:
+                data = replace(data, events=pushed + data.events)
             return data
+
+    def _pushed_events(
+        self, pushes: list[PushEvent], lines: tuple[LineStatus, ...]
+    ) -> tuple[CallEvent, ...]:
+        """Return the events of `pushes` not yet fired, callers from `lines`."""
+        before = self.data.lines if self.data is not None else lines
+        now = dt_util.utcnow()
+        expectations = self.controller.expectations
+        events = []
+        for push in pushes:
+            if push.slot.event is None:
+                continue
+            if push.slot.starts_transfer:
+                expectations.transfer_seen(lines)
+            event = resolve_push(
+                before,
+                lines,
+                push.slot.event,
+                push.remote_number,
+                push.remote_name,
+                when_ringing=push.slot.when_ringing,
+                outcomes=expectations.outcomes(),
+            )
+            self._announced.add(number_key(event.remote_number))
+            if self._dedupe.admit(event, Source.PUSH, now):
+                events.append(event)
+        return tuple(events)
 
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
         """Read the accounts when they are due, then the lines.
@@ -310,6 +345,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._unannounced_reads += 1
         else:
             self._unannounced_reads = 0
+        if self._unannounced_reads == _UNANNOUNCED_READS:
+            async_push_missed(self.hass, self.config_entry)
         if self._unannounced_reads >= _UNANNOUNCED_READS and self.push_alive:
             LOGGER.debug("%s: a call was not pushed; polling as usual", self.name)
             self.push_alive = False
@@ -328,60 +365,36 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     @callback
     def async_handle_push(self, push: PushEvent) -> None:
-        """Apply one event from the phone at once, then confirm it with one poll."""
-        now = dt_util.utcnow()
-        self.last_push_at = now
+        """Confirm one event from the phone with a read at once; that read fires it.
+
+        Nothing is published before the read: the entities keep what the last read
+        showed (unavailable stays unavailable while reads fail).
+        """
+        self.last_push_at = dt_util.utcnow()
         if self.auth_error is not None:
             # Its confirming read would be one more failed login; the entities stay
             # unavailable until the password is fixed.
             LOGGER.debug("%s: event ignored while the password is rejected", self.name)
             return
-        self._pushes += 1
-        entry = self.config_entry
-        if not entry.data.get(CONF_PUSH_SEEN):
-            # No update listener: changing the data does not reload the entry.
-            self.hass.config_entries.async_update_entry(
-                entry, data={**entry.data, CONF_PUSH_SEEN: True}
-            )
-            async_update_push_issue(self.hass, entry)
-        kind = push.slot.event
-        if kind is None:
+        async_push_seen(self.hass, self.config_entry)
+        if push.slot.event is None:
             # Registration changed: read the accounts with the confirming poll.
             self._accounts_read_at = None
-        elif self.data is not None:
-            self._lines_changed_at = now
-            self._announced.add(number_key(push.remote_number))
-            expectations = self.controller.expectations
-            if push.slot.starts_transfer:
-                expectations.transfer_seen(self.data.lines)
-            lines, event = apply_push(
-                self.data.lines,
-                kind,
-                push.remote_number,
-                push.remote_name,
-                when_ringing=push.slot.when_ringing,
-                outcomes=expectations.outcomes(),
-            )
-            fire = self._dedupe.admit(event, Source.PUSH, now)
-            data = PhoneData(
-                lines=lines,
-                accounts=self.data.accounts,
-                events=(event,) if fire else (),
-            )
-            self.update_interval = self._interval(data)
-            self.async_set_updated_data(data)
-        self._confirm_pending = True
+        else:
+            # A call changed: fast polling starts again (see `_interval`).
+            self._lines_changed_at = self.last_push_at
+        self._pending.append(push)
         if self._confirm_task is None or self._confirm_task.done():
-            self._confirm_task = entry.async_create_task(
+            self._confirm_task = self.config_entry.async_create_task(
                 self.hass, self._async_confirm(), f"{self.name} confirm push"
             )
 
     async def _async_confirm(self) -> None:
-        """Poll once for the events pushed so far.
+        """Read once for the events pushed so far.
 
         An event that arrives while that read is under way is confirmed by one more.
         """
         for _ in range(2):
-            if not self._confirm_pending:
+            if not self._pending:
                 return
             await self.async_refresh()

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
@@ -13,13 +13,10 @@ from .coordinator import GxpConfigEntry
 from .push import action_urls, supports_action_urls
 
 # The host stays: a wrong address is the commonest problem. The MAC identifies the
-# phone, and callers, account user names and servers are personal data.
-#
-# The webhook id stays redacted in the entry data, but the "push" section shows the
-# Action URLs, which contain it: the user needs them to set up the phone, and the
-# diagnostics are where one looks when push does not work. The webhook only listens
-# on the local network (local_only) and takes only this phone's events, so the id is
-# less of a secret than the password; whoever shares a dump can cut that section.
+# phone, and callers, account user names and servers are personal data. The webhook
+# id is a secret (whoever knows it can send events): the Action URLs are shown with
+# it redacted, so the address and the query can still be checked; the owner finds
+# the full URLs in the options dialog and the repair issue.
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_MAC,
@@ -59,7 +56,7 @@ async def async_get_config_entry_diagnostics(
     # The probe's findings are shown once, under "keys", where users look for them.
     entry_data = {k: v for k, v in entry.data.items() if k != CONF_PROBED_KEYS}
     probe = entry.data.get(CONF_PROBED_KEYS)
-    diagnostics = {
+    diagnostics: dict[str, Any] = {
         "entry": {
             "unique_id": entry.unique_id,
             "data": entry_data,
@@ -102,10 +99,14 @@ async def async_get_config_entry_diagnostics(
             "events": [asdict(event) for event in data.events],
         },
     }
-    redacted: dict[str, Any] = async_redact_data(diagnostics, TO_REDACT)
-    # Added after redaction on purpose (see TO_REDACT).
-    redacted["push"]["action_urls"] = [
-        {"slot": slot.name, "pvalue": slot.pvalue, "url": url}
-        for slot, url in action_urls(hass, entry.data[CONF_WEBHOOK_ID])
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    diagnostics["push"]["action_urls"] = [
+        {
+            "slot": slot.name,
+            "pvalue": slot.pvalue,
+            "url": url.replace(webhook_id, REDACTED),
+        }
+        for slot, url in action_urls(hass, webhook_id)
     ]
+    redacted: dict[str, Any] = async_redact_data(diagnostics, TO_REDACT)
     return redacted

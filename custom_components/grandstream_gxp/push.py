@@ -1,21 +1,25 @@
-"""Push: the phone's Action URLs arrive at a webhook and become call events at once.
+"""Push: the phone's Action URLs arrive at a webhook and become call events.
 
 The phone sends a plain GET, without authentication, to the URL stored in one of its
-Action URL slots (cti-api.md §7), with `$variables` substituted. Values longer than
-about 256 characters are dropped by the phone, so the query keys are one letter:
+Action URL slots (cti-api.md §7), with `$variables` substituted VERBATIM: raw spaces,
+`&`, `#`, a leading `+`, or the literal `$name` of a variable it does not fill
+[CODE N2]. A raw space anywhere in the request line makes Home Assistant's HTTP server
+answer 400 before any handler runs (cti-api.md §12), so the URLs handed out carry only
+what cannot hold one:
 
 | key | phone variable | meaning |
 | --- | --- | --- |
 | `e` | (fixed per slot) | the event, one of `SLOTS` |
-| `m` | `$mac` | the phone's MAC; must be this entry's |
-| `r` | `$remote` | the remote party's number |
-| `n` | `$display_remote` | the remote party's name |
-| `l` | `$local` | the local number |
-| `a` | `$active_user` | the account in use |
+| `m` | `$mac` | the phone's MAC (hex digits and separators); must be this entry's |
 
-An event says what happened; the coordinator confirms it with one poll, which says
-where the phone is now. `EventDeduplicator` makes sure a call event reported by both
-is fired once.
+The caller's number and name come from the confirming read (`api-get_line_status`),
+which the coordinator makes before it fires the event. URLs written by earlier
+versions also carry `r` (`$remote`), `n` (`$display_remote`), `l` (`$local`) and `a`
+(`$active_user`); they are still parsed, from the raw query (`+` is not a space
+there), and used when the read no longer shows the call.
+
+`EventDeduplicator` makes sure a call event reported by both push and poll is fired
+once.
 """
 
 from collections.abc import Mapping, Sequence
@@ -23,16 +27,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
+from ipaddress import ip_address
 from typing import TYPE_CHECKING, Final
+from urllib.parse import unquote
 
 from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.network import NoURLAvailableError
+from multidict import MultiDict
+from yarl import URL
 
-from .const import CONF_PUSH_SEEN, DOMAIN, LOGGER
+from .const import CONF_MODEL, CONF_PUSH_SEEN, DOMAIN, LOGGER
 from .cti import Family, LineState, LineStatus, family_for_model, normalize_mac
 from .cti.transitions import CallEvent, CallEventType
 
@@ -140,6 +148,21 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
     )
 
 
+def parse_raw_query(raw: str) -> MultiDict[str]:
+    """Split a raw query string as the phone wrote it.
+
+    Unlike a form parser, `+` stays `+` (a number's leading `+` [CODE N2]); percent
+    escapes are decoded, for URLs a user encoded by hand.
+    """
+    query: MultiDict[str] = MultiDict()
+    for pair in raw.split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        query.add(unquote(key), unquote(value))
+    return query
+
+
 def _all_values(query: Mapping[str, str], key: str) -> list[str]:
     getall = getattr(query, "getall", None)
     if getall is not None:
@@ -152,23 +175,57 @@ def _all_values(query: Mapping[str, str], key: str) -> list[str]:
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Return the webhook's URL on the local network, as the phone must reach it."""
+    """Return the webhook's URL with an address the phone can reach: an IP.
+
+    Phones resolve no mDNS (`homeassistant.local`) and often no local names, so a
+    host name in Home Assistant's own URL is replaced by the IP Home Assistant serves
+    on (`hass.config.api.local_ip`, from the network integration's source IP).
+    """
     try:
-        base = get_url(hass, allow_external=False, allow_cloud=False)
+        url = webhook.async_generate_url(
+            hass, webhook_id, allow_external=False, prefer_external=False
+        )
     except NoURLAvailableError:
         try:
-            base = get_url(hass, allow_cloud=False, prefer_external=False)
+            url = webhook.async_generate_url(hass, webhook_id, prefer_external=False)
         except NoURLAvailableError:
-            base = URL_PLACEHOLDER
-    return f"{base}{webhook.async_generate_path(webhook_id)}"
+            return f"{URL_PLACEHOLDER}{webhook.async_generate_path(webhook_id)}"
+    return _with_ip(hass, url)
+
+
+def _with_ip(hass: HomeAssistant, url: str) -> str:
+    parsed = URL(url)
+    if parsed.host is None or _is_ip(parsed.host):
+        return url
+    api = hass.config.api
+    if api is None or not api.local_ip or not _is_ip(api.local_ip):
+        return url
+    return str(
+        URL.build(
+            scheme="https" if api.use_ssl else "http",
+            host=api.local_ip,
+            port=api.port,
+            path=parsed.path,
+            encoded=True,
+        )
+    )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def slot_url(base: str, slot: PushSlot) -> str:
-    """Return the Action URL of one slot; call events carry the remote party."""
-    url = f"{base}?e={slot.code}&m=$mac"
-    if slot.event is not None:
-        url += "&r=$remote&n=$display_remote"
-    return url
+    """Return the Action URL of one slot: the event and `$mac`, nothing else.
+
+    No variable that can hold a space, `&` or `#` is in it: filled in verbatim by the
+    phone, one would break the request line or the query (cti-api.md §12).
+    """
+    return f"{base}?e={slot.code}&m=$mac"
 
 
 def action_urls(hass: HomeAssistant, webhook_id: str) -> list[tuple[PushSlot, str]]:
@@ -201,12 +258,16 @@ def issue_id(entry: GxpConfigEntry) -> str:
 
 
 @callback
-def async_update_push_issue(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Show the repair issue while a phone that can push has never pushed."""
-    if entry.data.get(CONF_PUSH_SEEN) or not supports_action_urls(
-        entry.runtime_data.model
-    ):
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+def async_push_missed(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Show the repair issue with the URLs: polling saw a call no push announced.
+
+    Only on a phone whose family has Action URLs and that never pushed
+    (interface.md §Push).
+    """
+    # Not yet set during the first refresh of a setup.
+    runtime = getattr(entry, "runtime_data", None)
+    model = runtime.model if runtime is not None else entry.data.get(CONF_MODEL)
+    if entry.data.get(CONF_PUSH_SEEN) or not supports_action_urls(model):
         return
     ir.async_create_issue(
         hass,
@@ -223,8 +284,19 @@ def async_update_push_issue(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
 
 
 @callback
+def async_push_seen(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+    """Remember that the phone pushes, and drop the repair issue."""
+    if not entry.data.get(CONF_PUSH_SEEN):
+        # No update listener: changing the data does not reload the entry.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_PUSH_SEEN: True}
+        )
+    ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+
+
+@callback
 def async_setup_push(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Register the entry's webhook and show the repair issue if push was never seen."""
+    """Register the entry's webhook (the repair issue waits for a reason)."""
     coordinator = entry.runtime_data.coordinator
     mac = entry.unique_id
 
@@ -232,11 +304,10 @@ def async_setup_push(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         # Always 200 and an empty body: the phone neither retries nor reads it.
-        if len(request.query_string) > MAX_QUERY_LENGTH:
-            LOGGER.debug(
-                "Action URL ignored: the query is %d long", len(request.query_string)
-            )
-        elif (push := parse_push(request.query, mac)) is not None:
+        raw = request.rel_url.raw_query_string
+        if len(raw) > MAX_QUERY_LENGTH:
+            LOGGER.debug("Action URL ignored: the query is %d long", len(raw))
+        elif (push := parse_push(parse_raw_query(raw), mac)) is not None:
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
 
@@ -249,12 +320,11 @@ def async_setup_push(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         local_only=True,
         allowed_methods=["GET"],
     )
-    async_update_push_issue(hass, entry)
 
 
 @callback
 def async_unload_push(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Unregister the webhook; the issue is shown again at the next setup if needed."""
+    """Unregister the webhook; the issue comes back with the next unannounced call."""
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
     ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
 
@@ -300,6 +370,27 @@ def _find_line(
     return None
 
 
+def _reported_as(
+    kind: CallEventType,
+    line: LineStatus | None,
+    when_ringing: CallEventType | None,
+    outcomes: Mapping[int, CallEventType] | None,
+) -> CallEventType:
+    """Return the type to report an event of `kind` on `line` as.
+
+    A call that went away is the outcome Home Assistant caused on its line, else
+    `when_ringing` if the line (as last read) was ringing, else `kind`.
+    """
+    if line is None or kind not in _GONE_EVENTS:
+        return kind
+    outcome = (outcomes or {}).get(line.line)
+    if outcome is not None:
+        return outcome
+    if when_ringing is not None and line.state is LineState.RINGING:
+        return when_ringing
+    return kind
+
+
 def apply_push(
     lines: Sequence[LineStatus],
     kind: CallEventType,
@@ -317,15 +408,8 @@ def apply_push(
     else as `when_ringing` if the line was ringing, else as `kind`.
     """
     line = _find_line(lines, kind, number)
-    fired = kind
-    if line is not None and kind in _GONE_EVENTS:
-        outcome = (outcomes or {}).get(line.line)
-        if outcome is not None:
-            fired = outcome
-        elif when_ringing is not None and line.state is LineState.RINGING:
-            fired = when_ringing
     event = CallEvent(
-        type=fired,
+        type=_reported_as(kind, line, when_ringing, outcomes),
         line=line.line if line else 0,
         remote_number=number or (line.remote_number if line else ""),
         remote_name=name or (line.remote_name if line else ""),
@@ -351,6 +435,83 @@ def apply_push(
             remote_name=event.remote_name,
         )
     return tuple(changed if other is line else other for other in lines), event
+
+
+# Where the line of an event may be at the confirming read, a moment later: a call
+# that rang may be answered already, one put on hold resumed.
+_STATES_AT_READ: Final = {
+    CallEventType.INCOMING: frozenset(
+        {LineState.RINGING, LineState.CONNECTED, LineState.ONHOLD}
+    ),
+    CallEventType.OUTGOING: frozenset(
+        {LineState.CALLING, LineState.CONNECTED, LineState.ONHOLD}
+    ),
+    CallEventType.ANSWERED: frozenset({LineState.CONNECTED, LineState.ONHOLD}),
+    CallEventType.RESUMED: frozenset({LineState.CONNECTED, LineState.ONHOLD}),
+    CallEventType.HELD: frozenset({LineState.ONHOLD, LineState.CONNECTED}),
+}
+
+
+def resolve_push(
+    before: Sequence[LineStatus],
+    after: Sequence[LineStatus],
+    kind: CallEventType,
+    number: str = "",
+    name: str = "",
+    *,
+    when_ringing: CallEventType | None = None,
+    outcomes: Mapping[int, CallEventType] | None = None,
+) -> CallEvent:
+    """Return the call event a push means, the caller taken from the confirming read.
+
+    `before` is the read before the event, `after` the read that confirms it. The
+    event's line is one in a state the event leads to (for a call that went away: busy
+    before and not after), preferring the pushed number, then a line that changed.
+    When the read no longer shows the call (it was over that fast), the event is what
+    `apply_push` makes of `before` and the pushed number and name, if any. A call
+    that went away is named as in `apply_push`: the outcome Home Assistant caused on
+    its line, else `when_ringing` if it was ringing before.
+    """
+    key = number_key(number)
+    old = {line.line: line for line in before}
+
+    def changed(line: LineStatus) -> bool:
+        previous = old.get(line.line)
+        return (
+            previous is None
+            or previous.state is not line.state
+            or number_key(previous.remote_number) != number_key(line.remote_number)
+        )
+
+    candidates: list[LineStatus]
+    if kind in _GONE_EVENTS:
+        candidates = [
+            previous
+            for line in after
+            if (previous := old.get(line.line)) is not None
+            and previous.state not in (LineState.IDLE, None)
+            and changed(line)
+        ]
+    else:
+        wanted = _STATES_AT_READ.get(kind, frozenset())
+        candidates = [line for line in after if line.state in wanted]
+    if not candidates:
+        return apply_push(
+            before, kind, number, name, when_ringing=when_ringing, outcomes=outcomes
+        )[1]
+    line = max(
+        candidates,
+        key=lambda line: (
+            bool(key) and number_key(line.remote_number) == key,
+            changed(line),
+        ),
+    )
+    return CallEvent(
+        type=_reported_as(kind, line, when_ringing, outcomes),
+        line=line.line,
+        remote_number=line.remote_number or number,
+        remote_name=line.remote_name or name,
+    )
 
 
 # --- one event, however many times it is reported ---------------------------------
