@@ -33,6 +33,7 @@ class PhoneState(StrEnum):
     AVAILABLE = "available"
     RINGING = "ringing"
     BUSY = "busy"
+    UNAVAILABLE = "unavailable"  # no registered account (§12 N1)
 
 
 class PhoneOperation(StrEnum):
@@ -240,13 +241,18 @@ class Sourced[T]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceInfo:
-    """What the phone revealed about itself; a fact it did not reveal is None."""
+    """What the phone revealed about itself; a fact it did not reveal is None.
+
+    `https_redirect` is True when the plain-HTTP address answered with a redirect
+    to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5).
+    """
 
     model: Sourced[str] | None = None
     firmware: Sourced[str] | None = None
     mac: Sourced[str] | None = None
     line_count: int | None = None
     server_header: str | None = None
+    https_redirect: bool = False
 
     @property
     def family(self) -> Family:
