@@ -232,7 +232,7 @@ async def test_user_creates_entry(
         CONF_MODEL: phone_model,
     }
     assert result["result"].unique_id == MAC
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
+    assert api_requests(sim) == ["api-get_line_status", "access", "dologin", "dologout"]
     assert len(mock_setup_entry.mock_calls) == 1
 
 
@@ -554,7 +554,7 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert_form(result, "mac", {})
     assert result["description_placeholders"] == {"name": "Grandstream GXP2170"}
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "access", "dologin"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MAC: "00:0B:82:12:34"}
@@ -570,7 +570,7 @@ async def test_mac_step_when_login_reveals_nothing(
     assert result["title"] == "Grandstream GXP2170"
     assert result["data"][CONF_PASSWORD] == USER_PASSWORD
     # The flow made no further request to the phone.
-    assert api_requests(sim) == ["api-get_line_status", "dologin"]
+    assert api_requests(sim) == ["api-get_line_status", "access", "dologin"]
 
 
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
@@ -875,7 +875,7 @@ async def test_reconfigure(
         CONF_MODEL: "GXP2170",
     }
     assert entry.unique_id == MAC
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
+    assert api_requests(sim) == ["api-get_line_status", "access", "dologin", "dologout"]
 
 
 async def test_reconfigure_another_phone(
