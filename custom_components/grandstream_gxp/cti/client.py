@@ -419,9 +419,10 @@ class CtiClient:
         The phone's session cookies must not land in the injected (Home
         Assistant's shared) session's cookie jar; this client sends them itself.
         """
+        shared = self._session.connector
         http = aiohttp.ClientSession(
-            connector=self._session.connector,
-            connector_owner=False,
+            connector=shared,
+            connector_owner=shared is None,  # no shared one: close our own
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         try:
