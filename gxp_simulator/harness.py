@@ -29,17 +29,29 @@ class SimulatedPhone:
         port: int = 0,
         control_port: int | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        redirect_port: int | bool = False,
+        redirect_status: int = 302,
     ) -> None:
         """Serve `phone` on host:port (0 = any free port, kept across reboots).
 
         With `ssl_context` the phone answers HTTPS only (like a GRP26xx), with the
-        context's certificate; a separate control port stays plain HTTP.
+        context's certificate; a separate control port stays plain HTTP. With
+        `redirect_port` (True = any free port) a plain-HTTP listener answers every
+        request with `redirect_status` to the HTTPS address: Web Access Mode HTTPS
+        (P1650 0, the GRP261x default [DOC S10]); the redirect itself is [INF].
         """
         self.phone = phone
         self.host = host
         self._port = port
         self._control_port = control_port
         self._ssl_context = ssl_context
+        self._redirect_port: int | None = (
+            None
+            if redirect_port is False
+            else (0 if redirect_port is True else int(redirect_port))
+        )
+        self._redirect_status = redirect_status
+        self._redirect_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None
         self._control_runner: web.AppRunner | None = None
         self._cleanups: set[asyncio.Task[None]] = set()
@@ -58,6 +70,8 @@ class SimulatedPhone:
         mac: str | None = None,
         settings: PhoneSettings | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        redirect_port: int | bool = False,
+        redirect_status: int = 302,
         **setting_changes: Any,
     ) -> AsyncIterator[SimulatedPhone]:
         """Start a phone, yield it, shut everything down (timers, tasks, sockets)."""
@@ -70,6 +84,8 @@ class SimulatedPhone:
             port=port,
             control_port=control_port,
             ssl_context=ssl_context,
+            redirect_port=redirect_port,
+            redirect_status=redirect_status,
         )
         await sim.open()
         try:
@@ -96,6 +112,16 @@ class SimulatedPhone:
         return f"{scheme}://{self.host}:{self._port}"
 
     @property
+    def redirect_port(self) -> int | None:
+        """Port of the plain-HTTP redirector, if any."""
+        return self._redirect_port
+
+    @property
+    def redirect_url(self) -> str:
+        """http://host:port of the redirector (what a user types without https)."""
+        return f"http://{self.host}:{self._redirect_port}"
+
+    @property
     def control_port(self) -> int | None:
         """Port of the separate control server, if any."""
         return self._control_port
@@ -114,6 +140,10 @@ class SimulatedPhone:
     async def open(self) -> None:
         """Listen, start the optional control server, announce the boot."""
         await self.start_listening()
+        if self._redirect_port is not None:
+            self._redirect_runner, self._redirect_port = await _serve(
+                self._redirector(), self.host, self._redirect_port
+            )
         if self._control_port is not None:
             self._control_runner, self._control_port = await _serve(
                 create_control_app(self.phone), self.host, self._control_port
@@ -124,6 +154,9 @@ class SimulatedPhone:
         """Stop the phone's timers and tasks, then the servers."""
         await self.phone.close()
         await self.stop_listening()
+        if self._redirect_runner is not None:
+            await self._redirect_runner.cleanup()
+            self._redirect_runner = None
         if self._control_runner is not None:
             await self._control_runner.cleanup()
             self._control_runner = None
@@ -146,6 +179,26 @@ class SimulatedPhone:
         if self._cleanups:
             # Shielded: a cancelled reboot must not leave a half-closed server.
             await asyncio.shield(asyncio.gather(*self._cleanups))
+
+    def _redirector(self) -> web.Application:
+        """Plain HTTP answering every request with a redirect to the HTTPS server."""
+        app = web.Application()
+
+        async def redirect(request: web.Request) -> web.Response:
+            location = f"https://{self.host}:{self._port}{request.rel_url}"
+            return web.Response(
+                status=self._redirect_status,
+                headers={
+                    "Location": location,
+                    # Same web server as the HTTPS side [INF].
+                    "Server": self.phone.profile.server_header,
+                },
+                text="<html><body>Moved</body></html>",
+                content_type="text/html",
+            )
+
+        app.router.add_route("*", "/{tail:.*}", redirect)
+        return app
 
 
 async def _serve(

@@ -390,9 +390,16 @@ class SimPhone:
             return  # GXP1165 has none [DOC S10]
         template = self.settings.action_urls.get(event.name)
         if template:
-            self.action_urls.send(
-                event.name, render(template, self.action_url_values(event))
+            settings = self.settings
+            url = render(
+                template,
+                self.action_url_values(event),
+                encoding=settings.action_url_encoding,
+                literal_when_empty=settings.literal_when_empty,
+                mac_notation=settings.mac_notation,
+                mac_upper=settings.mac_upper,
             )
+            self.action_urls.send(event.name, url)
 
     def _action_url_sent(self, _sent: SentAction) -> None:
         self.notify()

@@ -3,12 +3,14 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .auth import AuthResult, ip_allowed
+from .auth import AuthResult, ip_allowed, login_variant, sha256_hex, web_values_api
 from .control import add_control_routes
 from .faults import Faults, html_error, login_page, render_json
 from .phone import SimPhone
@@ -18,7 +20,8 @@ from .state import IDLE, Line
 type Params = Mapping[str, str]
 
 _LOGGER = logging.getLogger(__name__)
-_SECRET_PARAMS = frozenset({"passcode", "password", "sid"})
+_SECRET_PARAMS = frozenset({"passcode", "password", "sid", "access"})
+CLICK_TO_DIAL = "P1561"  # read and enabled through config_get/update [VENDOR-CODE N1]
 
 
 @dataclass(slots=True)
@@ -174,6 +177,9 @@ class CtiServer:
             if settings.forbidden_variant == "html":
                 return html_error(403)
             return error(FORBIDDEN, 403)
+        if not session_style and not settings.passcode_accepted:
+            # Firmware that only takes web sessions [CAP S8; VENDOR-CODE N1].
+            return html_error(401)
         result = phone.auth.check_request(params, request.cookies, settings)
         phone.notify()
         if result is AuthResult.LOCKED:
@@ -281,37 +287,101 @@ class CtiServer:
             return reply
         return error("unknown")
 
-    async def dologin(self, request: web.Request) -> web.StreamResponse:
-        """POST /cgi-bin/dologin, plain form variant (b) [CODE S19; CAP S8 bodies]."""
+    def _web_guard(self, request: web.Request) -> web.Response | None:
+        """Refuse form posts the current web UI (login c) refuses [CAP S8; CODE S9].
 
-        async def action(_request: web.Request, params: Params) -> Reply:
+        No body and no Content-Length: 411; no Origin or Referer naming this host:
+        a bare HTML 403. Phones with the plain login (b) check neither [INF].
+        """
+        phone = self.phone
+        if login_variant(phone.profile, phone.settings) != "c":
+            return None
+        if request.method in ("POST", "PUT"):
+            if request.content_length is None and "Transfer-Encoding" not in (
+                request.headers
+            ):
+                return web.Response(status=411, text="<html>411</html>")
+            claimed = [
+                urlsplit(value).netloc
+                for name in ("Origin", "Referer")
+                if (value := request.headers.get(name))
+            ]
+            if request.host not in claimed:
+                return html_error(403)
+        return None
+
+    async def access(self, request: web.Request) -> web.StreamResponse:
+        """POST /cgi-bin/access, form `access=<hex sha256(username)>` (login c) [CAP S8].
+
+        Answers the nonce; phones with the plain login have no such page: 404 [INF].
+        """
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
             phone = self.phone
+            if login_variant(phone.profile, phone.settings) != "c":
+                return html_error(404)
+            if (denied := self._web_guard(request)) is not None:
+                return denied
+            if (minutes := phone.auth.lock_minutes()) is not None:
+                reply = error("locked")
+                reply.payload["lockTime"] = minutes  # [CAP S8]
+                return reply
+            return success(phone.auth.access(params.get("access", "")))
+
+        return await self.serve(request, action)
+
+    async def dologin(self, request: web.Request) -> web.StreamResponse:
+        """POST /cgi-bin/dologin: variant b plain form [CODE S19] or c hashed [CAP S8]."""
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            phone = self.phone
+            variant = login_variant(phone.profile, phone.settings)
+            if (denied := self._web_guard(request)) is not None:
+                return denied
             result = phone.auth.login(
-                params.get("username", ""), params.get("password", ""), phone.settings
+                params.get("username", ""),
+                params.get("password", ""),
+                phone.settings,
+                variant=variant,
             )
             phone.notify()
             if result.session is not None:
-                session = result.session
-                reply = success(
-                    {
-                        "sid": session.sid,
-                        "role": session.role,
-                        "ver": phone.profile.firmware,
-                        "mac": phone.mac,
-                    }
+                return self._login_reply(
+                    variant, result.session.sid, result.session.role
                 )
-                # Cookie names seen with this web stack [CODE S9, S18; ?].
-                reply.cookies = {
-                    "session-identity": session.sid,
-                    "session-role": session.role,
-                }
-                return reply
             reply = error(result.body)
             if result.lock_minutes is not None:
                 reply.payload["lockTime"] = result.lock_minutes
             return reply
 
         return await self.serve(request, action)
+
+    def _login_reply(self, variant: str, sid: str, role: str) -> Reply:
+        phone = self.phone
+        if variant == "b":
+            reply = success(
+                {
+                    "sid": sid,
+                    "role": role,
+                    "ver": phone.profile.firmware,
+                    "mac": phone.mac,
+                }
+            )
+            # Cookie names seen with this web stack [CODE S9, S18; ?].
+            reply.cookies = {"session-identity": sid, "session-role": role}
+            return reply
+        reply = success(  # WP826 1.0.3.35 [CAP S8]
+            {
+                "sid": sid,
+                "role": sha256_hex(role + sid),
+                "ver": phone.profile.firmware,
+                "mac": phone.mac,
+                "defaultAuth": phone.auth.password == "admin",  # noqa: S105 [INF] meaning
+                "defaultLogin": False,
+            }
+        )
+        reply.cookies = {"sid": sid}  # [CAP S8]
+        return reply
 
     # ------------------------------------------------------- web settings
 
@@ -328,8 +398,90 @@ class CtiServer:
     async def dologout(self, request: web.Request) -> web.StreamResponse:
         """POST /cgi-bin/dologout, form `sid`: ends the session [CODE S9, S8]; body [I]."""
 
-        async def action(_request: web.Request, params: Params) -> Reply:
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if (denied := self._web_guard(request)) is not None:
+                return denied
             self.phone.auth.sessions.pop(params.get("sid", ""), None)
+            return success("ok")
+
+        return await self.serve(request, action)
+
+    async def dorefresh(self, request: web.Request) -> web.StreamResponse:
+        """POST /cgi-bin/dorefresh, form `sid`: keeps the session [CODE S9, S8]; body [I]."""
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if (denied := self._web_guard(request)) is not None:
+                return denied
+            if not self._session_ok(request, params):
+                return error(SESSION_EXPIRED)
+            return success("ok")
+
+        return await self.serve(request, action)
+
+    def _read_pvalue(self, name: str) -> str:
+        phone = self.phone
+        if name.upper() == CLICK_TO_DIAL:
+            return "1" if phone.settings.click_to_dial else "0"
+        return phone.pvalue(name)
+
+    def _write_pvalue(self, name: str, value: str) -> None:
+        phone = self.phone
+        if name.upper() == CLICK_TO_DIAL:
+            phone.settings.click_to_dial = value.strip() == "1"
+        elif name.upper().startswith("P") and name[1:].isdigit():
+            phone.set_pvalue(name, value)
+
+    def _has_api(self, api: str) -> bool:
+        phone = self.phone
+        return web_values_api(phone.profile, phone.settings) in (api, "both")
+
+    async def config_get(self, request: web.Request) -> web.StreamResponse:
+        """config_get?pvalues=K1,K2 of the newer web UI [CAP S8; CODE S9].
+
+        Answers {"configs": [{"alias", "pvalue", "value"}]} as cti-api.md 5.8 gives it;
+        an unknown key comes back with empty value and alias [CAP S8]. We keep no
+        alias table, so alias is always "" [INF].
+        """
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if not self._has_api("config"):
+                return html_error(404)
+            if not self._session_ok(request, params):
+                return error(SESSION_EXPIRED)  # [CAP S8]
+            keys = [k for k in params.get("pvalues", "").split(",") if k]
+            configs = [
+                {"alias": "", "pvalue": key, "value": self._read_pvalue(key)}
+                for key in keys
+            ]
+            return Reply({"configs": configs})
+
+        return await self.serve(request, action)
+
+    async def config_update(self, request: web.Request) -> web.StreamResponse:
+        """PUT config_update, JSON {"alias": {}, "pvalue": {...}} [CAP S8; CODE S9].
+
+        POST answers 501 on GXP2170 [CODE S9]. Success body "ok" [INF].
+        """
+
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if not self._has_api("config"):
+                return html_error(404)
+            if request.method != "PUT":
+                return web.Response(status=501, text="<html>501</html>")
+            if (denied := self._web_guard(request)) is not None:
+                return denied
+            if not self._session_ok(request, params):
+                return error(SESSION_EXPIRED)
+            try:
+                data = json.loads(await request.text())
+                pvalues = data.get("pvalue", {})
+            except ValueError, AttributeError:
+                return error("failed")  # [INF]
+            if not isinstance(pvalues, dict):
+                return error("failed")
+            for name, value in pvalues.items():
+                self._write_pvalue(str(name), str(value))
+            self.phone.notify()
             return success("ok")
 
         return await self.serve(request, action)
@@ -341,11 +493,13 @@ class CtiServer:
         config_get's unknown keys CAP S8]. An invalid sid: session-expired [CODE S18].
         """
 
-        async def action(request: web.Request, params: Params) -> Reply:
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if not self._has_api("values"):
+                return html_error(404)  # newer web UI without api.values [CAP S8]
             if not self._session_ok(request, params):
                 return error(SESSION_EXPIRED)
             names = [n for n in params.get("request", "").split(":") if n]
-            return success({name: self.phone.pvalue(name) for name in names})
+            return success({name: self._read_pvalue(name) for name in names})
 
         return await self.serve(request, action)
 
@@ -356,12 +510,15 @@ class CtiServer:
         events there; other P-values are accepted and dropped [I].
         """
 
-        async def action(request: web.Request, params: Params) -> Reply:
+        async def action(request: web.Request, params: Params) -> Reply | web.Response:
+            if not self._has_api("values"):
+                return html_error(404)
+            if (denied := self._web_guard(request)) is not None:
+                return denied
             if not self._session_ok(request, params):
                 return error(SESSION_EXPIRED)
             for name, value in params.items():
-                if name.upper().startswith("P") and name[1:].isdigit():
-                    self.phone.set_pvalue(name, value)
+                self._write_pvalue(name, value)
             self.phone.notify()
             return success("ok")
 
@@ -428,8 +585,13 @@ def create_app(phone: SimPhone, *, control: bool = True) -> web.Application:
         route = server.api(handler)
         app.router.add_get(f"/cgi-bin/{name}", route, allow_head=False)
         app.router.add_post(f"/cgi-bin/{name}", route)
+    app.router.add_post("/cgi-bin/access", server.access)
     app.router.add_post("/cgi-bin/dologin", server.dologin)
     app.router.add_post("/cgi-bin/dologout", server.dologout)
+    app.router.add_post("/cgi-bin/dorefresh", server.dorefresh)
+    app.router.add_get("/cgi-bin/config_get", server.config_get, allow_head=False)
+    app.router.add_post("/cgi-bin/config_get", server.config_get)
+    app.router.add_route("*", "/cgi-bin/config_update", server.config_update)
     for path, web_handler in (
         ("/cgi-bin/api.values.get", server.values_get),
         ("/cgi-bin/api.values.post", server.values_post),

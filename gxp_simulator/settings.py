@@ -14,6 +14,10 @@ from .profiles import ModelProfile
 
 FORBIDDEN_VARIANTS = ("json", "html")
 POPUP_VARIANTS = ("unauthorized", "forbidden", "block")
+LOGIN_VARIANTS = ("b", "c")
+WEB_VALUES_APIS = ("values", "config", "both")
+ACTION_URL_ENCODINGS = ("verbatim", "percent")
+MAC_NOTATIONS = ("plain", "colons", "dashes")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -76,6 +80,19 @@ class PhoneSettings:
     lockout_attempts: int = 5  # P28117 [DOC S10]
     lockout_minutes: float = 5.0  # P1683 [DOC S10]
     session_timeout: float = 600.0  # P28116, 10 minutes [DOC S10]
+    # Web login (cti-api.md 3.2). None = the model's: see auth.model_login_variant.
+    login_variant: str | None = None  # "b" plain form, "c" challenge-response
+    single_session: bool = False  # a second login kills the first [CAP S8 1.0.3.35]
+    # False: api-* answer HTTP 401 HTML to passcode requests [CAP S8; VENDOR-CODE N1].
+    passcode_accepted: bool = True
+    # Which settings API the web UI has; None = "values" with login b, "both" with c.
+    web_values_api: str | None = None
+    # Action URL substitution [CODE N2]: verbatim bytes, or an encoding phone.
+    action_url_encoding: str = "verbatim"
+    mac_notation: str = "plain"  # colons, dashes or none all arrive [CODE N2]
+    mac_upper: bool = False  # [CODE S10b] provisioning's lower-case devId; [I]
+    # Variables sent as the literal `$name` when the phone has no value [CODE N2; CAP N4].
+    literal_when_empty: list[str] = field(default_factory=lambda: ["display_remote"])
     # Identity used by Action URL variables.
     phone_ip: str = "127.0.0.1"
     language: str = "English"
@@ -116,6 +133,9 @@ _BOOLS = {
     "holdcall_toggles",
     "action_uri_support",
     "popup",
+    "single_session",
+    "passcode_accepted",
+    "mac_upper",
 }
 _FLOATS = {
     "key_delay",
@@ -150,6 +170,18 @@ def _coerce(name: str, value: Any) -> Any:
         return _choice(name, value, FORBIDDEN_VARIANTS)
     if name == "popup_variant":
         return _choice(name, value, POPUP_VARIANTS)
+    if name == "login_variant":
+        return None if value is None else _choice(name, value, LOGIN_VARIANTS)
+    if name == "web_values_api":
+        return None if value is None else _choice(name, value, WEB_VALUES_APIS)
+    if name == "action_url_encoding":
+        return _choice(name, value, ACTION_URL_ENCODINGS)
+    if name == "mac_notation":
+        return _choice(name, value, MAC_NOTATIONS)
+    if name == "literal_when_empty":
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{name} must be a list")
+        return [_string(name, item) for item in value]
     if name == "accounts":
         return _accounts(value)
     if name == "action_urls":

@@ -240,6 +240,7 @@ async def test_user_creates_entry(
     assert result["result"].unique_id == MAC
     assert api_requests(sim) == [
         "api-get_line_status",
+        "access",
         "dologin",
         "dologout",
         "api-get_accounts",
@@ -570,7 +571,12 @@ async def test_mac_step_when_login_reveals_nothing(
     )
     assert_form(result, "mac", {})
     assert result["description_placeholders"] == {"name": "Grandstream GXP2170"}
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
+    assert api_requests(sim) == [
+        "api-get_line_status",
+        "access",
+        "dologin",
+        "api-get_accounts",
+    ]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MAC: "00:0B:82:12:34"}
@@ -586,7 +592,12 @@ async def test_mac_step_when_login_reveals_nothing(
     assert result["title"] == "GXP2170 1001"
     assert result["data"][CONF_PASSWORD] == USER_PASSWORD
     # The flow made no further request to the phone.
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "api-get_accounts"]
+    assert api_requests(sim) == [
+        "api-get_line_status",
+        "access",
+        "dologin",
+        "api-get_accounts",
+    ]
 
 
 @pytest.mark.parametrize("phone_settings", [{"user_password": USER_PASSWORD}])
@@ -1201,7 +1212,7 @@ async def test_reconfigure(
     assert entry.unique_id == MAC
     # The title stays; no accounts read.
     assert entry.title == "Grandstream GXP2170"
-    assert api_requests(sim) == ["api-get_line_status", "dologin", "dologout"]
+    assert api_requests(sim) == ["api-get_line_status", "access", "dologin", "dologout"]
 
 
 async def test_reconfigure_another_phone(

@@ -19,6 +19,7 @@ from custom_components.grandstream_gxp.cti import (
     CtiError,
     CtiForbiddenError,
     CtiKeyError,
+    CtiPasswordNotAcceptedError,
     CtiResponseError,
     CtiTimeoutError,
     Family,
@@ -411,7 +412,11 @@ async def test_negative_body_in_success_envelope(
 @pytest.mark.parametrize(
     ("status", "body", "kind"),
     [
-        (401, "<html><body>401 Unauthorized</body></html>", CtiAuthError),
+        (
+            401,
+            "<html><body>401 Unauthorized</body></html>",
+            CtiPasswordNotAcceptedError,
+        ),
         (403, "<html><body>403 Forbidden</body></html>", CtiForbiddenError),
         (403, '{"response":"error","body":"forbidden"}', CtiForbiddenError),
         (404, "<html>Not Found</html>", CtiResponseError),

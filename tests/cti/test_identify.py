@@ -1,5 +1,6 @@
 """Device identification: Server header, the optional single login, sources."""
 
+import hashlib
 from typing import Any
 
 import aiohttp
@@ -39,6 +40,14 @@ def lines(mock: aioresponses, server: str | None) -> None:
     """Answer the line status with an optional Server header."""
     headers = {"Server": server} if server is not None else None
     mock.get(api("api-get_line_status"), payload=LINES, headers=headers)
+
+
+def no_access(mock: aioresponses) -> None:
+    """Answer `access` with 404: a phone with the plain login (variant b)."""
+    mock.post(api("access"), status=404, body="<html>404</html>")
+
+
+ACCESS = ("POST", "/cgi-bin/access")
 
 
 def methods_and_paths(mock: aioresponses) -> list[tuple[str, str]]:
@@ -84,6 +93,7 @@ async def test_identify_from_server_header(
 async def test_identify_with_login(client: CtiClient, mock: aioresponses) -> None:
     """One login adds MAC and firmware from its answer, then the session ends."""
     lines(mock, "Grandstream GXP2170 1.0.11.16")
+    no_access(mock)
     mock.post(api("dologin"), payload=LOGIN_OK, content_type="text/plain")
     mock.post(api("dologout"), payload={"response": "success", "body": "complete"})
     info = await client.identify(login=True)
@@ -92,17 +102,35 @@ async def test_identify_with_login(client: CtiClient, mock: aioresponses) -> Non
     assert info.model == Sourced(value="GXP2170", source=InfoSource.SERVER_HEADER)
     assert methods_and_paths(mock) == [
         ("GET", "/cgi-bin/api-get_line_status"),
+        ACCESS,
         ("POST", "/cgi-bin/dologin"),
         ("POST", "/cgi-bin/dologout"),
     ]
-    _, login_url, login = requests_sent(mock)[1]
+    _, _, access = requests_sent(mock)[1]
+    assert access["data"] == {"access": hashlib.sha256(b"admin").hexdigest()}
+    _, login_url, login = requests_sent(mock)[2]
     assert login_url.query == {}
     assert login["data"] == {"username": "admin", "password": PASSWORD}
     assert login["headers"]["Origin"] == "http://phone.test"
     assert login["headers"]["Referer"] == "http://phone.test/"
     assert login["headers"]["X-Requested-With"] == "XMLHttpRequest"
-    _, _, logout = requests_sent(mock)[2]
+    _, _, logout = requests_sent(mock)[3]
     assert logout["data"] == {"sid": "0123abcd"}
+
+
+async def test_identify_with_challenge_login(
+    client: CtiClient, mock: aioresponses
+) -> None:
+    """Variant c: the nonce from `access`, then sha256(password + nonce) [CAP S8]."""
+    lines(mock, "Grandstream GXP2170 1.0.11.16")
+    mock.post(api("access"), payload={"response": "success", "body": "n0nce"})
+    mock.post(api("dologin"), payload=LOGIN_OK)
+    mock.post(api("dologout"), payload={"response": "success", "body": "ok"})
+    info = await client.identify(login=True)
+    assert info.firmware == Sourced(value="1.0.3.35", source=InfoSource.LOGIN)
+    _, _, login = requests_sent(mock)[2]
+    hashed = hashlib.sha256(f"{PASSWORD}n0nce".encode()).hexdigest()
+    assert login["data"] == {"username": "admin", "password": hashed}
 
 
 @pytest.mark.parametrize(
@@ -124,6 +152,7 @@ async def test_failed_login_returns_what_is_known(
 ) -> None:
     """A failed login does not raise and is never retried."""
     lines(mock, "Grandstream GXP1165")
+    no_access(mock)
     mock.post(api("dologin"), repeat=True, **login)
     info = await client.identify(login=True)
     assert info.model == Sourced(value="GXP1165", source=InfoSource.SERVER_HEADER)
@@ -131,9 +160,10 @@ async def test_failed_login_returns_what_is_known(
     assert info.firmware is None
     assert methods_and_paths(mock) == [
         ("GET", "/cgi-bin/api-get_line_status"),
+        ACCESS,
         ("POST", "/cgi-bin/dologin"),
     ]
-    assert len(requests_sent(mock)) == 2
+    assert len(requests_sent(mock)) == 3
 
 
 async def test_locked_login_raises(
@@ -141,6 +171,7 @@ async def test_locked_login_raises(
 ) -> None:
     """A lockout answer to the login raises CtiAuthError(locked=True)."""
     lines(mock, "Grandstream GXP2170")
+    no_access(mock)
     mock.post(
         api("dologin"),
         payload={"response": "error", "body": "locked", "lockTime": 5},
@@ -149,7 +180,7 @@ async def test_locked_login_raises(
     err = await expect_error(CtiAuthError, client.identify(login=True))
     assert err.locked is True
     assert err.lock_minutes == 5
-    assert len(requests_sent(mock)) == 2
+    assert len(requests_sent(mock)) == 3
 
 
 @pytest.mark.parametrize(
@@ -171,6 +202,7 @@ async def test_login_answer_variations(
 ) -> None:
     """Odd login answers give None for what they do not carry; no sid, no logout."""
     lines(mock, "Grandstream GXP2170 1.0.11.16")
+    no_access(mock)
     mock.post(api("dologin"), payload={"response": "success", "body": body})
     info = await client.identify(login=True)
     assert info.mac == (Sourced(value=mac, source=InfoSource.LOGIN) if mac else None)
@@ -184,6 +216,7 @@ async def test_login_answer_variations(
 async def test_logout_failure_is_ignored(client: CtiClient, mock: aioresponses) -> None:
     """A failing logout does not spoil the identification."""
     lines(mock, None)
+    no_access(mock)
     mock.post(api("dologin"), payload=LOGIN_OK)
     mock.post(api("dologout"), exception=aiohttp.ServerDisconnectedError())
     info = await client.identify(login=True)

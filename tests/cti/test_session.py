@@ -64,12 +64,13 @@ async def test_wrong_password_once(
         async with client.session():
             pytest.fail("no session expected")  # pragma: no cover
     assert not caught.value.locked
-    assert _paths(phone) == ["/cgi-bin/dologin"]
+    assert _paths(phone) == ["/cgi-bin/access", "/cgi-bin/dologin"]
     assert phone.phone.auth.failures == 1
 
 
 async def test_locked(session: aiohttp.ClientSession, mock: aioresponses) -> None:
     """A locked phone raises CtiAuthError(locked=True)."""
+    mock.post(api("access"), status=404)
     mock.post(
         api("dologin"), payload={"response": "error", "body": "locked", "lockTime": 3}
     )
@@ -79,12 +80,13 @@ async def test_locked(session: aiohttp.ClientSession, mock: aioresponses) -> Non
             pytest.fail("no session expected")  # pragma: no cover
     assert caught.value.locked
     assert caught.value.lock_minutes == 3
-    assert len(requests_sent(mock)) == 1
+    assert len(requests_sent(mock)) == 2
 
 
 async def test_odd_answers(session: aiohttp.ClientSession, mock: aioresponses) -> None:
     """No sid, a body that is not an object, a refused write; logout still runs."""
     client = CtiClient(session, "phone.test", password=PASSWORD)
+    mock.post(api("access"), status=404, repeat=True)
     mock.post(api("dologin"), payload={"response": "success", "body": {}})
     with pytest.raises(CtiResponseError):
         async with client.session():

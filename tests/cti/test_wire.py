@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+import hashlib
 import socket
 from typing import Any
 
@@ -58,6 +59,8 @@ async def phone(socket_enabled: None) -> AsyncGenerator[tuple[TestServer, Seen]]
             return web.json_response({"response": "error", "body": "unauthorized"})
         if name == "api-get_line_status":
             return _json([{"line": 1, "state": "idle", "acct": "", "active": 0}])
+        if name == "access":  # a phone with the plain login (variant b)
+            return web.Response(status=404, text="<html>404</html>")
         if name == "dologin":
             if seen.forms[-1].get("password") != PASSWORD:
                 return web.json_response({"response": "error", "body": "wrong4"})
@@ -130,9 +133,10 @@ async def test_identify_with_login_over_the_wire(
     assert info.model == Sourced(value="GXP2170", source=InfoSource.SERVER_HEADER)
     assert info.firmware == Sourced(value="1.0.11.16", source=InfoSource.LOGIN)
     assert info.mac == Sourced(value="00:0b:82:aa:bb:cc", source=InfoSource.LOGIN)
-    assert seen.forms[0] == {"username": "admin", "password": PASSWORD}
-    assert seen.forms[1] == {"sid": "s1"}
-    assert seen.headers[1]["Origin"] == f"http://127.0.0.1:{server.port}"
+    assert seen.forms[0] == {"access": hashlib.sha256(b"admin").hexdigest()}
+    assert seen.forms[1] == {"username": "admin", "password": PASSWORD}
+    assert seen.forms[2] == {"sid": "s1"}
+    assert seen.headers[2]["Origin"] == f"http://127.0.0.1:{server.port}"
     assert all("passcode" not in path for path in seen.raw_paths[1:])
 
 

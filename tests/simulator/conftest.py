@@ -1,6 +1,7 @@
 """Fixtures for the simulator tests: an HTTP session and a small CTI helper."""
 
 from collections.abc import AsyncIterator
+import hashlib
 from typing import Any
 
 import aiohttp
@@ -10,6 +11,42 @@ import pytest
 from gxp_simulator import SimulatedPhone
 
 PASSWORD = "admin"  # noqa: S105 - the simulated phones' admin password
+
+
+def sha256_hex(text: str) -> str:
+    """Hex SHA-256, as the web UI's login computes it."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def web_headers(sim: SimulatedPhone) -> dict[str, str]:
+    """Return the same-origin headers of the web UI's form posts (cti-api.md 3.2.6)."""
+    return {"Origin": sim.base_url, "Referer": f"{sim.base_url}/"}
+
+
+async def web_login(
+    http: aiohttp.ClientSession,
+    sim: SimulatedPhone,
+    username: str = "admin",
+    password: str = PASSWORD,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Log in like the phone's web UI (variant c if `access` exists, else b).
+
+    Return the dologin JSON answer and the cookies it set.
+    """
+    headers = web_headers(sim)
+    async with http.post(
+        sim.url("access"), data={"access": sha256_hex(username)}, headers=headers
+    ) as response:
+        if response.status != 404:
+            nonce = (await response.json(content_type=None))["body"]
+            password = sha256_hex(password + nonce)
+    async with http.post(
+        sim.url("dologin"),
+        data={"username": username, "password": password},
+        headers=headers,
+    ) as response:
+        cookies = {name: morsel.value for name, morsel in response.cookies.items()}
+        return await response.json(content_type=None), cookies
 
 
 class Cti:

@@ -5,9 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiohttp
-from aiohttp import web
 import pytest
-from yarl import URL
 
 from gxp_simulator import FarEnd, SimulatedPhone
 from gxp_simulator.action_url import (
@@ -23,15 +21,27 @@ from .conftest import Cti
 
 @dataclass
 class Receiver:
-    """A tiny HTTP server that records the GETs it receives."""
+    """A raw TCP server that records the request lines exactly as they arrive.
+
+    Raw, because an HTTP server library would reject or normalise the phone's
+    verbatim request lines (raw spaces) before a test could see them.
+    """
 
     base_url: str = ""
-    seen: list[URL] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def targets(self) -> list[str]:
+        """Request targets received, in order, as sent (decoded as UTF-8)."""
+        return [
+            line.removeprefix(b"GET ").removesuffix(b" HTTP/1.1\r\n").decode()
+            for line in self.lines
+        ]
 
     def paths(self) -> list[str]:
         """Paths received, in order."""
-        return [url.path for url in self.seen]
+        return [target.partition("?")[0] for target in self.targets]
 
 
 @pytest.fixture
@@ -39,20 +49,22 @@ async def receiver() -> AsyncIterator[Receiver]:
     """Run the receiver on 127.0.0.1, any port."""
     rec = Receiver()
 
-    async def handle(request: web.Request) -> web.Response:
-        rec.seen.append(request.rel_url)
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        rec.lines.append(await reader.readline())
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
         rec.arrived.set()
-        return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    rec.base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    rec.base_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     yield rec
-    await runner.cleanup()
+    server.close()
+    await server.wait_closed()
 
 
 def test_event_table() -> None:
@@ -74,14 +86,59 @@ def test_event_table() -> None:
     assert GRP261X_EVENTS < ALL_EVENTS
 
 
-def test_render_encodes_and_adds_scheme() -> None:
-    """Values are URL-encoded; longer names win; unknown $names stay; bare host gets http."""
+def test_render_is_verbatim_by_default() -> None:
+    """Values go in raw: spaces, `&`, `#`, `+` [CODE N2]; longer names win; bare host gets http."""
     url = render(
         "10.0.0.1/x?r=$remote&d=$display_remote&m=$mac&z=$nope",
-        {"remote": "+1 555&x", "display_remote": "Bob Ä", "mac": "000b82"},
+        {"remote": "+1 555&x#", "display_remote": "Bob Ä", "mac": "000B82"},
     )
-    assert url == "http://10.0.0.1/x?r=%2B1%20555%26x&d=Bob%20%C3%84&m=000b82&z=$nope"
+    assert url == "http://10.0.0.1/x?r=+1 555&x#&d=Bob Ä&m=000b82&z=$nope"
     assert render("https://h/$local", {}) == "https://h/"
+
+
+def test_render_percent_encoding_phone() -> None:
+    """action_url_encoding "percent": a phone that encodes its values [INF]."""
+    url = render(
+        "10.0.0.1/x?r=$remote&d=$display_remote",
+        {"remote": "+1 555&x#", "display_remote": "Bob Ä"},
+        encoding="percent",
+    )
+    assert url == "http://10.0.0.1/x?r=%2B1%20555%26x%23&d=Bob%20%C3%84"
+
+
+def test_render_unfilled_variables_stay_literal() -> None:
+    """A variable the firmware does not fill arrives as `$name` [CODE N2; CAP N4]."""
+    template = "h/?n=$display_remote&r=$remote&c=$call-id"
+    values = {"remote": "", "display_remote": ""}
+    assert (
+        render(template, values, literal_when_empty=["display_remote"])
+        == "http://h/?n=$display_remote&r=&c=$call-id"
+    )
+    values["display_remote"] = "Alice"
+    assert (
+        render(template, values, literal_when_empty=["display_remote"])
+        == "http://h/?n=Alice&r=&c=$call-id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("notation", "upper", "expected"),
+    [
+        ("plain", False, "000b82abcdef"),
+        ("colons", True, "00:0B:82:AB:CD:EF"),
+        ("dashes", False, "00-0b-82-ab-cd-ef"),
+        ("plain", True, "000B82ABCDEF"),
+    ],
+)
+def test_mac_notations(notation: str, upper: bool, expected: str) -> None:
+    """The MAC arrives with colons, dashes or none [CODE N2]."""
+    url = render(
+        "h/?m=$mac",
+        {"mac": "00:0b:82:AB:cd:ef"},
+        mac_notation=notation,
+        mac_upper=upper,
+    )
+    assert url == f"http://h/?m={expected}"
 
 
 async def test_gxp2170_sends_substituted_gets(
@@ -119,23 +176,37 @@ async def test_gxp2170_sends_substituted_gets(
         "/hold_call",
         "/terminated",
     ]
-    incoming = receiver.seen[2].query
-    assert dict(incoming) == {
-        "mac": "000b82abcdef",
-        "remote": "+15555550100",
-        "name": "Alice & Co",
-        "local": "1001",
-        "dl": "Desk 1001",
-        "user": "1001",
-        "ip": "127.0.0.1",
-        "product": "GXP2170",
-        "fw": "1.0.11.16",
-        "hw": "V1.2A",
-        "lang": "English",
-    }
-    assert "remote=%2B15555550100" in receiver.seen[2].raw_query_string
-    assert receiver.seen[1].query["remote"] == ""
-    assert receiver.seen[5].query["remote"] == "+15555550100"
+    # The exact bytes a phone puts on the wire: nothing encoded [CODE N2].
+    assert receiver.lines[2] == (
+        b"GET /incoming_call?mac=000b82abcdef&remote=+15555550100&name=Alice & Co"
+        b"&local=1001&dl=Desk 1001&user=1001&ip=127.0.0.1&product=GXP2170"
+        b"&fw=1.0.11.16&hw=V1.2A&lang=English HTTP/1.1\r\n"
+    )
+    assert "remote=&" in receiver.targets[1]
+    assert receiver.targets[5] == "/terminated?remote=+15555550100"
+
+
+async def test_no_name_and_other_settings_on_the_wire(receiver: Receiver) -> None:
+    """No caller name: literal $display_remote; MAC notation and encoding are settings."""
+    template = f"{receiver.base_url}/in?n=$display_remote&m=$mac&r=$remote"
+    async with SimulatedPhone.start(
+        model="GXP2170",
+        mac="00:0B:82:AB:CD:EF",
+        action_urls={"incoming_call": template},
+    ) as sim:
+        phone = sim.phone
+        phone.incoming_call("+1 555 #1")
+        await phone.wait_for(lambda p: len(p.action_urls.sent) == 1)
+        phone.far_end_hangup(1)
+        phone.settings.update(
+            action_url_encoding="percent", mac_notation="dashes", mac_upper=True
+        )
+        phone.incoming_call("+1 555 #1", "Bob")
+        await phone.wait_for(lambda p: len(p.action_urls.sent) == 2)
+    assert receiver.lines == [
+        b"GET /in?n=$display_remote&m=000b82abcdef&r=+1 555 #1 HTTP/1.1\r\n",
+        b"GET /in?n=Bob&m=00-0B-82-AB-CD-EF&r=%2B1%20555%20%231 HTTP/1.1\r\n",
+    ]
 
 
 async def test_transfer_events(http: aiohttp.ClientSession, receiver: Receiver) -> None:
@@ -175,7 +246,7 @@ async def test_gxp1165_sends_nothing(receiver: Receiver) -> None:
         sim.phone.far_end_hangup(1)
         await sim.phone.wait_for_lines("idle")
         assert sim.phone.events  # events happened, only no URLs
-    assert receiver.seen == []
+    assert receiver.lines == []
 
 
 async def test_sending_failures_are_ignored() -> None:

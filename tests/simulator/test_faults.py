@@ -12,7 +12,7 @@ from gxp_simulator.auth import ip_allowed
 from gxp_simulator.faults import wrong_type
 from gxp_simulator.settings import PhoneSettings
 
-from .conftest import Cti
+from .conftest import Cti, web_login
 
 WRONG = "nope"
 USER = "123"
@@ -180,13 +180,8 @@ async def test_success_resets_failure_count(cti: Cti) -> None:
 async def login(
     cti: Cti, username: str, password: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """POST /cgi-bin/dologin; return the JSON answer and the cookies set."""
-    async with cti.session.post(
-        f"{cti.sim.base_url}/cgi-bin/dologin",
-        data={"username": username, "password": password},
-    ) as response:
-        cookies = {name: morsel.value for name, morsel in response.cookies.items()}
-        return await response.json(content_type=None), cookies
+    """Log in like the web UI; return the JSON answer and the cookies set."""
+    return await web_login(cti.session, cti.sim, username, password)
 
 
 async def test_dologin_session(cti: Cti) -> None:

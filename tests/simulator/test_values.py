@@ -8,14 +8,11 @@ from aiohttp import web
 
 from gxp_simulator import SimulatedPhone
 
-from .conftest import PASSWORD
+from .conftest import web_headers, web_login
 
 
 async def _login(http: aiohttp.ClientSession, sim: SimulatedPhone) -> str:
-    async with http.post(
-        sim.url("dologin"), data={"username": "admin", "password": PASSWORD}
-    ) as response:
-        answer = await response.json(content_type=None)
+    answer, _ = await web_login(http, sim)
     assert answer["response"] == "success"
     sid: str = answer["body"]["sid"]
     return sid
@@ -24,7 +21,9 @@ async def _login(http: aiohttp.ClientSession, sim: SimulatedPhone) -> str:
 async def _post(
     http: aiohttp.ClientSession, sim: SimulatedPhone, endpoint: str, **form: str
 ) -> Any:
-    async with http.post(sim.url(endpoint), data=form) as response:
+    async with http.post(
+        sim.url(endpoint), data=form, headers=web_headers(sim)
+    ) as response:
         assert response.status == 200
         return await response.json(content_type=None)
 

@@ -1,11 +1,15 @@
 """The web root: the login page a browser (or a discovery probe) gets without credentials."""
 
+from pathlib import Path
+import ssl
+
 import aiohttp
 import pytest
 
 from gxp_simulator import SimulatedPhone
 
 from .conftest import PASSWORD
+from .tls import write_self_signed
 
 
 @pytest.mark.parametrize(
@@ -86,3 +90,26 @@ async def test_other_pages_stay_404(
     async with http.post(f"{sim.base_url}/") as response:
         assert response.status == 404
         assert response.headers["Server"] == "Grandstream GXP1165"
+
+
+async def test_https_only_phone_redirects_plain_http(
+    http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Web Access Mode HTTPS [DOC S10 P1650]: port 80 redirects to https:// [INF]."""
+    cert, key = write_self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    async with (
+        SimulatedPhone.start(
+            model="GRP2614", ssl_context=context, redirect_port=True
+        ) as sim,
+        http.get(
+            f"{sim.redirect_url}/cgi-bin/api-get_line_status?x=1",
+            allow_redirects=False,
+        ) as response,
+    ):
+        assert response.status == 302
+        assert response.headers["Location"] == (
+            f"{sim.base_url}/cgi-bin/api-get_line_status?x=1"
+        )
+        assert sim.base_url.startswith("https://")

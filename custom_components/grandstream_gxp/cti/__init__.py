@@ -12,6 +12,7 @@ from .errors import (
     CtiError,
     CtiForbiddenError,
     CtiKeyError,
+    CtiPasswordNotAcceptedError,
     CtiResponseError,
     CtiTimeoutError,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "CtiForbiddenError",
     "CtiKeyError",
     "CtiKeyRefusedError",
+    "CtiPasswordNotAcceptedError",
     "CtiResponseError",
     "CtiTimeoutError",
     "DeviceInfo",

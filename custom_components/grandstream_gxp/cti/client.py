@@ -7,6 +7,12 @@ Authentication is the documented CTI style: `passcode=<password>` in the query o
 every `api-*` request (`cti-api.md` §3.1). Some third-party code sends `password=`
 instead (notably for `api-make_call`); this client sends `passcode=` only.
 
+Web sessions (`session()`, `identify(login=True)`) log in with the challenge-
+response login (variant c of §3.2) and fall back to the plain form (variant b)
+only when the phone has no `access` page, so a wrong password costs exactly one
+failed login. Their cookies never enter the injected session's cookie jar: web
+requests go through a private session sharing its connector, without a jar.
+
 The password never appears in exceptions or logs: log lines carry the path and
 the query with the password replaced by `***`.
 """
@@ -14,9 +20,11 @@ the query with the password replaced by `***`.
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import hashlib
+import json
 import logging
-from typing import Final, NoReturn
+from typing import Any, Final, NoReturn
 from urllib.parse import quote, quote_plus
 
 import aiohttp
@@ -28,6 +36,7 @@ from .errors import (
     CtiCommandError,
     CtiConnectionError,
     CtiError,
+    CtiPasswordNotAcceptedError,
     CtiResponseError,
     CtiTimeoutError,
 )
@@ -57,10 +66,17 @@ SEND_KEY: Final = "api-send_key"
 PHONE_OPERATION: Final = "api-phone_operation"
 MAKE_CALL: Final = "api-make_call"
 SYS_OPERATION: Final = "api-sys_operation"
+ACCESS: Final = "access"
 LOGIN: Final = "dologin"
 LOGOUT: Final = "dologout"
 VALUES_GET: Final = "api.values.get"
 VALUES_POST: Final = "api.values.post"
+CONFIG_GET: Final = "config_get"
+CONFIG_UPDATE: Final = "config_update"
+
+# Answers to `access` meaning "no such page": the phone logs in with variant b.
+_NO_PAGE: Final = frozenset({404, 405, 501})
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 
 LOGIN_USER: Final = "admin"
 
@@ -76,6 +92,22 @@ class _Reply:
     status: int
     headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
     data: bytes
+    cookies: Mapping[str, str] = field(default_factory=dict)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Login:
+    """A successful web login; `sid` and `cookies` are secrets."""
+
+    variant: str  # "b" plain form or "c" challenge-response (§3.2)
+    sid: str = field(repr=False)  # "" when the answer carried none
+    cookies: Mapping[str, str] = field(repr=False)
+    firmware: str | None
+    mac: str | None
 
 
 class CtiClient:
@@ -161,24 +193,35 @@ class CtiClient:
         params: Params = (),
         *,
         form: dict[str, str] | None = None,
+        json_body: object = None,
         headers: dict[str, str] | None = None,
+        http: aiohttp.ClientSession | None = None,
     ) -> _Reply:
-        """Send one request while holding the lock, and read the whole answer."""
+        """Send one request while holding the lock, and read the whole answer.
+
+        `http` is the private session of a web login; by default the injected one.
+        """
         url = build_url(self._base, path, params)
         _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
         async with self._lock:
             try:
-                async with self._session.request(
+                async with (http or self._session).request(
                     method,
                     url,
                     data=form,
+                    json=json_body,
                     headers=headers,
                     ssl=self._ssl,
                     timeout=self._timeout,
                     allow_redirects=False,
                 ) as resp:
                     data = await resp.read()
-                    reply = _Reply(resp.status, resp.headers, data)
+                    reply = _Reply(
+                        resp.status,
+                        resp.headers,
+                        data,
+                        {name: morsel.value for name, morsel in resp.cookies.items()},
+                    )
                     self.server_header = resp.headers.get("Server", self.server_header)
             except TimeoutError as err:
                 self._raise(
@@ -336,10 +379,18 @@ class CtiClient:
         lockout. Any HTTP status is accepted (a login page, a redirect, an error
         page): only the header matters (`Grandstream GXP1165`, cti-api.md §8.3).
         Facts the header does not give are None; the MAC and the line count are
-        always None. Raise CtiConnectionError when nothing answers.
+        always None. `https_redirect` is True when a plain-HTTP address redirects
+        to https:// (a phone in HTTPS-only web access mode, §2.5): use HTTPS then.
+        Raise CtiConnectionError when nothing answers.
         """
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
+        location = reply.headers.get("Location", "")
+        https_redirect = (
+            self._base.scheme == "http"
+            and reply.status in _REDIRECTS
+            and location.lower().startswith("https://")
+        )
         model, version = parse_server_header(server)
         return DeviceInfo(
             model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
@@ -349,6 +400,7 @@ class CtiClient:
             if version
             else None,
             server_header=server,
+            https_redirect=https_redirect,
         )
 
     def _web_headers(self) -> dict[str, str]:
@@ -360,49 +412,53 @@ class CtiClient:
             "X-Requested-With": "XMLHttpRequest",
         }
 
-    async def _login_facts(self) -> tuple[str | None, str | None]:
-        """Log in once (variant b of §3.2) and return (mac, firmware) from the answer."""
-        try:
-            reply = await self._request(
-                "POST",
-                CGI + LOGIN,
-                form={"username": LOGIN_USER, "password": self._password},
-                headers=self._web_headers(),
-            )
-            envelope = parse_envelope(LOGIN, reply.status, reply.data)
-        except CtiAuthError as err:
-            if err.locked:
-                raise
-            _LOGGER.debug("Login for identification refused: %s", err)
-            return None, None
-        except CtiError as err:
-            _LOGGER.debug("Login for identification failed: %s", err)
-            return None, None
-
-        body = envelope.body if isinstance(envelope.body, dict) else {}
-        mac = normalize_mac(body.get("mac"))
-        version = body.get("ver")
-        if not isinstance(version, str) or not version.strip():
-            version = None
-        sid = body.get("sid")
-        if isinstance(sid, str) and sid:
-            await self._logout(sid)
-        return mac, version.strip() if version else None
-
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[WebSession]:
-        """Open ONE web session (dologin variant b, user `admin`) and log out at the end.
+    async def _web_http(self) -> AsyncIterator[aiohttp.ClientSession]:
+        """Yield a private session for web requests: the shared connector, no jar.
 
-        The login is never retried, since phones lock web access after a few
-        failures: a refused password raises CtiAuthError at once (`locked=True` when
-        the phone is locked). A sid missing from the answer raises CtiResponseError.
-        The sid is never logged. Logout failures are only logged.
+        The phone's session cookies must not land in the injected (Home
+        Assistant's shared) session's cookie jar; this client sends them itself.
         """
+        shared = self._session.connector
+        http = aiohttp.ClientSession(
+            connector=shared,
+            connector_owner=shared is None,  # no shared one: close our own
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        try:
+            yield http
+        finally:
+            await http.close()
+
+    async def _login(self, http: aiohttp.ClientSession) -> _Login:
+        """Log in once as `admin`: variant c, or b when the phone has no `access`.
+
+        `access` costs no attempt, so asking it first never spends a failed login
+        on the wrong variant. Raise CtiAuthError for a refused password (`wrong<N>`,
+        `user is not allow`) or a locked phone (`locked=True`). An answer without
+        a session id still gives its facts (`sid` "").
+        """
+        headers = self._web_headers()
+        reply = await self._request(
+            "POST",
+            CGI + ACCESS,
+            form={"access": _sha256(LOGIN_USER)},
+            headers=headers,
+            http=http,
+        )
+        if reply.status in _NO_PAGE:
+            variant, password = "b", self._password
+        else:
+            nonce = parse_envelope(ACCESS, reply.status, reply.data).body
+            if not isinstance(nonce, str) or not nonce:
+                raise CtiResponseError(f"{ACCESS}: the answer carries no nonce")
+            variant, password = "c", _sha256(self._password + nonce)
         reply = await self._request(
             "POST",
             CGI + LOGIN,
-            form={"username": LOGIN_USER, "password": self._password},
-            headers=self._web_headers(),
+            form={"username": LOGIN_USER, "password": password},
+            headers=headers,
+            http=http,
         )
         try:
             envelope = parse_envelope(LOGIN, reply.status, reply.data)
@@ -413,62 +469,210 @@ class CtiClient:
             ) from None
         body = envelope.body if isinstance(envelope.body, dict) else {}
         sid = body.get("sid")
-        if not isinstance(sid, str) or not sid:
-            raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
-        try:
-            yield WebSession(self, sid)
-        finally:
-            await self._logout(sid)
+        if not isinstance(sid, str):
+            sid = ""
+        version = body.get("ver")
+        firmware = version.strip() if isinstance(version, str) else None
+        # Send the sid everywhere the variants read it (§3.2 b and c).
+        cookies = {
+            **reply.cookies,
+            "sid": sid,
+            "session-identity": sid,
+            "session-role": reply.cookies.get("session-role", "admin"),
+        }
+        return _Login(
+            variant, sid, cookies, firmware or None, normalize_mac(body.get("mac"))
+        )
 
-    async def _logout(self, sid: str) -> None:
+    async def _login_facts(self) -> tuple[str | None, str | None]:
+        """Log in once and return (mac, firmware) from the answer; then log out."""
+        async with self._web_http() as http:
+            try:
+                login = await self._login(http)
+            except CtiAuthError as err:
+                if err.locked:
+                    raise
+                _LOGGER.debug("Login for identification refused: %s", err)
+                return None, None
+            except CtiError as err:
+                _LOGGER.debug("Login for identification failed: %s", err)
+                return None, None
+            if login.sid:
+                await self._logout(login, http)
+        return login.mac, login.firmware
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[WebSession]:
+        """Open ONE web session (user `admin`) and log out at the end.
+
+        Challenge-response login (§3.2 c), or the plain form (b) on phones without
+        the `access` page. The login is never retried, since phones lock web access
+        after a few failures: a refused password raises CtiAuthError at once
+        (`locked=True` when the phone is locked). A sid missing from the answer
+        raises CtiResponseError. The sid is never logged; its cookies stay out of
+        the injected session's jar. Logout failures are only logged.
+        """
+        async with self._web_http() as http:
+            login = await self._login(http)
+            if not login.sid:
+                raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
+            try:
+                yield WebSession(self, login, http)
+            finally:
+                await self._logout(login, http)
+
+    async def _logout(self, login: _Login, http: aiohttp.ClientSession) -> None:
         """End a web session; failures are only logged."""
         try:
-            await self._request(
-                "POST", CGI + LOGOUT, form={"sid": sid}, headers=self._web_headers()
-            )
+            await self._session_request(LOGOUT, login, http, form={})
         except CtiError as err:
             _LOGGER.debug("Logout failed: %s", err)
 
-    async def _session_call(
-        self, endpoint: str, sid: str, form: dict[str, str]
-    ) -> Envelope:
-        """POST one web-session endpoint with the sid as form field and cookies."""
+    async def _session_request(
+        self,
+        endpoint: str,
+        login: _Login,
+        http: aiohttp.ClientSession,
+        *,
+        method: str = "POST",
+        form: dict[str, str] | None = None,
+        params: Params = (),
+        json_body: object = None,
+    ) -> _Reply:
+        """Send one web-session request with the sid as cookies (and form field)."""
         headers = self._web_headers()
-        headers["Cookie"] = f"sid={sid}; session-identity={sid}; session-role=admin"
-        reply = await self._request(
-            "POST", CGI + endpoint, form={**form, "sid": sid}, headers=headers
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in login.cookies.items())
+        if form is not None:
+            form = {**form, "sid": login.sid}
+        return await self._request(
+            method,
+            CGI + endpoint,
+            params,
+            form=form,
+            json_body=json_body,
+            headers=headers,
+            http=http,
         )
+
+
+def _session_envelope(endpoint: str, reply: _Reply) -> Envelope:
+    """Parse a web-session answer; a 401 page there means the session ended."""
+    try:
         return parse_envelope(endpoint, reply.status, reply.data)
+    except CtiPasswordNotAcceptedError:
+        raise CtiAuthError(
+            f"{endpoint}: the web session ended (another login may have replaced it)"
+        ) from None
+
+
+def _config_values(reply: _Reply) -> list[Any]:
+    """Return the `configs` list of a config_get answer (§5.8), with or without envelope."""
+    try:
+        obj = json.loads(reply.data.decode("utf-8-sig", errors="replace"))
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict) and "configs" not in obj:
+        body = _session_envelope(CONFIG_GET, reply).body
+        obj = body if isinstance(body, dict) else None
+    configs = obj.get("configs") if isinstance(obj, dict) else None
+    if not 200 <= reply.status < 300 or not isinstance(configs, list):
+        _session_envelope(CONFIG_GET, reply)  # raises for HTTP errors and HTML
+        raise CtiResponseError(f"{CONFIG_GET}: the answer carries no 'configs' list")
+    return configs
 
 
 class WebSession:
-    """A logged-in web session of one phone; get one from `CtiClient.session()`."""
+    """A logged-in web session of one phone; get one from `CtiClient.session()`.
 
-    def __init__(self, client: CtiClient, sid: str) -> None:
-        """Use `sid` with `client`; the sid is never shown."""
+    Values are read and written through `api.values.get`/`post`; a phone without
+    them (HTTP 404) is served through `config_get`/`config_update` instead (§5.8).
+    """
+
+    def __init__(
+        self, client: CtiClient, login: _Login, http: aiohttp.ClientSession
+    ) -> None:
+        """Use `login` with `client`; the sid is never shown."""
         self._client = client
-        self._sid = sid
+        self._login = login
+        self._http = http
+        self._config_api = False
 
     def __repr__(self) -> str:
         """Return a representation without the sid."""
         return f"WebSession({self._client.base_url})"
 
-    async def get_values(self, names: Iterable[str]) -> dict[str, str]:
-        """Read P-values (`api.values.get`); a name the phone lacks comes back as ""."""
-        wanted = list(names)
-        envelope = await self._client._session_call(  # noqa: SLF001
-            VALUES_GET, self._sid, {"request": ":".join(wanted)}
+    @property
+    def firmware(self) -> str | None:
+        """Return the firmware version the login answer named (`ver`)."""
+        return self._login.firmware
+
+    @property
+    def mac(self) -> str | None:
+        """Return the MAC the login answer named, `aa:bb:cc:dd:ee:ff` style."""
+        return self._login.mac
+
+    @property
+    def login_variant(self) -> str:
+        """Return the login variant the phone used: "b" (plain) or "c" (challenge)."""
+        return self._login.variant
+
+    async def _call(
+        self,
+        endpoint: str,
+        *,
+        method: str = "POST",
+        form: dict[str, str] | None = None,
+        params: Params = (),
+        json_body: object = None,
+    ) -> _Reply:
+        return await self._client._session_request(  # noqa: SLF001
+            endpoint,
+            self._login,
+            self._http,
+            method=method,
+            form=form,
+            params=params,
+            json_body=json_body,
         )
-        body = envelope.body
-        if not isinstance(body, dict):
-            raise CtiResponseError(f"{VALUES_GET}: the body is not an object")
-        return {
-            name: "" if body.get(name) is None else str(body[name]) for name in wanted
-        }
+
+    async def get_values(self, names: Iterable[str]) -> dict[str, str]:
+        """Read P-values; a name the phone lacks comes back as ""."""
+        wanted = list(names)
+        if not self._config_api:
+            reply = await self._call(VALUES_GET, form={"request": ":".join(wanted)})
+            if reply.status != 404:
+                body = _session_envelope(VALUES_GET, reply).body
+                if not isinstance(body, dict):
+                    raise CtiResponseError(f"{VALUES_GET}: the body is not an object")
+                return {
+                    name: "" if body.get(name) is None else str(body[name])
+                    for name in wanted
+                }
+            self._config_api = True
+        reply = await self._call(
+            CONFIG_GET, method="GET", params=[("pvalues", ",".join(wanted))]
+        )
+        found: dict[str, str] = {}
+        for entry in _config_values(reply):
+            if not isinstance(entry, dict):
+                continue
+            value = entry.get("value")
+            for key in (entry.get("pvalue"), entry.get("alias")):
+                if isinstance(key, str) and key:
+                    found[key] = "" if value is None else str(value)
+        return {name: found.get(name, "") for name in wanted}
 
     async def set_values(self, values: Mapping[str, str]) -> None:
-        """Write P-values (`api.values.post`); raise CtiError when the phone refuses."""
-        envelope = await self._client._session_call(  # noqa: SLF001
-            VALUES_POST, self._sid, dict(values)
+        """Write P-values; raise CtiError when the phone refuses."""
+        if not self._config_api:
+            reply = await self._call(VALUES_POST, form=dict(values))
+            if reply.status != 404:
+                check_command(VALUES_POST, _session_envelope(VALUES_POST, reply))
+                return
+            self._config_api = True
+        reply = await self._call(
+            CONFIG_UPDATE,
+            method="PUT",
+            json_body={"alias": {}, "pvalue": dict(values)},
         )
-        check_command(VALUES_POST, envelope)
+        check_command(CONFIG_UPDATE, _session_envelope(CONFIG_UPDATE, reply))

@@ -10,7 +10,18 @@ from dataclasses import dataclass
 import json
 from typing import Any
 
-from .errors import CtiAuthError, CtiCommandError, CtiForbiddenError, CtiResponseError
+from .errors import (
+    CtiAuthError,
+    CtiCommandError,
+    CtiForbiddenError,
+    CtiPasswordNotAcceptedError,
+    CtiResponseError,
+)
+
+NO_PASSCODE_HINT = (
+    "The phone answers HTTP 401 to the CTI password: this firmware seems to accept "
+    "only web sessions, not the password on CTI requests"
+)
 
 FORBIDDEN_HINT = (
     "The phone refuses remote control (HTTP 403 or answer 'forbidden'): enable "
@@ -76,8 +87,11 @@ def _raise_for_negative(endpoint: str, obj: Mapping[str, Any]) -> None:
 def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     """Return the envelope of a positive answer, or raise the matching CtiError.
 
-    HTTP 401 and body `unauthorized` raise CtiAuthError, body `locked` raises
-    CtiAuthError(locked=True); HTTP 403 and body `forbidden` raise
+    Body `unauthorized` raises CtiAuthError, also inside a `success` envelope (the
+    vendor's own extension checks the body alone, §12 N1); body `locked` raises
+    CtiAuthError(locked=True). HTTP 401 without such a JSON body (the HTML page of
+    firmware that refuses the passcode) raises CtiPasswordNotAcceptedError, which
+    is not a wrong password. HTTP 403 and body `forbidden` raise
     CtiForbiddenError; other HTTP errors and anything that is not the API's JSON
     raise CtiResponseError; `error` answers raise CtiCommandError.
     """
@@ -87,10 +101,14 @@ def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     except _NotJsonError as err:
         obj, problem = None, str(err)
 
-    if status == 401:
-        if isinstance(obj, dict) and obj.get("body") == "locked":
-            raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+    body = obj.get("body") if isinstance(obj, dict) else None
+    word = body.strip().lower() if isinstance(body, str) else None
+    if word == "unauthorized":
         raise CtiAuthError
+    if status == 401:
+        if isinstance(obj, dict) and word == "locked":
+            raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+        raise CtiPasswordNotAcceptedError(NO_PASSCODE_HINT)
     if status == 403:
         raise CtiForbiddenError(FORBIDDEN_HINT)
     if not 200 <= status < 300:

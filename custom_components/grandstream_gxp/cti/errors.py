@@ -66,6 +66,15 @@ class CtiAuthError(CtiError):
         self.lock_minutes = lock_minutes
 
 
+class CtiPasswordNotAcceptedError(CtiError):
+    """The firmware does not accept the CTI password at all (HTTP 401, HTML page).
+
+    Seen where `api-*` take only web sessions (cti-api.md §3.2, §12 N1). Not a
+    wrong password, so deliberately no CtiAuthError: asking the user for another
+    password would not help.
+    """
+
+
 class CtiForbiddenError(CtiError):
     """The phone refuses remote control (HTTP 403 or answer `forbidden`).
 

@@ -33,7 +33,7 @@ class PhoneState(StrEnum):
     AVAILABLE = "available"
     RINGING = "ringing"
     BUSY = "busy"
-    UNAVAILABLE = "unavailable"
+    UNAVAILABLE = "unavailable"  # no registered account (§12 N1)
 
 
 class PhoneOperation(StrEnum):
@@ -241,7 +241,11 @@ class Sourced[T]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceInfo:
-    """What the phone revealed about itself; a fact it did not reveal is None."""
+    """What the phone revealed about itself; a fact it did not reveal is None.
+
+    `https_redirect` is True when the plain-HTTP address answered with a redirect
+    to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5).
+    """
 
     model: Sourced[str] | None = None
     firmware: Sourced[str] | None = None
