@@ -286,7 +286,7 @@ FLOW_OUTCOMES: dict[str, tuple[str, str] | None] = {
     "refused": (CONF_HOST, "cannot_connect"),
     "timeout": (CONF_HOST, "cannot_connect"),
     "slow": None,
-    "http_401": (CONF_PASSWORD, "invalid_auth"),
+    "http_401": ("base", "password_not_accepted"),
     "http_403": ("base", "cti_disabled"),
     "http_404": (CONF_HOST, "cannot_connect"),
     "http_500": (CONF_HOST, "cannot_connect"),
@@ -385,7 +385,7 @@ SETUP_OUTCOMES: dict[str, tuple[ConfigEntryState, str | None]] = {
     "refused": (RETRY, "cannot_connect"),
     "timeout": (RETRY, "cannot_connect"),
     "slow": (LOADED, None),
-    "http_401": (ERROR, "invalid_auth"),
+    "http_401": (RETRY, "password_not_accepted"),
     "http_403": (RETRY, "cti_disabled"),
     "http_404": (RETRY, "cannot_connect"),
     "http_500": (RETRY, "cannot_connect"),
@@ -454,11 +454,14 @@ REAUTH = "reauth"  # entities unavailable, reauth flow, polling stops
 FINE = "fine"  # nothing visible
 NEW_LINES = "new_lines"  # the line sensors follow the new line count, no reload
 
+# Faults whose failed poll names its cause instead of the generic `update_failed`.
+POLL_ERRORS: dict[str, str] = {"http_401": "password_not_accepted"}
+
 POLL_OUTCOMES: dict[str, str] = {
     "refused": UNAVAILABLE,
     "timeout": UNAVAILABLE,
     "slow": FINE,
-    "http_401": REAUTH,
+    "http_401": UNAVAILABLE,
     "http_403": UNAVAILABLE,
     "http_404": UNAVAILABLE,
     "http_500": UNAVAILABLE,
@@ -515,7 +518,7 @@ async def test_polling(
     assert error.translation_key == (
         ("phone_locked" if fault == "lockout" else "invalid_auth")
         if expected == REAUTH
-        else "update_failed"
+        else POLL_ERRORS.get(fault, "update_failed")
     )
     assert shown.state == STATE_UNAVAILABLE
     assert (state := hass.states.get(LINE_1)) and state.state == STATE_UNAVAILABLE
@@ -545,7 +548,7 @@ ACTION_OUTCOMES: dict[str, str | None] = {
     "refused": "cannot_connect",
     "timeout": "cannot_connect",
     "slow": None,
-    "http_401": "invalid_auth",
+    "http_401": "password_not_accepted",
     "http_403": "cti_disabled",
     "http_404": "cannot_connect",
     "http_500": "cannot_connect",

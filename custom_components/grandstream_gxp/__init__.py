@@ -24,7 +24,14 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData, auth_failed
-from .cti import CtiAuthError, CtiError, CtiForbiddenError, Family, family_for_model
+from .cti import (
+    CtiAuthError,
+    CtiError,
+    CtiForbiddenError,
+    CtiPasswordNotAcceptedError,
+    Family,
+    family_for_model,
+)
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .entity import phone_device_info
 from .firmware import (
@@ -65,6 +72,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         # what to change rather than calling the phone unreachable.
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cti_disabled"
+        ) from err
+    except CtiPasswordNotAcceptedError as err:
+        # Not a wrong password (no reauth): the firmware refuses the passcode style.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="password_not_accepted"
         ) from err
     except CtiError as err:
         raise ConfigEntryNotReady(

@@ -86,6 +86,7 @@ from .cti import (
     CtiConnectionError,
     CtiError,
     CtiForbiddenError,
+    CtiPasswordNotAcceptedError,
     CtiResponseError,
     DeviceInfo,
     KeyTable,
@@ -306,6 +307,11 @@ async def _async_try_phone(
     except CtiForbiddenError as err:
         LOGGER.debug("The phone at %s refuses CTI: %s", connection.address, err)
         return "cti_disabled"
+    except CtiPasswordNotAcceptedError as err:
+        LOGGER.debug(
+            "The phone at %s refuses the passcode: %s", connection.address, err
+        )
+        return "password_not_accepted"
     except Exception as err:  # noqa: BLE001
         if _shows_password(err, password):
             LOGGER.error(

@@ -47,6 +47,7 @@ from .cti import (
     CtiClient,
     CtiCommandError,
     CtiError,
+    CtiPasswordNotAcceptedError,
     CtiResponseError,
     LineState,
     LineStatus,
@@ -239,6 +240,11 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # Unavailable until the next read: at the user's polling interval, not the
             # longer one for an idle phone whose push works, nor 1 s as in a call.
             self.update_interval = self.idle_interval
+            if isinstance(err, CtiPasswordNotAcceptedError):
+                # Not a wrong password: no reauth, the message names the cause.
+                raise UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="password_not_accepted"
+                ) from err
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",

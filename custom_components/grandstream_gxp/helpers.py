@@ -30,6 +30,7 @@ from .cti import (
     CtiForbiddenError,
     CtiKeyError,
     CtiKeyRefusedError,
+    CtiPasswordNotAcceptedError,
     Family,
     KeyProbe,
     KeyTable,
@@ -138,6 +139,10 @@ async def async_run_action[T](
     except CtiForbiddenError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="cti_disabled"
+        ) from err
+    except CtiPasswordNotAcceptedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="password_not_accepted"
         ) from err
     except ProbeBusyError as err:
         raise ServiceValidationError(
