@@ -17,6 +17,7 @@ Push (the phone's Action URLs, `push.py`) and polling work together:
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -57,6 +58,9 @@ from .push import (
     async_update_push_issue,
     number_key,
 )
+
+if TYPE_CHECKING:
+    from .call_history import CallHistory
 
 # Lines in these states are calls push should have announced.
 _CALL_STATES = frozenset(
@@ -107,6 +111,7 @@ class GxpRuntimeData:
     client: CtiClient
     controller: CallController
     coordinator: GxpCoordinator
+    history: CallHistory
     model: str | None
     firmware: str | None
 
