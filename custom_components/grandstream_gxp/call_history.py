@@ -86,12 +86,12 @@ class _OpenCall:
         """Return the finished call; its duration runs from answer to end."""
         duration = (now - self.answered_at).total_seconds() if self.answered_at else 0
         return CallDict(
-            direction=self.direction,
+            direction=None if self.direction is None else self.direction.value,
             number=self.number,
             name=self.name,
             start=self.start.isoformat(),
             duration=round(duration),
-            outcome=outcome,
+            outcome=outcome.value,
         )
 
 
@@ -236,8 +236,8 @@ class CallHistory:
 
     def _fire(self, call: CallDict) -> None:
         entry = self._entry
-        device = dr.async_get(self._hass).async_get_device(
-            identifiers={(DOMAIN, entry.unique_id or "")}
+        device = dr.async_get(self._hass).async_get_device_by_identifier(
+            (DOMAIN, entry.unique_id or ""), entry.entry_id
         )
         entity_id = er.async_get(self._hass).async_get_entity_id(
             "event", DOMAIN, f"{entry.unique_id}_call"
