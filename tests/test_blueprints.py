@@ -3,6 +3,7 @@
 import asyncio
 from pathlib import Path
 import shutil
+from typing import Any
 
 from homeassistant.components.blueprint import models, schemas
 from homeassistant.core import HomeAssistant, ServiceCall
@@ -45,11 +46,10 @@ async def blueprints_installed(hass: HomeAssistant) -> None:
     )
 
 
-@pytest.mark.usefixtures("blueprints_installed")
-async def test_missed_call_notification(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sim: SimulatedPhone
-) -> None:
-    """A call that rings and is given up sends one notification naming the caller."""
+async def setup_missed_call_blueprint(
+    hass: HomeAssistant, **extra: Any
+) -> list[ServiceCall]:
+    """Set up the missed-call blueprint for the phone; return the notifications sent."""
     sent = async_mock_service(hass, "notify", "desk")
     assert await async_setup_component(
         hass,
@@ -61,11 +61,21 @@ async def test_missed_call_notification(
                     "input": {
                         "call_event": f"event.{PHONE}_call",
                         "notify_action": "notify.desk",
+                        **extra,
                     },
                 }
             }
         },
     )
+    return sent
+
+
+@pytest.mark.usefixtures("blueprints_installed")
+async def test_missed_call_notification(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: SimulatedPhone
+) -> None:
+    """A call that rings and is given up sends one notification naming the caller."""
+    sent = await setup_missed_call_blueprint(hass)
     coordinator = init_integration.runtime_data.coordinator
 
     sim.phone.incoming_call("5550100", "Carol")
@@ -76,6 +86,78 @@ async def test_missed_call_notification(
 
     assert len(sent) == 1
     assert sent[0].data["message"] == "Missed call from Carol (5550100)."
+
+
+@pytest.mark.usefixtures("blueprints_installed")
+async def test_answered_call_sends_no_notification(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: SimulatedPhone
+) -> None:
+    """Only `missed` triggers the blueprint; an answered call ends without a word."""
+    sent = await setup_missed_call_blueprint(hass)
+    coordinator = init_integration.runtime_data.coordinator
+
+    sim.phone.incoming_call("5550100", "Carol")
+    await coordinator.async_refresh()
+    await init_integration.runtime_data.controller.answer()
+    await coordinator.async_refresh()
+    sim.phone.far_end_hangup(1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert sent == []
+
+
+@pytest.mark.usefixtures("blueprints_installed")
+async def test_call_back_from_the_notification(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim: SimulatedPhone,
+    device_id: str,
+) -> None:
+    """The notification's Call back button dials the caller from the same phone."""
+    sent = await setup_missed_call_blueprint(hass)
+    coordinator = init_integration.runtime_data.coordinator
+    sim.phone.incoming_call("5550100", "Carol")
+    await coordinator.async_refresh()
+    sim.phone.far_end_hangup(1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    [button] = sent[0].data["data"]["actions"]
+    assert button == {
+        "action": f"GRANDSTREAM_GXP_CALL_BACK_{device_id}_5550100",
+        "title": "Call back",
+    }
+
+    # Another phone's button (another copy of the blueprint) is not ours.
+    hass.bus.async_fire(
+        "mobile_app_notification_action",
+        {"action": "GRANDSTREAM_GXP_CALL_BACK_otherphone_1234"},
+    )
+    await hass.async_block_till_done()
+    assert sim.phone.requests.for_endpoint("api-make_call") == []
+
+    hass.bus.async_fire("mobile_app_notification_action", {"action": button["action"]})
+    await hass.async_block_till_done()
+
+    [request] = sim.phone.requests.for_endpoint("api-make_call")
+    assert request.query["phonenumber"] == "5550100"
+    assert sim.phone.line(1).remote_number == "5550100"
+
+
+@pytest.mark.usefixtures("blueprints_installed")
+async def test_call_back_button_can_be_left_out(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim: SimulatedPhone
+) -> None:
+    """Without the button (a notifier that is not the Companion app) no actions."""
+    sent = await setup_missed_call_blueprint(hass, call_back=False)
+    coordinator = init_integration.runtime_data.coordinator
+    sim.phone.incoming_call("5550100", "Carol")
+    await coordinator.async_refresh()
+    sim.phone.far_end_hangup(1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert sent[0].data["data"]["actions"] == []
 
 
 class Recorder:

@@ -46,13 +46,13 @@ async def test_entities(
     snapshot: SnapshotAssertion,
     sim: SimulatedPhone,
 ) -> None:
-    """One sensor per line the phone reports, plus the phone status, on one device."""
+    """One sensor per line the phone reports, the phone status and missed calls."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
     entries = er.async_entries_for_config_entry(
         entity_registry, init_integration.entry_id
     )
-    assert len(entries) == len(sim.phone.state.lines) + 1
+    assert len(entries) == len(sim.phone.state.lines) + 2
     device_ids = {entry.device_id for entry in entries}
     assert len(device_ids) == 1
     device = dr.async_get(hass).async_get(device_ids.pop() or "")

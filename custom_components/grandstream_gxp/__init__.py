@@ -14,6 +14,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from . import slots
+from .call_history import CallHistory
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_MODEL,
@@ -110,10 +111,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
     )
     await coordinator.async_config_entry_first_refresh()
+    history = CallHistory(hass, entry)
+    await history.async_load()
+    entry.async_on_unload(history.async_attach(coordinator))
+    entry.async_on_unload(history.async_save)
     entry.runtime_data = GxpRuntimeData(
         client=client,
         controller=controller,
         coordinator=coordinator,
+        history=history,
         model=model,
         firmware=firmware,
     )
@@ -138,8 +144,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Give the phone's Action URL slots back when the entry wrote them."""
+    """Give the phone's Action URL slots back when the entry wrote them; drop its calls."""
     ir.async_delete_issue(hass, DOMAIN, firmware_issue_id(entry))
+    await CallHistory.async_remove(hass, entry.entry_id)
     await slots.async_release_slots(hass, entry)
 
 

@@ -1,4 +1,4 @@
-"""Buttons of a phone: one press = one call-control action, and a reboot."""
+"""Buttons of a phone: one press = one call-control action, a reboot, clear missed calls."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -75,6 +75,11 @@ BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
 )
 
 
+CLEAR_MISSED_CALLS = ButtonEntityDescription(
+    key="clear_missed_calls", translation_key="clear_missed_calls"
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: GxpConfigEntry,
@@ -82,6 +87,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the phone's buttons."""
     async_add_entities(GxpButton(entry, description) for description in BUTTONS)
+    async_add_entities([GxpClearMissedCallsButton(entry)])
 
 
 class GxpButton(GxpEntity, ButtonEntity):
@@ -103,3 +109,22 @@ class GxpButton(GxpEntity, ButtonEntity):
         await async_run_action(
             runtime, lambda: self.entity_description.press_fn(runtime)
         )
+
+
+class GxpClearMissedCallsButton(GxpEntity, ButtonEntity):
+    """Sets the missed-call count to 0; Home Assistant's data, so no phone needed."""
+
+    def __init__(self, entry: GxpConfigEntry) -> None:
+        """Describe the button."""
+        super().__init__(entry, CLEAR_MISSED_CALLS)
+        self._history = entry.runtime_data.history
+
+    @property
+    @override
+    def available(self) -> bool:
+        return True
+
+    @override
+    async def async_press(self) -> None:
+        """Clear the count."""
+        self._history.async_clear_missed_calls()

@@ -23,6 +23,7 @@ Push (the phone's Action URLs, `push.py`) and polling work together:
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -65,6 +66,9 @@ from .push import (
     number_key,
     resolve_push,
 )
+
+if TYPE_CHECKING:
+    from .call_history import CallHistory
 
 # Lines in these states are calls push should have announced.
 _CALL_STATES = frozenset(
@@ -121,6 +125,7 @@ class GxpRuntimeData:
     client: CtiClient
     controller: CallController
     coordinator: GxpCoordinator
+    history: CallHistory
     model: str | None
     firmware: str | None
 

@@ -1,4 +1,4 @@
-"""Sensors of a phone: the state of each line and of the phone as a whole."""
+"""Sensors of a phone: the state of each line and of the phone as a whole, missed calls."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .call_history import RECENT_CALLS
 from .const import LOGGER
 from .coordinator import GxpConfigEntry, PhoneData
 from .cti import LineState, LineStatus, PhoneState
@@ -25,6 +26,7 @@ ATTR_ACTIVE = "active"
 ATTR_RAW_STATE = "raw_state"
 ATTR_REMOTE_NAME = "remote_name"
 ATTR_REMOTE_NUMBER = "remote_number"
+ATTR_RECENT_CALLS = "recent_calls"
 
 # Line sensors enabled when created; the others start disabled. Two lines carry a call
 # and a second one (waiting, consultation, swap partner), all the call control needs;
@@ -76,6 +78,11 @@ PHONE_SENSORS: tuple[GxpSensorEntityDescription, ...] = (
     ),
 )
 
+MISSED_CALLS_SENSOR = SensorEntityDescription(
+    key="missed_calls",
+    translation_key="missed_calls",
+)
+
 LINE_SENSOR = GxpLineSensorEntityDescription(
     key="line",
     translation_key="line",
@@ -95,6 +102,7 @@ async def async_setup_entry(
     async_add_entities(
         GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
     )
+    async_add_entities([GxpMissedCallsSensor(entry)])
     async_add_per_item(
         entry,
         lambda data: data.lines,
@@ -179,3 +187,46 @@ class GxpLineSensor(GxpEntity, SensorEntity):
         """Return the remote party, account and focus of the line."""
         line = self._line
         return None if line is None else self.entity_description.attributes_fn(line)
+
+
+class GxpMissedCallsSensor(GxpEntity, SensorEntity):
+    """Missed calls since the user last cleared them; the last calls as an attribute.
+
+    The history is Home Assistant's, so it stays readable while the phone is away.
+    """
+
+    # The calls are in the entry's own storage; the recorder would keep every copy.
+    _unrecorded_attributes = frozenset({ATTR_RECENT_CALLS})
+
+    def __init__(self, entry: GxpConfigEntry) -> None:
+        """Describe the sensor."""
+        super().__init__(entry, MISSED_CALLS_SENSOR)
+        self._history = entry.runtime_data.history
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._history.async_add_listener(self.async_write_ha_state)
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        return True
+
+    @property
+    @override
+    def native_value(self) -> int:
+        """Return the number of missed calls."""
+        return self._history.missed_calls
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the last calls, newest first."""
+        return {
+            ATTR_RECENT_CALLS: [
+                dict(call) for call in self._history.calls(RECENT_CALLS)
+            ]
+        }

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
+from .call_history import MAX_CALLS, CallHistory, calls_response
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
@@ -315,4 +316,57 @@ def async_setup_services(hass: HomeAssistant) -> None:
             supports_response=(
                 SupportsResponse.OPTIONAL if action.responds else SupportsResponse.NONE
             ),
+        )
+    _async_setup_history_services(hass)
+
+
+# The call history is Home Assistant's own data: these actions never ask the phone.
+ATTR_LIMIT = "limit"
+
+
+def _history(call: ServiceCall) -> CallHistory:
+    return _runtime(call.hass, call.data[ATTR_DEVICE_ID]).history
+
+
+async def _get_call_history(call: ServiceCall) -> ServiceResponse:
+    return calls_response(_history(call), call.data.get(ATTR_LIMIT))
+
+
+async def _clear_missed_calls(call: ServiceCall) -> None:
+    _history(call).async_clear_missed_calls()
+
+
+HISTORY_ACTIONS: dict[
+    str,
+    tuple[
+        vol.Schema,
+        Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+        SupportsResponse,
+    ],
+] = {
+    "get_call_history": (
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Optional(ATTR_LIMIT): vol.All(
+                    vol.Coerce(int), vol.Range(min=1, max=MAX_CALLS)
+                ),
+            }
+        ),
+        _get_call_history,
+        SupportsResponse.ONLY,
+    ),
+    "clear_missed_calls": (
+        vol.Schema(_DEVICE),
+        _clear_missed_calls,
+        SupportsResponse.NONE,
+    ),
+}
+
+
+@callback
+def _async_setup_history_services(hass: HomeAssistant) -> None:
+    for name, (schema, handler, supports_response) in HISTORY_ACTIONS.items():
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=supports_response
         )
