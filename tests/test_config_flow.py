@@ -44,6 +44,7 @@ from custom_components.grandstream_gxp.const import (
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
+    CONF_VOICE_SENTENCES,
     CONF_WRITE_ACTION_URLS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -1374,6 +1375,7 @@ async def test_options_defaults_and_save(
         CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
         CONF_KEY_OVERRIDES: "",
         CONF_WRITE_ACTION_URLS: False,
+        CONF_VOICE_SENTENCES: True,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -1384,6 +1386,7 @@ async def test_options_defaults_and_save(
             CONF_SCAN_INTERVAL: 60.0,
             CONF_KEY_OVERRIDES: " xfer = transfer ; #=POUND\nstar=%23 ",
             CONF_WRITE_ACTION_URLS: True,
+            CONF_VOICE_SENTENCES: False,
         },
     )
     await hass.async_block_till_done()
@@ -1394,6 +1397,7 @@ async def test_options_defaults_and_save(
         CONF_SCAN_INTERVAL: 60,
         CONF_KEY_OVERRIDES: {"XFER": "TRANSFER", "#": "POUND", "STAR": "%23"},
         CONF_WRITE_ACTION_URLS: True,
+        CONF_VOICE_SENTENCES: False,
     }
     assert isinstance(entry.options[CONF_SCAN_INTERVAL], int)
     # OptionsFlowWithReload: the entry was set up again with the new options.
@@ -1422,6 +1426,7 @@ async def test_options_show_stored_values_and_clear_overrides(
         CONF_SCAN_INTERVAL: 120,
         CONF_KEY_OVERRIDES: "XFER=TRANSFER, #=POUND",
         CONF_WRITE_ACTION_URLS: False,
+        CONF_VOICE_SENTENCES: True,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],

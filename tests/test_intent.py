@@ -217,14 +217,15 @@ async def test_transfer_failures(
     assert sim.phone.transfers == []
 
 
-async def test_other_errors_keep_their_message(
+async def test_unreachable_phone_is_said_without_the_error_text(
     hass: HomeAssistant, sim: SimulatedPhone, phone: MockConfigEntry
 ) -> None:
-    """An error without a short spoken form is said with the action's message."""
+    """A connection error is spoken as a short sentence, never the exception's text."""
     await ring(sim, phone)
     await sim.stop_listening()
     with pytest.raises(
-        intent.IntentHandleError, match=r"^Grandstream GXP2170 could not do it: "
+        intent.IntentHandleError,
+        match=r"^Grandstream GXP2170 cannot be reached right now\.$",
     ):
         await handle(hass, "GrandstreamAnswerCall")
     await sim.start_listening()

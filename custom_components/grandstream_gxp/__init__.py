@@ -43,6 +43,7 @@ from .firmware import (
 from .helpers import async_update_auto_attended_issue, key_table_for, learned_swap_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
+from .voice_sentences import async_update_voice_sentences
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -134,13 +135,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     if not controller.settings.auto_attended_transfer:
         # The user set the option to match the phone: attended transfers are refused.
         async_update_auto_attended_issue(hass, entry, mismatch=False)
+    await async_update_voice_sentences(hass, loading=entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Stop listening to the phone and unload its entities."""
     async_unload_push(hass, entry)
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await async_update_voice_sentences(hass, unloading=entry)
+    return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:

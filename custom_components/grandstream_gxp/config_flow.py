@@ -67,10 +67,12 @@ from .const import (
     CONF_KEY_OVERRIDES,
     CONF_MODEL,
     CONF_SWAP_METHOD,
+    CONF_VOICE_SENTENCES,
     CONF_WRITE_ACTION_URLS,
     DEFAULT_AUTO_ATTENDED_TRANSFER,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SWAP_METHOD,
+    DEFAULT_VOICE_SENTENCES,
     DEFAULT_WRITE_ACTION_URLS,
     DOMAIN,
     LOGGER,
@@ -154,6 +156,9 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Optional(CONF_KEY_OVERRIDES): TextSelector(),
         vol.Required(
             CONF_WRITE_ACTION_URLS, default=DEFAULT_WRITE_ACTION_URLS
+        ): BooleanSelector(),
+        vol.Required(
+            CONF_VOICE_SENTENCES, default=DEFAULT_VOICE_SENTENCES
         ): BooleanSelector(),
     }
 )
@@ -768,6 +773,7 @@ class GxpOptionsFlow(OptionsFlowWithReload):
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_KEY_OVERRIDES: overrides,
                         CONF_WRITE_ACTION_URLS: user_input[CONF_WRITE_ACTION_URLS],
+                        CONF_VOICE_SENTENCES: user_input[CONF_VOICE_SENTENCES],
                     }
                 )
         options = self.config_entry.options
@@ -782,6 +788,9 @@ class GxpOptionsFlow(OptionsFlowWithReload):
             ),
             CONF_WRITE_ACTION_URLS: options.get(
                 CONF_WRITE_ACTION_URLS, DEFAULT_WRITE_ACTION_URLS
+            ),
+            CONF_VOICE_SENTENCES: options.get(
+                CONF_VOICE_SENTENCES, DEFAULT_VOICE_SENTENCES
             ),
         }
         return self.async_show_form(

@@ -30,10 +30,13 @@ CONF_SWAP_METHOD: Final = "swap_method"
 CONF_KEY_OVERRIDES: Final = "key_overrides"
 # Write the Action URLs into the phone's slots (needs the admin password).
 CONF_WRITE_ACTION_URLS: Final = "write_action_urls"
+# Register the built-in conversation agent's sentences (`voice_sentences.py`).
+CONF_VOICE_SENTENCES: Final = "voice_sentences"
 
 DEFAULT_AUTO_ATTENDED_TRANSFER: Final = True
 DEFAULT_SWAP_METHOD: Final = "auto"
 DEFAULT_WRITE_ACTION_URLS: Final = False
+DEFAULT_VOICE_SENTENCES: Final = True
 DEFAULT_SCAN_INTERVAL: Final = 30
 MIN_SCAN_INTERVAL: Final = 5
 MAX_SCAN_INTERVAL: Final = 3600

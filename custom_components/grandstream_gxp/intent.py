@@ -1,9 +1,9 @@
-"""Assist intents: answer, hang up, transfer, and who is calling.
+"""Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
 The intent integration finds this platform by itself (`async_setup_intents`, through
-`async_process_integration_platforms`, which covers custom integrations too). The
-handlers become tools of LLM conversation agents; the default agent needs custom
-sentences (see the README, "Voice").
+`async_process_integration_platforms`, which covers custom integrations too). LLM
+agents get the handlers as tools through `llm.py`; the built-in agent through the
+sentences of `voice_sentences.py`. Replies are in the request's language (`replies.py`).
 
 Which phone (`_choose`):
 
@@ -12,16 +12,16 @@ Which phone (`_choose`):
   without case or extra spaces. Several matches (an area with two phones) are
   narrowed as below;
 * without the slot: the only configured phone; with several, the loaded phones
-  whose lines suit the intent (ringing to answer or to say who calls, any call to
-  hang up, a connected call to transfer). One such phone is used; none gives the
-  intent's "nothing to do" answer; several are narrowed to the area the request
-  came from (`preferred_area_id`, set by the voice satellite), else the user is
-  asked to name the phone.
+  that suit the intent (ringing to answer or to say who calls, any call to hang up,
+  a connected call to transfer, a free line to call, a call in the history to call
+  back). One such phone is used; none gives the intent's "nothing to do" answer;
+  several are narrowed to the area the request came from (`preferred_area_id`, set
+  by the voice satellite), else the user is asked to name the phone.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -38,21 +38,29 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
+from .call_history import CallDict, CallDirection, CallOutcome
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import LineState, LineStatus
 from .cti.call_control import TransferMode
 from .helpers import async_run_action
+from .replies import Replies, async_get_replies
 
-INTENT_ANSWER = "GrandstreamAnswerCall"
-INTENT_HANG_UP = "GrandstreamHangUp"
-INTENT_TRANSFER = "GrandstreamTransferCall"
-INTENT_WHO_IS_CALLING = "GrandstreamWhoIsCalling"
+INTENT_ANSWER: Final = "GrandstreamAnswerCall"
+INTENT_HANG_UP: Final = "GrandstreamHangUp"
+INTENT_TRANSFER: Final = "GrandstreamTransferCall"
+INTENT_WHO_IS_CALLING: Final = "GrandstreamWhoIsCalling"
+INTENT_CALL: Final = "GrandstreamCall"
+INTENT_CALL_BACK: Final = "GrandstreamCallBack"
 
-SLOT_PHONE = "phone"
-SLOT_NUMBER = "number"
-SLOT_MODE = "mode"
-SLOT_PREFERRED_AREA = "preferred_area_id"
+SLOT_PHONE: Final = "phone"
+SLOT_NUMBER: Final = "number"
+SLOT_MODE: Final = "mode"
+SLOT_WHICH: Final = "which"
+SLOT_PREFERRED_AREA: Final = "preferred_area_id"
+
+CALL_BACK_LAST: Final = "last"
+CALL_BACK_MISSED: Final = "missed"
 
 _PHONE_SLOTS: dict[vol.Marker, Any] = {
     vol.Optional(SLOT_PHONE): cv.string,
@@ -62,45 +70,6 @@ _PHONE_HELP = (
     " Optional slot 'phone': the phone's name or its area; leave it out when there is "
     "one phone, or when only one phone is in the situation this intent acts on."
 )
-
-# Spoken instead of the action errors' longer texts (which list every line's state).
-_SPOKEN_ERRORS = {
-    "no_ringing_call": "No call is ringing on {phone}.",
-    "no_call": "There is no call to end on {phone}.",
-    "no_connected_call": "There is no connected call to transfer on {phone}.",
-    "invalid_number": "{number} is not a number I can dial.",
-    "call_on_hold": "Another call is on hold on {phone}; end it first.",
-    "call_being_dialled": "A number is still being dialled on {phone}.",
-    "no_free_line": "All lines of {phone} are in use.",
-    "auto_attended_off": (
-        "Attended transfer is turned off for {phone}; ask for a blind transfer."
-    ),
-    "wrong_call_state": "{phone} did not do it; the call state changed.",
-    "transfer_failed": "The transfer on {phone} did not complete.",
-    "transfer_not_started": "The transfer on {phone} could not start.",
-    "consultation_not_started": "The call to {number} did not start.",
-    "transferred_blind_auto_attended_off": (
-        "{phone} transferred the call to {number} without consultation; its "
-        "Auto-Attended Transfer setting is off."
-    ),
-}
-
-type LinesTest = Callable[[tuple[LineStatus, ...]], bool]
-
-
-def _has(*states: LineState) -> LinesTest:
-    return lambda lines: any(line.state in states for line in lines)
-
-
-_RINGING = _has(LineState.RINGING)
-_ANY_CALL = _has(
-    LineState.RINGING,
-    LineState.DIALING,
-    LineState.CALLING,
-    LineState.CONNECTED,
-    LineState.ONHOLD,
-)
-_CONNECTED = _has(LineState.CONNECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +89,12 @@ class _Phone:
     def lines(self) -> tuple[LineStatus, ...]:
         data = self.runtime.coordinator.data
         return data.lines if data else ()
+
+    def has_line(self, *states: LineState) -> bool:
+        return any(line.state in states for line in self.lines())
+
+
+type PhoneTest = Callable[[_Phone], bool]
 
 
 def _normal(text: str) -> str:
@@ -151,43 +126,40 @@ def _names(hass: HomeAssistant, phone: _Phone) -> set[str]:
     return names
 
 
-def _list(phones: Iterable[_Phone]) -> str:
-    names = sorted(phone.name for phone in phones)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _usable(phone: _Phone) -> _Phone:
+def _usable(replies: Replies, phone: _Phone) -> _Phone:
     if not phone.loaded:
         raise intent.IntentHandleError(
-            f"{phone.name} is not available right now. Check that it is reachable."
+            replies.say("phone_unavailable", phone=phone.name)
         )
     return phone
 
 
 def _choose(
-    hass: HomeAssistant, slots: dict[str, Any], suits: LinesTest, nothing: str
+    hass: HomeAssistant,
+    replies: Replies,
+    slots: dict[str, Any],
+    suits: PhoneTest,
+    nothing: str,
 ) -> _Phone:
     """Return the phone the request means, or raise an error that says what is missing."""
     phones = _phones(hass)
     if not phones:
-        raise intent.IntentHandleError("No Grandstream phone is set up.")
+        raise intent.IntentHandleError(replies.say("no_phones"))
     if SLOT_PHONE in slots:
         wanted = _normal(slots[SLOT_PHONE]["value"])
         phones = [phone for phone in phones if wanted in _names(hass, phone)]
         if not phones:
             raise intent.IntentHandleError(
-                f"I don't know a phone called {slots[SLOT_PHONE]['value']}."
+                replies.say("unknown_phone", name=slots[SLOT_PHONE]["value"])
             )
     if len(phones) == 1:
-        return _usable(phones[0])
+        return _usable(replies, phones[0])
     loaded = [phone for phone in phones if phone.loaded]
     if not loaded:
-        raise intent.IntentHandleError(
-            "None of the phones is available right now. Check that they are reachable."
-        )
-    busy = [phone for phone in loaded if suits(phone.lines())]
+        raise intent.IntentHandleError(replies.say("no_phone_available"))
+    busy = [phone for phone in loaded if suits(phone)]
     if not busy:
-        raise intent.IntentHandleError(nothing)
+        raise intent.IntentHandleError(replies.say(nothing))
     if len(busy) > 1 and SLOT_PREFERRED_AREA in slots:
         here = [
             phone
@@ -196,26 +168,24 @@ def _choose(
         ]
         busy = here or busy
     if len(busy) > 1:
+        names = sorted(phone.name for phone in busy)
         raise intent.IntentHandleError(
-            f"Which phone do you mean: {_list(busy)}? Say the phone's name."
+            replies.say("which_phone", phones=replies.join(names))
         )
     return busy[0]
 
 
 async def _run[T](
-    phone: _Phone, action: Callable[[], Awaitable[T]], number: str = ""
+    replies: Replies,
+    phone: _Phone,
+    action: Callable[[], Awaitable[T]],
+    number: str = "",
 ) -> T:
-    """Run a phone action; its errors become intent errors with short English speech."""
+    """Run a phone action; its errors become intent errors spoken in the language."""
     try:
         return await async_run_action(phone.runtime, action)
     except HomeAssistantError as err:
-        template = _SPOKEN_ERRORS.get(err.translation_key or "")
-        message = (
-            template.format(phone=phone.name, number=number)
-            if template
-            else f"{phone.name} could not do it: {err}"
-        )
-        raise intent.IntentHandleError(message) from err
+        raise intent.IntentHandleError(replies.error(err, phone.name, number)) from err
 
 
 def _speak(intent_obj: intent.Intent, speech: str) -> intent.IntentResponse:
@@ -224,28 +194,86 @@ def _speak(intent_obj: intent.Intent, speech: str) -> intent.IntentResponse:
     return response
 
 
-def _caller(line: LineStatus) -> str:
-    name, number = line.remote_name.strip(), line.remote_number.strip()
+def _party(replies: Replies, name: str, number: str) -> str:
+    name, number = name.strip(), number.strip()
     if name and number and name != number:
         return f"{name} ({number})"
-    return name or number or "an unknown caller"
+    return name or number or replies.say("unknown_caller")
+
+
+def _ringing(phone: _Phone) -> list[LineStatus]:
+    return [line for line in phone.lines() if line.state is LineState.RINGING]
+
+
+def _is_ringing(phone: _Phone) -> bool:
+    return phone.has_line(LineState.RINGING)
+
+
+def _in_a_call(phone: _Phone) -> bool:
+    return phone.has_line(
+        LineState.RINGING,
+        LineState.DIALING,
+        LineState.CALLING,
+        LineState.CONNECTED,
+        LineState.ONHOLD,
+    )
+
+
+def _connected(phone: _Phone) -> bool:
+    return phone.has_line(LineState.CONNECTED)
+
+
+def _can_dial(phone: _Phone) -> bool:
+    return phone.has_line(LineState.IDLE) and not phone.has_line(
+        LineState.DIALING, LineState.CALLING
+    )
+
+
+def _call_to_return(phone: _Phone, which: str) -> CallDict | None:
+    """Return the newest call of the history (`last`), or the newest missed call."""
+    for call in phone.runtime.history.calls():
+        if which == CALL_BACK_LAST or (
+            call["direction"] == CallDirection.INCOMING
+            and call["outcome"] == CallOutcome.MISSED
+        ):
+            return call
+    return None
 
 
 class _PhoneIntent(intent.IntentHandler):
     """A Grandstream intent: finds the phone, then acts on it."""
 
     slot_schema: ClassVar[dict[Any, Any]] = _PHONE_SLOTS
-    suits: ClassVar[LinesTest]
+    # The reply key when no phone suits the intent.
     nothing: ClassVar[str]
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Whether the phone is in a situation this intent acts on."""
+        raise NotImplementedError
+
+    def nothing_for(self, slots: dict[str, Any]) -> str:
+        """Return the reply key when no phone suits the request."""
+        return self.nothing
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Find the phone, then act."""
         slots = self.async_validate_slots(intent_obj.slots)
-        phone = _choose(intent_obj.hass, slots, type(self).suits, self.nothing)
-        return await self.async_act(intent_obj, slots, phone)
+        replies = await async_get_replies(intent_obj.hass, intent_obj.language)
+        phone = _choose(
+            intent_obj.hass,
+            replies,
+            slots,
+            lambda phone: self.suits(phone, slots),
+            self.nothing_for(slots),
+        )
+        return await self.async_act(intent_obj, replies, slots, phone)
 
     async def async_act(
-        self, intent_obj: intent.Intent, slots: dict[str, Any], phone: _Phone
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
     ) -> intent.IntentResponse:
         """Act on the chosen phone."""
         raise NotImplementedError
@@ -260,17 +288,28 @@ class AnswerCallIntent(_PhoneIntent):
         "hands-free. Use when the user asks to answer or pick up the phone or the call."
         + _PHONE_HELP
     )
-    suits = _RINGING
-    nothing = "No phone is ringing."
+    nothing = "no_phone_ringing"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a ringing phone."""
+        return _is_ringing(phone)
 
     async def async_act(
-        self, intent_obj: intent.Intent, slots: dict[str, Any], phone: _Phone
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
     ) -> intent.IntentResponse:
         """Answer."""
-        ringing = [line for line in phone.lines() if line.state is LineState.RINGING]
-        await _run(phone, phone.runtime.controller.answer)
-        caller = f" from {_caller(ringing[0])}" if ringing else ""
-        return _speak(intent_obj, f"Answered the call{caller} on {phone.name}.")
+        ringing = _ringing(phone)
+        await _run(replies, phone, phone.runtime.controller.answer)
+        if not ringing:
+            return _speak(intent_obj, replies.say("answered", phone=phone.name))
+        caller = _party(replies, ringing[0].remote_name, ringing[0].remote_number)
+        return _speak(
+            intent_obj, replies.say("answered_from", caller=caller, phone=phone.name)
+        )
 
 
 class HangUpIntent(_PhoneIntent):
@@ -282,15 +321,22 @@ class HangUpIntent(_PhoneIntent):
         "call, or cancels a call being dialled. Use when the user asks to hang up, end "
         "the call, or reject or decline a call." + _PHONE_HELP
     )
-    suits = _ANY_CALL
-    nothing = "No phone is in a call."
+    nothing = "no_phone_in_call"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a phone with any call."""
+        return _in_a_call(phone)
 
     async def async_act(
-        self, intent_obj: intent.Intent, slots: dict[str, Any], phone: _Phone
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
     ) -> intent.IntentResponse:
         """Hang up."""
-        await _run(phone, phone.runtime.controller.hang_up)
-        return _speak(intent_obj, f"Hung up the call on {phone.name}.")
+        await _run(replies, phone, phone.runtime.controller.hang_up)
+        return _speak(intent_obj, replies.say("hung_up", phone=phone.name))
 
 
 class TransferCallIntent(_PhoneIntent):
@@ -313,25 +359,30 @@ class TransferCallIntent(_PhoneIntent):
         vol.Required(SLOT_NUMBER): cv.string,
         vol.Optional(SLOT_MODE): vol.In([mode.value for mode in TransferMode]),
     }
-    suits = _CONNECTED
-    nothing = "No phone has a connected call to transfer."
+    nothing = "no_phone_connected"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a phone with a connected call."""
+        return _connected(phone)
 
     async def async_act(
-        self, intent_obj: intent.Intent, slots: dict[str, Any], phone: _Phone
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
     ) -> intent.IntentResponse:
         """Transfer."""
         number = slots[SLOT_NUMBER]["value"]
         mode = TransferMode(slots.get(SLOT_MODE, {}).get("value", TransferMode.BLIND))
         await _run(
-            phone, lambda: phone.runtime.controller.transfer(number, mode), number
+            replies,
+            phone,
+            lambda: phone.runtime.controller.transfer(number, mode),
+            number,
         )
-        if mode is TransferMode.ATTENDED:
-            return _speak(
-                intent_obj,
-                f"Calling {number} on {phone.name}; the caller is on hold. Complete the "
-                "transfer on the phone when they answer.",
-            )
-        return _speak(intent_obj, f"Transferred the call on {phone.name} to {number}.")
+        key = "transfer_attended" if mode is TransferMode.ATTENDED else "transferred"
+        return _speak(intent_obj, replies.say(key, number=number, phone=phone.name))
 
 
 class WhoIsCallingIntent(_PhoneIntent):
@@ -343,29 +394,143 @@ class WhoIsCallingIntent(_PhoneIntent):
         "of the ringing call, or that nothing is ringing. Use when the user asks who "
         "is calling or ringing, or whose call it is." + _PHONE_HELP
     )
-    suits = _RINGING
-    nothing = "Nothing is ringing."
+    nothing = "nothing_ringing"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a ringing phone."""
+        return _is_ringing(phone)
 
     async def async_act(
-        self, intent_obj: intent.Intent, slots: dict[str, Any], phone: _Phone
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
     ) -> intent.IntentResponse:
         """Say who is calling."""
-        ringing = [line for line in phone.lines() if line.state is LineState.RINGING]
+        ringing = _ringing(phone)
         if not ringing:
-            return _speak(intent_obj, f"Nothing is ringing on {phone.name}.")
-        callers = " and ".join(_caller(line) for line in ringing)
-        verb = "are" if len(ringing) > 1 else "is"
-        response = _speak(intent_obj, f"{callers} {verb} calling on {phone.name}.")
+            return _speak(
+                intent_obj, replies.say("nothing_ringing_on", phone=phone.name)
+            )
+        callers = replies.join(
+            [_party(replies, line.remote_name, line.remote_number) for line in ringing],
+            last="and",
+        )
+        key = "calling_many" if len(ringing) > 1 else "calling_one"
+        response = _speak(
+            intent_obj, replies.say(key, callers=callers, phone=phone.name)
+        )
         response.response_type = intent.IntentResponseType.QUERY_ANSWER
         return response
 
 
+class CallIntent(_PhoneIntent):
+    """Place a call to a number."""
+
+    intent_type = INTENT_CALL
+    description = (
+        "Places a call from a Grandstream desk phone to a phone number or extension; "
+        "the phone dials on its speaker. Use when the user asks to call or dial a "
+        "number. Needs slot 'number' (digits, *, # and a leading +; resolve a contact "
+        "name to its number first)." + _PHONE_HELP
+    )
+    slot_schema: ClassVar[dict[Any, Any]] = {
+        **_PHONE_SLOTS,
+        vol.Required(SLOT_NUMBER): cv.string,
+    }
+    nothing = "no_phone_free"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a phone with a free line that is not dialling already."""
+        return _can_dial(phone)
+
+    async def async_act(
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
+    ) -> intent.IntentResponse:
+        """Dial."""
+        number = slots[SLOT_NUMBER]["value"]
+        await _run(
+            replies, phone, lambda: phone.runtime.controller.dial(number), number
+        )
+        return _speak(
+            intent_obj, replies.say("dialling", number=number, phone=phone.name)
+        )
+
+
+class CallBackIntent(_PhoneIntent):
+    """Call back the last caller, or the last missed caller."""
+
+    intent_type = INTENT_CALL_BACK
+    description = (
+        "Calls back from a Grandstream desk phone: the newest missed incoming call "
+        "(slot 'which' = 'missed', the default) or the newest call of any direction "
+        "('last'), from the phone's call history. Use when the user asks to call back, "
+        "return a missed call, or redial the last call." + _PHONE_HELP
+    )
+    slot_schema: ClassVar[dict[Any, Any]] = {
+        **_PHONE_SLOTS,
+        vol.Optional(SLOT_WHICH): vol.In([CALL_BACK_MISSED, CALL_BACK_LAST]),
+    }
+
+    def _which(self, slots: dict[str, Any]) -> str:
+        return str(slots.get(SLOT_WHICH, {}).get("value", CALL_BACK_MISSED))
+
+    nothing = "no_missed_calls"
+
+    def nothing_for(self, slots: dict[str, Any]) -> str:
+        """Say that no phone has a missed call, or no call at all."""
+        return self.nothing if self._which(slots) == CALL_BACK_MISSED else "no_calls"
+
+    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
+        """Suit a phone with a call to return."""
+        return _call_to_return(phone, self._which(slots)) is not None
+
+    async def async_act(
+        self,
+        intent_obj: intent.Intent,
+        replies: Replies,
+        slots: dict[str, Any],
+        phone: _Phone,
+    ) -> intent.IntentResponse:
+        """Dial the number of the call to return."""
+        call = _call_to_return(phone, self._which(slots))
+        if call is None:
+            key = (
+                "no_missed_call_on"
+                if self._which(slots) == CALL_BACK_MISSED
+                else "no_call_on"
+            )
+            raise intent.IntentHandleError(replies.say(key, phone=phone.name))
+        number = call["number"].strip()
+        if not number:
+            raise intent.IntentHandleError(
+                replies.say("no_number_to_call", phone=phone.name)
+            )
+        await _run(
+            replies, phone, lambda: phone.runtime.controller.dial(number), number
+        )
+        caller = _party(replies, call["name"], number)
+        return _speak(
+            intent_obj, replies.say("calling_back", caller=caller, phone=phone.name)
+        )
+
+
+HANDLERS: Final[tuple[type[_PhoneIntent], ...]] = (
+    AnswerCallIntent,
+    HangUpIntent,
+    TransferCallIntent,
+    WhoIsCallingIntent,
+    CallIntent,
+    CallBackIntent,
+)
+
+
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the phone intents."""
-    for handler in (
-        AnswerCallIntent(),
-        HangUpIntent(),
-        TransferCallIntent(),
-        WhoIsCallingIntent(),
-    ):
-        intent.async_register(hass, handler)
+    for handler in HANDLERS:
+        intent.async_register(hass, handler())

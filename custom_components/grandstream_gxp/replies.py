@@ -1,0 +1,99 @@
+"""Spoken replies in the user's language, from the integration's translations.
+
+The texts live in `translations/<language>.json` under `common` (keys `voice_*`), so the
+six languages the integration ships are translated in one place and checked by the
+translations test. A language the integration does not ship falls back to English.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import translation
+
+from .const import DOMAIN
+
+LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "nl", "it"})
+
+# Action errors whose short spoken form names the phone instead of listing line states.
+SPOKEN_ERRORS: Final = frozenset(
+    {
+        "no_ringing_call",
+        "no_call",
+        "no_connected_call",
+        "invalid_number",
+        "call_on_hold",
+        "call_being_dialled",
+        "call_in_progress",
+        "no_free_line",
+        "auto_attended_off",
+        "wrong_call_state",
+        "transfer_failed",
+        "transfer_not_started",
+        "consultation_not_started",
+        "transferred_blind_auto_attended_off",
+        "cannot_connect",
+        "update_failed",
+        "command_failed",
+    }
+)
+# Placeholders of an action error that are safe to speak: they are not English prose
+# (`found` and `error` are).
+_SPEAKABLE_PLACEHOLDERS: Final = frozenset({"key", "account", "device"})
+
+
+def reply_language(hass: HomeAssistant, language: str | None) -> str:
+    """Return the shipped language to answer in.
+
+    LLM agents may pass `*` (any language): Home Assistant's language is used then. A
+    regional variant (`de-CH`) is answered in its base language.
+    """
+    if not language or language == "*":
+        language = hass.config.language
+    base = language.split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Replies:
+    """The spoken texts of one language."""
+
+    language: str
+    _texts: dict[str, str]
+    _errors: dict[str, str]
+
+    def say(self, key: str, **placeholders: str) -> str:
+        """Return the reply `voice_<key>` with its placeholders filled in."""
+        return self._texts[f"component.{DOMAIN}.common.voice_{key}"].format(
+            **placeholders
+        )
+
+    def join(self, items: list[str], *, last: str = "or") -> str:
+        """Join names as 'A, B or C' (or 'and') in this language."""
+        if len(items) == 1:
+            return items[0]
+        return self.say(f"list_{last}", first=", ".join(items[:-1]), last=items[-1])
+
+    def error(self, err: HomeAssistantError, phone: str, number: str = "") -> str:
+        """Say why an action failed, without English exception text."""
+        key = err.translation_key or ""
+        if key in SPOKEN_ERRORS:
+            return self.say(f"error_{key}", phone=phone, number=number)
+        placeholders = err.translation_placeholders or {}
+        message = self._errors.get(f"component.{DOMAIN}.exceptions.{key}.message")
+        if message and set(placeholders) <= _SPEAKABLE_PLACEHOLDERS:
+            return self.say(
+                "failed_because", phone=phone, reason=message.format(**placeholders)
+            )
+        return self.say("failed", phone=phone)
+
+
+async def async_get_replies(hass: HomeAssistant, language: str | None) -> Replies:
+    """Load the replies for the request's language (Home Assistant's when unsure)."""
+    language = reply_language(hass, language)
+    texts = await translation.async_get_translations(hass, language, "common", {DOMAIN})
+    errors = await translation.async_get_translations(
+        hass, language, "exceptions", {DOMAIN}
+    )
+    return Replies(language, texts, errors)
