@@ -401,10 +401,10 @@ class VoiceSentences:
         device_id: str | None,
         context: Context | None,
     ) -> str:
-        from hassil import recognize
+        from hassil import recognize_best
 
         for command, intents in self._commands:
-            if (result := recognize(text, intents)) is None:
+            if (result := recognize_best(text, intents)) is None:
                 continue
             slots: dict[str, Any] = {
                 name: {"value": value} for name, value in command.slots.items()
