@@ -1,11 +1,12 @@
 """The option that writes the Action URLs into the phone's slots (and gives them back)."""
 
+from collections.abc import Mapping
 import logging
 import re
 from typing import Any
 
-from homeassistant.const import CONF_PASSWORD, CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_PASSWORD, CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -349,4 +350,60 @@ async def test_previous_versions_urls_are_replaced(
     await setup(hass, mock_config_entry)
     assert sim.phone.settings.action_urls == want
     assert all("$display_remote" not in url for url in want.values())
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "phone_settings",
+    [
+        # The worst a phone does to its URLs (cti-api.md §12, N2): values verbatim,
+        # the MAC with dashes in capitals, a one-session web login (WP826 1.0.3.35).
+        {"mac_notation": "dashes", "mac_upper": True, "single_session": True},
+    ],
+)
+async def test_verbatim_phone_delivers_worst_case_callers(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    mock_config_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """URLs written into a phone that fills them verbatim still bring every event.
+
+    The caller's name has a space, `&` and `#`, the number a leading `+` and spaces:
+    the event and the line sensor name them, from the confirming read.
+    """
+    assert sim.phone.settings.action_url_encoding == "verbatim"
+    assert await async_setup_component(hass, "webhook", {})
+    client = await hass_client()
+    hass.config.internal_url = str(client.make_url("/")).rstrip("/")
+    events: list[Mapping[str, Any]] = []
+
+    @callback
+    def note(change: Event[EventStateChangedData]) -> None:
+        new = change.data["new_state"]
+        entity = change.data["entity_id"]
+        if (
+            entity == "event.grandstream_gxp2170_call"
+            and new
+            and new.state != "unknown"
+        ):
+            events.append(new.attributes)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, note)
+    await setup(hass, mock_config_entry)
+    assert logins(sim) == 1
+
+    sim.phone.incoming_call("+49 30 1234567", "John Doe & Sons #2")
+    await sim.phone.wait_for(lambda p: bool(p.action_urls.sent), timeout=5)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    sent = sim.phone.action_urls.sent
+    # The raw request line carried the MAC only; the phone got 200s.
+    assert all(request.status == 200 for request in sent)
+    assert [e.get("event_type") for e in events] == ["incoming"]
+    assert events[-1]["remote_number"] == "+49 30 1234567"
+    assert events[-1]["remote_name"] == "John Doe & Sons #2"
+    line = hass.states.get("sensor.grandstream_gxp2170_line_1")
+    assert line is not None
+    assert line.state == "ringing"
+    assert line.attributes["remote_name"] == "John Doe & Sons #2"
     await hass.config_entries.async_unload(mock_config_entry.entry_id)

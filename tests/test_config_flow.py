@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 import re
+import ssl
 import sys
 from types import ModuleType
 from typing import Any
@@ -29,6 +30,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
 from custom_components.grandstream_gxp.config_flow import (
     _MAC_SCHEMA,
@@ -62,6 +64,7 @@ from gxp_simulator import SimulatedPhone
 from gxp_simulator.profiles import GXP2170
 
 from .conftest import MAC, PASSWORD
+from .simulator.tls import write_self_signed
 
 FLOW = "custom_components.grandstream_gxp.config_flow"
 COMPONENT = Path("custom_components") / DOMAIN
@@ -446,6 +449,20 @@ async def test_user_bad_answer_is_cannot_connect(
         result["flow_id"], user_input
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
+
+
+@pytest.mark.parametrize("phone_settings", [{"passcode_accepted": False}])
+async def test_user_firmware_refusing_the_passcode(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """HTML 401 to the passcode: its own error, not `invalid_auth`, no login tried."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD} | NO_ADVANCED,
+    )
+    assert_form(result, "user", {"base": "password_not_accepted"})
+    assert api_requests(sim) == ["api-get_line_status"]
 
 
 async def test_user_unexpected_error(
@@ -1097,6 +1114,43 @@ async def test_user_http_redirect_is_tried_on_https(
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert schemes == ["http", "https"]
     assert result["data"][CONF_SSL] is True
+
+
+async def test_https_only_phone_behind_a_redirect(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    tmp_path: Path,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """A real HTTPS-only phone: its plain-HTTP port redirects, the entry is HTTPS.
+
+    The simulator answers HTTPS only and redirects plain HTTP to it (Web Access
+    Mode HTTPS, [DOC S10] P1650); the user typed the plain-HTTP address.
+    """
+    cert_file, key_file = write_self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    async with SimulatedPhone.start(
+        "GXP2170",
+        password=PASSWORD,
+        mac=MAC,
+        ssl_context=context,
+        redirect_port=True,
+        # Remote Control set up as the README says.
+        allowed_ips="any",
+        popup=False,
+    ) as phone:
+        redirect = URL(phone.redirect_url)
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: f"{redirect.host}:{redirect.port}", CONF_PASSWORD: PASSWORD}
+            | NO_ADVANCED,
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["data"][CONF_SSL] is True
+    assert result["data"][CONF_PORT] == phone.port
+    assert result["result"].unique_id == MAC
 
 
 async def test_user_http_down_without_redirect_is_cannot_connect(

@@ -255,6 +255,11 @@ class _Connection:
         )
 
 
+def _on_https(connection: _Connection, redirect: DeviceInfo) -> _Connection:
+    """Return the connection on HTTPS, at the port the phone's redirect names."""
+    return replace(connection, ssl=True, port=redirect.https_port)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Tested:
     """What a phone that took the password told about itself."""
@@ -476,8 +481,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             self.hass, connection, password, login=mac is None, accounts=accounts
         )
         if tested == "cannot_connect" and not connection.ssl:
-            if await self._async_redirects_to_https(connection):
-                connection = replace(connection, ssl=True)
+            if (redirect := await self._async_https_redirect(connection)) is not None:
+                connection = redirect
                 tested = await _async_try_phone(
                     self.hass,
                     connection,
@@ -493,14 +498,19 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         self._model = tested.model
         return tested, mac or tested.mac
 
-    async def _async_redirects_to_https(self, connection: _Connection) -> bool:
-        """Whether the plain-HTTP web root redirects to HTTPS (read without password)."""
+    async def _async_https_redirect(
+        self, connection: _Connection
+    ) -> _Connection | None:
+        """Return where the plain-HTTP web root redirects to on HTTPS, if it does.
+
+        Read without the password.
+        """
         client = connection.client(self.hass, "", timeout=PROBE_TIMEOUT)
         try:
             info = await client.probe()
         except CtiError:
-            return False
-        return info.https_redirect
+            return None
+        return _on_https(connection, info) if info.https_redirect else None
 
     # --- by hand -------------------------------------------------------------
 
@@ -623,7 +633,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.debug("%s answers as %r", client.base_url, info.server_header)
             if info.https_redirect and not ssl:
                 if _is_desk_phone(model):
-                    return replace(connection, ssl=True), model
+                    return _on_https(connection, info), model
                 continue
             if not _is_desk_phone(model):
                 return None

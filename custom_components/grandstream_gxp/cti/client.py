@@ -380,7 +380,8 @@ class CtiClient:
         page): only the header matters (`Grandstream GXP1165`, cti-api.md §8.3).
         Facts the header does not give are None; the MAC and the line count are
         always None. `https_redirect` is True when a plain-HTTP address redirects
-        to https:// (a phone in HTTPS-only web access mode, §2.5): use HTTPS then.
+        to https:// (a phone in HTTPS-only web access mode, §2.5): use HTTPS then,
+        on `https_port` (None: the default port).
         Raise CtiConnectionError when nothing answers.
         """
         reply = await self._request("GET", "/")
@@ -391,6 +392,7 @@ class CtiClient:
             and reply.status in _REDIRECTS
             and location.lower().startswith("https://")
         )
+        https_port = URL(location).explicit_port if https_redirect else None
         model, version = parse_server_header(server)
         return DeviceInfo(
             model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
@@ -401,6 +403,7 @@ class CtiClient:
             else None,
             server_header=server,
             https_redirect=https_redirect,
+            https_port=https_port,
         )
 
     def _web_headers(self) -> dict[str, str]:

@@ -244,7 +244,8 @@ class DeviceInfo:
     """What the phone revealed about itself; a fact it did not reveal is None.
 
     `https_redirect` is True when the plain-HTTP address answered with a redirect
-    to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5).
+    to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5);
+    `https_port` is the port that redirect names (None: the default, 443).
     """
 
     model: Sourced[str] | None = None
@@ -253,7 +254,7 @@ class DeviceInfo:
     line_count: int | None = None
     server_header: str | None = None
     https_redirect: bool = False
-    """The plain-HTTP web root answered with a redirect to HTTPS (HTTPS-only web access)."""
+    https_port: int | None = None
 
     @property
     def family(self) -> Family:
