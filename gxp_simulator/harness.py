@@ -58,11 +58,23 @@ class SimulatedPhone:
         mac: str | None = None,
         settings: PhoneSettings | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        setup: str = "factory",
+        timing: str = "realistic",
         **setting_changes: Any,
     ) -> AsyncIterator[SimulatedPhone]:
-        """Start a phone, yield it, shut everything down (timers, tasks, sockets)."""
+        """Start a phone, yield it, shut everything down (timers, tasks, sockets).
+
+        `setup`: "factory" (real factory defaults) or "readme" (set up as the README
+        asks); `timing`: "realistic" or "instant"; any setting as a keyword after that.
+        """
         phone = SimPhone(
-            model, password=password, settings=settings, mac=mac, **setting_changes
+            model,
+            password=password,
+            settings=settings,
+            mac=mac,
+            setup=setup,
+            timing=timing,
+            **setting_changes,
         )
         sim = cls(
             phone,
