@@ -107,7 +107,9 @@ class SimPhone:
         self._key_queue: deque[str] = deque()
         self._key_worker: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
-        self._publish(snapshot(self))
+        self._snapshot_seq = 0
+        self._published_seq = -1
+        self._publish_current()
 
     def _wire_state(self) -> None:
         self.state.refer_ok = self._refer_ok
@@ -225,26 +227,34 @@ class SimPhone:
 
     # --------------------------------------------------------- the engine
 
-    def _after_change(self) -> None:
+    def _after_change(self, *, lag: bool = False) -> None:
         for event in self.state.drain_events():
             self._on_event(event)
         self._reschedule_dial_timer()
-        self._publish_later()
+        self._publish_current(lag=lag)
         self.notify()
 
     # ------------------------------------------------- what a poll shows
 
-    def _publish(self, lines: list[dict[str, Any]]) -> None:
-        self.published_lines = lines
-        self.notify()
+    def _publish(self, lines: list[dict[str, Any]], seq: int) -> None:
+        if seq > self._published_seq:  # a newer snapshot may have overtaken this one
+            self._published_seq = seq
+            self.published_lines = lines
+            self.notify()
 
-    def _publish_later(self) -> None:
-        """Show the current lines to api-get_line_status after `status_lag` [INF]."""
+    def _publish_current(self, *, lag: bool = False) -> None:
+        """Show the current lines to api-get_line_status.
+
+        A key's effect shows after `status_lag` [C S20 waits between keys; INF].
+        """
+        self._snapshot_seq += 1
         lines = snapshot(self)
-        if self.settings.status_lag > 0:
-            self.call_later(self.settings.status_lag, self._publish, lines)
+        if lag and self.settings.status_lag > 0:
+            self.call_later(
+                self.settings.status_lag, self._publish, lines, self._snapshot_seq
+            )
         else:
-            self._publish(lines)
+            self._publish(lines, self._snapshot_seq)
 
     def show_raw_state(
         self, line: int, state: str | None, duration: float | None = None
@@ -409,7 +419,7 @@ class SimPhone:
     def press_key(self, token: str) -> None:
         """Apply one accepted key."""
         key_handling.apply_key(self.state, token, self.settings)
-        self._after_change()
+        self._after_change(lag=True)
 
     async def _play_keys(self) -> None:
         try:
@@ -632,7 +642,7 @@ class SimPhone:
             self.settings = PhoneSettings.for_profile(self.profile, **timing)
         self.state.drain_events()
         self.raw_states.clear()
-        self._publish(snapshot(self))
+        self._publish_current()
         await asyncio.sleep(self.settings.reboot_time)
         self.reboots += 1
         if self.host is not None:

@@ -36,6 +36,12 @@ type Fired = tuple[str, int, str, str]
 
 
 @pytest.fixture
+def phone_timing() -> str:
+    """Call control and events run on the realistic phone (issue 11)."""
+    return "realistic"
+
+
+@pytest.fixture
 def platforms() -> list[Platform]:
     """Platforms to load; parametrize to add buttons."""
     return [Platform.EVENT]

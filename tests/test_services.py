@@ -17,6 +17,12 @@ pytestmark = pytest.mark.usefixtures("init_integration")
 BOTH_MODELS = pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
 
 
+@pytest.fixture
+def phone_timing() -> str:
+    """Call control and events run on the realistic phone (issue 11)."""
+    return "realistic"
+
+
 async def connected_call(
     sim: SimulatedPhone, hass: HomeAssistant, device_id: str
 ) -> None:
