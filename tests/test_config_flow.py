@@ -703,7 +703,9 @@ async def test_dhcp_not_a_desk_phone(
     hass: HomeAssistant, socket_enabled: None, profile: Any
 ) -> None:
     """Other Grandstream devices abort without ever getting a password."""
-    async with SimulatedPhone.start(profile, password=PASSWORD, mac=MAC) as other:
+    async with SimulatedPhone.start(
+        profile, password=PASSWORD, mac=MAC, setup="readme", timing="instant"
+    ) as other:
         with default_port(other.port):
             result = await hass.config_entries.flow.async_init(
                 DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info()
