@@ -191,7 +191,7 @@ async def test_call_handling_actions(
     assert sim.phone.line_states()[0] == "connected"
 
     await call(hass, "send_dtmf", device_id, digits="42#")
-    assert sim.phone.dtmf_log == "42#"
+    await sim.phone.wait_for(lambda p: p.dtmf_log == "42#")  # keys play after the reply
 
     response = await call(hass, "hang_up", device_id)
     assert response is not None
@@ -274,7 +274,7 @@ async def test_unknown_device_and_unloaded_entry(
         ("hang_up", {}, "no_call"),
         ("hold", {}, "no_connected_call"),
         ("resume", {}, "no_held_call"),
-        ("hold", {"line": 9}, "no_such_line"),
+        ("hold", {"line": 13}, "no_such_line"),
         ("complete_transfer", {}, "no_transfer_in_progress"),
         ("cancel_transfer", {}, "no_transfer_in_progress"),
         ("swap", {}, "two_calls_needed"),
