@@ -185,8 +185,9 @@ async def test_outgoing_call(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11: the phone shows the number as remotename once connected when "
-    "the caller sent no name [CAP N4]; the event reports it as the caller's name",
+    reason="issue 11: remotename = number once connected [CAP N4] is reported as the "
+    "caller's name; on the GXP1165 the transfer hand-over ('transfered', then idle "
+    "[D S4; C S5]) makes the held call's event `ended`, not `transferred`",
 )
 @pytest.mark.parametrize("platforms", [[Platform.EVENT, Platform.BUTTON]])
 @pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
