@@ -274,7 +274,13 @@ class SimPhone:
         self.notify()
 
     def line_status(self) -> list[dict[str, Any]]:
-        """api-get_line_status body: the published lines, raw states laid over."""
+        """api-get_line_status body: the published lines, raw states laid over.
+
+        With no key effect pending, the lines as they are now (so a test that pokes
+        the state directly is seen).
+        """
+        if self._published_seq == self._snapshot_seq:
+            self.published_lines = snapshot(self)
         return [
             {**line, "state": self.raw_states[line["line"]]}
             if line["line"] in self.raw_states

@@ -59,7 +59,20 @@ async def test_entities(
     assert device.model == sim.phone.profile.key
 
 
-@pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
+@pytest.mark.parametrize(
+    "phone_model",
+    [
+        "GXP1165",
+        pytest.param(
+            "GXP2170",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 11: acct is 1 for account 1 on this family "
+                "[VENDOR-CODE N1]; the integration adds 1 and reports account 2",
+            ),
+        ),
+    ],
+)
 async def test_ringing_call(
     hass: HomeAssistant,
     init_integration: GxpConfigEntry,
@@ -168,18 +181,18 @@ async def test_lines_the_phone_adds_or_drops(
 ) -> None:
     """A line reported later gets its sensor; a line no longer reported is unavailable."""
     lines = sim.phone.state.lines
-    assert hass.states.get(sensor("GXP2170", "line_7")) is None
+    assert hass.states.get(sensor("GXP2170", "line_13")) is None
 
-    lines.append(Line(number=7))
+    lines.append(Line(number=13))
     await refresh(hass, init_integration)
 
-    state = hass.states.get(sensor("GXP2170", "line_7"))
+    state = hass.states.get(sensor("GXP2170", "line_13"))
     assert state is not None
     assert state.state == "idle"
 
     lines.pop()
     await refresh(hass, init_integration)
 
-    state = hass.states.get(sensor("GXP2170", "line_7"))
+    state = hass.states.get(sensor("GXP2170", "line_13"))
     assert state is not None
     assert state.state == STATE_UNAVAILABLE
