@@ -24,7 +24,6 @@ from custom_components.grandstream_gxp.cti.call_control import (
 from custom_components.grandstream_gxp.cti.errors import CtiClosedError
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
-
 from tests.common import REALISTIC_FOR_TESTS
 
 PASSWORD = "a&b#c%d+e f"  # noqa: S105 - the hard case for URL encoding
