@@ -16,7 +16,7 @@ from gxp_simulator.profiles import GRP2614, GXP1165, GXP2170, PROFILES
 
 from .conftest import CONFIGURED, PASSWORD, Cti
 
-FAST = {"request_latency": 0.02, "key_delay": 0.03, "status_lag": 0.05}
+FAST: dict[str, Any] = {"request_latency": 0.02, "key_delay": 0.03, "status_lag": 0.05}
 
 
 # ------------------------------------------------------------------- presets
