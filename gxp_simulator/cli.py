@@ -14,6 +14,7 @@ from .action_url import event_name
 from .harness import SimulatedPhone
 from .phone import SimPhone
 from .profiles import PROFILES
+from .settings import SETUPS, TIMINGS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--mac", help="MAC address, e.g. 00:0B:82:12:34:56")
     parser.add_argument(
+        "--setup",
+        choices=SETUPS,
+        default="factory",
+        help="factory defaults, or set up as the project README asks",
+    )
+    parser.add_argument(
+        "--timing",
+        choices=TIMINGS,
+        default="realistic",
+        help="realistic delays (one request at a time, key pace, hand-over) or none",
+    )
+    parser.add_argument(
         "--auto-attended-transfer",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -40,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--click-to-dial",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="P1561, needed by api-make_call (factory default off)",
+        default=None,
+        help="P1561, needed by api-make_call (default: from --setup)",
     )
     parser.add_argument(
         "--line-keys-select-calls",
@@ -61,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="phone_operation holdcall resumes a held call",
     )
-    parser.add_argument("--key-delay", type=float, default=0.0, help="seconds per key")
+    parser.add_argument(
+        "--key-delay", type=float, default=None, help="seconds per key (--timing)"
+    )
     parser.add_argument("--reboot-time", type=float, default=2.0, help="seconds down")
     parser.add_argument(
         "--action-url",
@@ -92,18 +107,27 @@ def build_phone(args: argparse.Namespace) -> SimPhone:
             raise ValueError(f"--action-url needs EVENT=URL, got {item!r}")
         action_urls[event_name(event)] = url
     changes: dict[str, Any] = {
-        "click_to_dial": args.click_to_dial,
         "hold_key_navigation": args.hold_key_navigation,
         "holdcall_toggles": args.holdcall_toggles,
-        "key_delay": args.key_delay,
         "reboot_time": args.reboot_time,
         "action_urls": action_urls,
     }
+    if args.click_to_dial is not None:
+        changes["click_to_dial"] = args.click_to_dial
+    if args.key_delay is not None:
+        changes["key_delay"] = args.key_delay
     if args.auto_attended_transfer is not None:
         changes["auto_attended_transfer"] = args.auto_attended_transfer
     if args.line_keys_select_calls is not None:
         changes["line_keys_select_calls"] = args.line_keys_select_calls
-    return SimPhone(args.model, password=args.password, mac=args.mac, **changes)
+    return SimPhone(
+        args.model,
+        password=args.password,
+        mac=args.mac,
+        setup=args.setup,
+        timing=args.timing,
+        **changes,
+    )
 
 
 def tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:

@@ -40,6 +40,8 @@ def state_json(phone: SimPhone) -> dict[str, Any]:
         "reboots": phone.reboots,
         "upgrades": phone.upgrades,
         **phone.state.to_json(),
+        "line_status": phone.line_status(),
+        "raw_states": {str(k): v for k, v in phone.raw_states.items()},
         "queued_keys": phone.queued_keys,
         "settings": phone.settings.to_json(),
         "faults": phone.faults.to_json(),
@@ -103,9 +105,26 @@ def _faults(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settings(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
-    phone.settings.update(**data)
-    phone.notify()
+    """Change settings; "setup" ("factory"/"readme") and "timing" apply presets first."""
+    data = dict(data)
+    phone.configure(
+        setup=data.pop("setup", None), timing=data.pop("timing", None), **data
+    )
     return phone.settings.to_json()
+
+
+def _line_state(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
+    """{"line": 1, "state": "transfered"|null, "duration": seconds|null}: a raw state."""
+    state = data.get("state")
+    if state is not None and not isinstance(state, str):
+        raise TypeError("state must be a string or null")
+    duration = data.get("duration")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, int | float)
+    ):
+        raise TypeError("duration must be a number or null")
+    phone.show_raw_state(_line(data), state, duration)
+    return {"raw_states": {str(k): v for k, v in phone.raw_states.items()}}
 
 
 def _far_ends(phone: SimPhone, data: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +173,7 @@ _POSTS: dict[str, _Handler] = {
     "keys": _keys,
     "faults": _faults,
     "settings": _settings,
+    "line_state": _line_state,
     "farends": _far_ends,
     "popup": _popup,
     "clock": _clock,

@@ -72,11 +72,23 @@ class SimulatedPhone:
         ssl_context: ssl.SSLContext | None = None,
         redirect_port: int | bool = False,
         redirect_status: int = 302,
+        setup: str = "factory",
+        timing: str = "realistic",
         **setting_changes: Any,
     ) -> AsyncIterator[SimulatedPhone]:
-        """Start a phone, yield it, shut everything down (timers, tasks, sockets)."""
+        """Start a phone, yield it, shut everything down (timers, tasks, sockets).
+
+        `setup`: "factory" (real factory defaults) or "readme" (set up as the README
+        asks); `timing`: "realistic" or "instant"; any setting as a keyword after that.
+        """
         phone = SimPhone(
-            model, password=password, settings=settings, mac=mac, **setting_changes
+            model,
+            password=password,
+            settings=settings,
+            mac=mac,
+            setup=setup,
+            timing=timing,
+            **setting_changes,
         )
         sim = cls(
             phone,

@@ -7,9 +7,12 @@ queued keys, reboots) runs on the event loop through tracked timers and tasks th
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import replace
 import itertools
 import logging
+import random
 from typing import Any, Protocol
 
 from . import keys as key_handling
@@ -18,17 +21,20 @@ from .auth import Authenticator
 from .clock import Clock
 from .farend import FarEndScript
 from .faults import Faults
+from .linestatus import snapshot
 from .operations import OPERATIONS
 from .profiles import ModelProfile, get_profile
 from .requestlog import RequestLog
-from .settings import PhoneSettings
-from .state import CALL_FAILED, CallEvent, CallState, Line
+from .settings import TIMING_FIELDS, PhoneSettings, setup_values, timing_values
+from .state import CALL_FAILED, CallEvent, CallState, Line, status_of
 
 _LOGGER = logging.getLogger(__name__)
 
 _MAC_COUNTER = itertools.count(1)
 # The most lines a firmware upgrade may give a phone (the largest models have 16) [I].
 MAX_LINES = 16
+# api-make_call's failure body [VENDOR-CODE N1].
+INVALID_REQUEST = "Invalid Request"
 
 
 def next_mac() -> str:
@@ -57,17 +63,30 @@ class SimPhone:
         password: str = "admin",  # noqa: S107
         settings: PhoneSettings | None = None,
         mac: str | None = None,
+        setup: str = "factory",
+        timing: str = "realistic",
         **setting_changes: Any,
     ) -> None:
-        """Create an idle phone of the given model; extra keywords change settings."""
+        """Create an idle phone of the given model; extra keywords change settings.
+
+        `setup` is "factory" (the real factory defaults) or "readme" (set up as the
+        project README asks); `timing` is "realistic" or "instant". Both are ignored
+        when `settings` is given.
+        """
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
-        self.settings = settings or PhoneSettings.for_profile(self.profile)
+        self.settings = settings or PhoneSettings.for_profile(
+            self.profile, setup=setup, timing=timing
+        )
         self.settings.update(**setting_changes)
         self.mac = (mac or next_mac()).upper()
         self.clock = Clock()
         self.auth = Authenticator(self.clock, password)
+        self.random = random.Random(self.settings.seed)  # noqa: S311 - not security
+        self.raw_states: dict[int, str] = {}
+        self.published_lines: list[dict[str, Any]] = []
+        self._serial = asyncio.Lock()
         self.state = CallState(self.profile.lines)
-        self.state.refer_ok = self._refer_ok
+        self._wire_state()
         self.far_ends = FarEndScript()
         self.faults = Faults()
         self.fault_generation = 0
@@ -88,6 +107,29 @@ class SimPhone:
         self._key_queue: deque[str] = deque()
         self._key_worker: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._snapshot_seq = 0
+        self._published_seq = -1
+        self._publish_current()
+
+    def _wire_state(self) -> None:
+        self.state.refer_ok = self._refer_ok
+        self.state.giveup_events = self._giveup_events
+        self.state.handover = self._handover
+        self.state.connected_name_is_number = self.profile.connected_name_is_number
+
+    def configure(
+        self, *, setup: str | None = None, timing: str | None = None, **changes: Any
+    ) -> None:
+        """Apply a setup and/or timing preset, then single settings."""
+        presets: dict[str, Any] = {}
+        if setup is not None:
+            presets.update(setup_values(self.profile, setup))
+        if timing is not None:
+            presets.update(timing_values(timing))
+        self.settings.update(**presets, **changes)
+        if "seed" in changes:
+            self.random.seed(self.settings.seed)
+        self.notify()
 
     # ------------------------------------------------------------- queries
 
@@ -185,13 +227,122 @@ class SimPhone:
 
     # --------------------------------------------------------- the engine
 
-    def _after_change(self) -> None:
+    def _after_change(self, *, lag: bool = False) -> None:
         for event in self.state.drain_events():
             self._on_event(event)
         self._reschedule_dial_timer()
+        self._publish_current(lag=lag)
         self.notify()
 
+    # ------------------------------------------------- what a poll shows
+
+    def _publish(self, lines: list[dict[str, Any]], seq: int) -> None:
+        if seq > self._published_seq:  # a newer snapshot may have overtaken this one
+            self._published_seq = seq
+            self.published_lines = lines
+            self.notify()
+
+    def _publish_current(self, *, lag: bool = False) -> None:
+        """Show the current lines to api-get_line_status.
+
+        A key's effect shows after `status_lag` [C S20 waits between keys; INF].
+        """
+        self._snapshot_seq += 1
+        lines = snapshot(self)
+        if lag and self.settings.status_lag > 0:
+            self.call_later(
+                self.settings.status_lag, self._publish, lines, self._snapshot_seq
+            )
+        else:
+            self._publish(lines, self._snapshot_seq)
+
+    def show_raw_state(
+        self, line: int, state: str | None, duration: float | None = None
+    ) -> None:
+        """Make a line report a raw state string for a while (None clears it).
+
+        Strings the evidence lists as possible: `transfered`, `ending`, `conference`
+        [DOC S25, GMI only; D S4], `none` [CODE S17]. The call behind it does not change.
+        """
+        self.state.line(line)  # ValueError for a line the phone lacks
+        if state is None:
+            self.raw_states.pop(line, None)
+        else:
+            self.raw_states[line] = state
+            if duration is not None:
+                self.call_later(duration, self._clear_raw_state, line, state)
+        self.notify()
+
+    def line_status(self) -> list[dict[str, Any]]:
+        """api-get_line_status body: the published lines, raw states laid over.
+
+        With no key effect pending, the lines as they are now (so a test that pokes
+        the state directly is seen).
+        """
+        if self._published_seq == self._snapshot_seq:
+            self.published_lines = snapshot(self)
+        return [
+            {**line, "state": self.raw_states[line["line"]]}
+            if line["line"] in self.raw_states
+            else line
+            for line in self.published_lines
+        ]
+
+    def _clear_raw_state(self, line: int, state: str) -> None:
+        if self.raw_states.get(line) == state:
+            self.show_raw_state(line, None)
+
+    def phone_status(self) -> str:
+        """api-get_phone_status body, from what line status shows [CAP S8; INF].
+
+        `unavailable` while no account is registered [VENDOR-CODE N1].
+        """
+        if not any(account.registered for account in self.settings.accounts):
+            return "unavailable"
+        return status_of([str(line["state"]) for line in self.line_status()])
+
+    def idle_call_allowed(self) -> bool:
+        """`misc` of the vendor's extension: 1 = a call may be placed now [VENDOR-CODE N1]."""
+        return self.phone_status() == "available"
+
+    # --------------------------------------------------------- randomness
+
+    def _giveup_events(self) -> Sequence[str]:
+        order = self.settings.giveup_order
+        if order == "missed_only":
+            return ("missed_call",)
+        if order == "random":
+            order = self.random.choice(("missed_first", "terminated_first"))
+        if order == "missed_first":
+            return ("missed_call", "terminated_call")
+        return ("terminated_call", "missed_call")
+
+    def _handover(self, finish: Callable[[], None]) -> None:
+        """Let the NOTIFY after a REFER arrive 0.5-3 s later (realistic) [INF]."""
+        low, high = self.settings.transfer_handover
+        delay = self.random.uniform(low, high) if high > 0 else 0.0
+
+        def done() -> None:
+            finish()
+            self._after_change()
+
+        if delay <= 0:
+            finish()  # inside the change that started the transfer
+            return
+        self.call_later(delay, done)
+
+    @asynccontextmanager
+    async def request_slot(self) -> AsyncIterator[None]:
+        """Serve one request: one at a time (embedded server), `request_latency` each."""
+        lock = self._serial if self.settings.serialize_requests else nullcontext()
+        async with lock:
+            if self.settings.request_latency > 0:
+                await asyncio.sleep(self.settings.request_latency)
+            yield
+
     def _on_event(self, event: CallEvent) -> None:
+        if event.name == "terminated_call" and self.settings.hangup_name_is_number:
+            event = replace(event, remote_name=event.remote_number)  # [CAP N4]
         self.events.append(event)
         self._send_action_url(event)
         line = self.state.line(event.line) if event.line else None
@@ -274,7 +425,7 @@ class SimPhone:
     def press_key(self, token: str) -> None:
         """Apply one accepted key."""
         key_handling.apply_key(self.state, token, self.settings)
-        self._after_change()
+        self._after_change(lag=True)
 
     async def _play_keys(self) -> None:
         try:
@@ -303,13 +454,27 @@ class SimPhone:
 
     def make_call(self, number: str, account: int = 0) -> bool:
         """api-make_call: needs Click-To-Dial (P1561) [CODE S15, S16; FORUM S12; I]."""
-        if not self.settings.click_to_dial or not number:
-            return False
-        if not 0 <= account < self.profile.accounts:
-            return False
+        return self.make_call_error(number, account) is None
+
+    def make_call_error(self, number: str, account: int = 0) -> str | None:
+        """Place a call as api-make_call does; return the error body, or None.
+
+        "Invalid Request" when Click-To-Dial is off, the number is empty, the account
+        (0-based: id - 1) is missing or unregistered, or the keypad is locked
+        [VENDOR-CODE N1]; "failed" when no line is free [I].
+        """
+        accounts = self.settings.accounts
+        if (
+            not self.settings.click_to_dial
+            or not number
+            or not 0 <= account < min(len(accounts), self.profile.accounts)
+            or not accounts[account].registered
+            or self.state.peripherals.keypad_locked
+        ):
+            return INVALID_REQUEST
         line = self.state.place_call(number, account)
         self._after_change()
-        return line is not None
+        return None if line is not None else "failed"
 
     def incoming_call(
         self, number: str, name: str = "", after: float = 0.0, account: int = 0
@@ -481,12 +646,16 @@ class SimPhone:
             self.profile = upgrade
             self.upgrades += 1
         self.state.reset(self.profile.lines)
+        self._wire_state()
         self.auth.reset()
         if factory_reset:
-            # Settings back to the model's defaults; the password is kept so the
-            # simulator stays reachable [I].
-            self.settings = PhoneSettings.for_profile(self.profile)
+            # Settings back to the model's factory defaults; the password and the
+            # simulator's timing are kept so it stays reachable and as fast [I].
+            timing = {name: getattr(self.settings, name) for name in TIMING_FIELDS}
+            self.settings = PhoneSettings.for_profile(self.profile, **timing)
         self.state.drain_events()
+        self.raw_states.clear()
+        self._publish_current()
         await asyncio.sleep(self.settings.reboot_time)
         self.reboots += 1
         if self.host is not None:

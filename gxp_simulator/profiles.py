@@ -21,6 +21,18 @@ class AcctStyle(StrEnum):
     ZERO = "zero"  # integer 0 even on idle lines, the WP826 capture [CAP S8]
 
 
+class MiscStyle(StrEnum):
+    """Whether and how api-get_phone_status carries `misc` beside the body."""
+
+    NONE = "none"  # absent (documented answers [DOC S1, S5])
+    CAPTURED = "captured"  # always "0", the WP826 capture [CAP S8]
+    IDLE_CALL = "idle_call"  # "1" = idle call allowed, else "0" [VENDOR-CODE N1]
+
+
+# The CTI endpoints a keys-only firmware still answers (cti-api 10.7, call-control 0.8).
+KEYS_ONLY_ENDPOINTS = frozenset({"api-send_key"})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelProfile:
     """The fixed facts of one phone model."""
@@ -38,18 +50,33 @@ class ModelProfile:
     cti_gated: bool
     idle_acct: AcctStyle
     conf_field: bool
-    misc_field: bool
+    misc_style: MiscStyle
     active_shows_focus: bool
     server_header: str
     content_type: str = "text/html"
     auto_attended_default: bool = False
     line_keys_select_calls_default: bool = True
+    # `acct` of a call: 0 for account 1 (WP826 [CAP N4]) or 1 (GRP extension [VENDOR-CODE N1]).
+    acct_base: int = 0
+    # `remotename` becomes the number once connected when the caller sent none [CAP N4].
+    connected_name_is_number: bool = True
+    # None = every CTI endpoint; else only these, the rest answer HTTP 404.
+    cti_endpoints: frozenset[str] | None = None
     evidence: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def action_url(self) -> bool:
         """Whether the model has Action URL settings at all."""
         return bool(self.action_url_events)
+
+    @property
+    def misc_field(self) -> bool:
+        """Whether api-get_phone_status carries `misc`."""
+        return self.misc_style is not MiscStyle.NONE
+
+    def answers(self, endpoint: str) -> bool:
+        """Whether this firmware has the CTI endpoint (else HTTP 404)."""
+        return self.cti_endpoints is None or endpoint in self.cti_endpoints
 
     def with_changes(self, **changes: Any) -> ModelProfile:
         """Return a copy with some fields changed (for custom test phones)."""
@@ -70,10 +97,11 @@ GXP1165 = ModelProfile(
     cti_gated=False,
     idle_acct=AcctStyle.EMPTY,
     conf_field=False,
-    misc_field=False,
+    misc_style=MiscStyle.NONE,
     active_shows_focus=True,
     server_header="Grandstream GXP1165",
     line_keys_select_calls_default=False,
+    acct_base=0,
     evidence=MappingProxyType(
         {
             "firmware": "[DOC S10] last template 1.0.8.9",
@@ -85,9 +113,11 @@ GXP1165 = ModelProfile(
             "action_url_events": "[DOC S10] no Action URL section in the template",
             "cti_gated": "[DOC S10] no Remote Control section; [INF] gated only by the password",
             "idle_acct": "[DOC S3] documented example",
-            "active_shows_focus": "[I] meaning of active unconfirmed",
+            "active_shows_focus": "[CAP N4, S8] 0 on a single call; [I] 1 on the focused one of several",
             "server_header": "[CODE S20] 'Grandstream GXP1165' without version",
-            "auto_attended_default": "[D S16a] P1376 default 0",
+            "auto_attended_default": "[D S16a; DOC N7] P1376 Auto-Attended Transfer default 0",
+            "acct_base": "[INF] 0-based like make_call's account [CODE S11, S12, S15] and WP826 [CAP N4]",
+            "connected_name_is_number": "[CAP N4] WP826; [INF] same firmware family",
             "line_keys_select_calls_default": "[I] no line keys, LINEn refused",
         }
     ),
@@ -99,7 +129,7 @@ GXP2170 = ModelProfile(
     firmware="1.0.11.16",
     hardware_version="V1.2A",
     accounts=6,
-    lines=6,
+    lines=12,
     line_keys=True,
     mpk_count=48,
     soft_keys=4,
@@ -107,7 +137,8 @@ GXP2170 = ModelProfile(
     cti_gated=True,
     idle_acct=AcctStyle.EMPTY,
     conf_field=True,
-    misc_field=False,
+    misc_style=MiscStyle.NONE,
+    acct_base=1,
     active_shows_focus=True,
     server_header="Grandstream GXP2170 1.0.11.16",
     content_type="text/plain",
@@ -116,7 +147,7 @@ GXP2170 = ModelProfile(
             "firmware": "[DOC S10] template 1.0.11.16",
             "hardware_version": "[I] placeholder, no source",
             "accounts": "[DOC S10] Account 5/6 GXP2160/2170 only",
-            "lines": "[I] one call appearance per account",
+            "lines": "[INF] 12 line keys (vendor datasheet, no stored source), one call appearance each",
             "line_keys": "[D S6, S7] LINE keys answer, resume and swap",
             "mpk_count": "[CODE S9] 48 virtual MPKs in the web UI",
             "soft_keys": "[D S16d] soft-key layouts; [I] count",
@@ -126,7 +157,10 @@ GXP2170 = ModelProfile(
             "conf_field": "[CAP S8] conf seen on WP826; [I] for GXP2170",
             "server_header": "[INF] pattern 'Grandstream <model> <version>' from [CODE S20]",
             "content_type": "[CODE S9] JSON served as text/plain",
-            "auto_attended_default": "[D S16d] Attended Transfer Mode default 0 (Static)",
+            "auto_attended_default": "[D S16d; DOC N7] Attended Transfer Mode default 0 (Static)",
+            "acct_base": "[INF] like the vendor's GRP extension [VENDOR-CODE N1] (acct 1 = account 1); WP826 says 0 [CAP N4]",
+            "connected_name_is_number": "[CAP N4] WP826; [INF] for GXP21xx",
+            "active_shows_focus": "[CAP N4, S8] 0 on a single call; [I] 1 on the focused one of several",
         }
     ),
 )
@@ -145,10 +179,12 @@ GRP2614 = ModelProfile(
     cti_gated=True,
     idle_acct=AcctStyle.EMPTY,
     conf_field=False,
-    misc_field=False,
+    misc_style=MiscStyle.IDLE_CALL,
     active_shows_focus=True,
     server_header="Grandstream GRP2614 1.0.5.15",
     auto_attended_default=True,
+    acct_base=1,
+    connected_name_is_number=False,
     evidence=MappingProxyType(
         {
             "firmware": "[DOC S10] template 1.0.5.15",
@@ -161,7 +197,11 @@ GRP2614 = ModelProfile(
             "cti_gated": "[DOC S1, S10] Remote Control page",
             "idle_acct": "[DOC S3] GRP26xx CTI guide example",
             "server_header": "[INF] pattern from [CODE S20]",
-            "auto_attended_default": "[D S16e] Attended Transfer Mode default 1 (Dynamic); [I] same as auto-attended",
+            "auto_attended_default": "[D S16e; DOC N7] Attended Transfer Mode default 1 (Dynamic); [I] same as auto-attended",
+            "misc_style": "[VENDOR-CODE N1] misc 1 = idle call allowed, 0 not",
+            "acct_base": "[VENDOR-CODE N1] acct 1 on a call of account 1",
+            "connected_name_is_number": "[VENDOR-CODE N1] remotename '' on a connected call",
+            "active_shows_focus": "[VENDOR-CODE N1] active 0 on a single call; [I] 1 on the focused one of several",
         }
     ),
 )
@@ -180,8 +220,9 @@ GENERIC = ModelProfile(
     cti_gated=False,
     idle_acct=AcctStyle.ZERO,
     conf_field=True,
-    misc_field=True,
+    misc_style=MiscStyle.CAPTURED,
     active_shows_focus=False,
+    acct_base=0,
     server_header="Grandstream GENERIC 1.0.0.1",
     content_type="text/plain",
     evidence=MappingProxyType(
@@ -190,15 +231,32 @@ GENERIC = ModelProfile(
             "lines": "[DOC S3] 3 lines in the documented example",
             "idle_acct": "[CAP S8] WP826 reports acct 0 on idle lines",
             "conf_field": "[CAP S8]",
-            "misc_field": "[CAP S8] 'misc': '0' beside the phone status",
+            "misc_style": "[CAP S8] 'misc': '0' beside the phone status",
+            "acct_base": "[CAP N4, S8] acct 0 for account 1",
+            "connected_name_is_number": "[CAP N4]",
             "active_shows_focus": "[CAP S8] active 0 even on the connected line",
             "cti_gated": "[DOC S4] CTI on by default on GXP16xx/17xx",
         }
     ),
 )
 
+# The worst case the evidence leaves open for the GXP116x: only api-send_key is
+# confirmed [FORUM S6; C S1]; line status, phone operations, make_call, phone status,
+# accounts and sys operations are not in its CTI guide list [D S3] and answer 404 [INF]
+# (cti-api 10.7, call-control 0.8).
+GXP1165_KEYS = GXP1165.with_changes(
+    key="GXP1165-KEYS",
+    cti_endpoints=KEYS_ONLY_ENDPOINTS,
+    evidence=MappingProxyType(
+        {
+            **GXP1165.evidence,
+            "cti_endpoints": "[FORUM S6; C S1] only send_key confirmed; [INF] the rest 404",
+        }
+    ),
+)
+
 PROFILES: Mapping[str, ModelProfile] = MappingProxyType(
-    {p.key: p for p in (GXP1165, GXP2170, GRP2614, GENERIC)}
+    {p.key: p for p in (GXP1165, GXP1165_KEYS, GXP2170, GRP2614, GENERIC)}
 )
 
 

@@ -13,9 +13,9 @@ from aiohttp import web
 from .auth import AuthResult, ip_allowed, login_variant, sha256_hex, web_values_api
 from .control import add_control_routes
 from .faults import Faults, html_error, login_page, render_json
-from .phone import SimPhone
-from .profiles import AcctStyle
-from .state import IDLE, Line
+from .linestatus import line_json
+from .phone import INVALID_REQUEST, SimPhone
+from .profiles import MiscStyle
 
 type Params = Mapping[str, str]
 
@@ -48,34 +48,7 @@ UNAUTHORIZED = "unauthorized"  # wrong passcode [INF spec 3.3]; pop-up on [FORUM
 FORBIDDEN = "forbidden"  # Remote Control refuses this host [INF spec 3.3]
 SESSION_EXPIRED = {"status": "session-expired"}  # api.values.* [CODE S18; CAP S8]
 
-
-def line_json(phone: SimPhone, line: Line) -> dict[str, Any]:
-    """One entry of api-get_line_status in the model's wording [DOC S3; CAP S8]."""
-    profile = phone.profile
-    idle = line.state is IDLE
-    acct: int | str = line.account
-    if idle:
-        acct = "" if profile.idle_acct is AcctStyle.EMPTY else 0
-    focused = not idle and phone.state.focus == line.number
-    active = 1 if profile.active_shows_focus and focused else 0
-    if profile.conf_field:  # WP826 capture order [CAP S8]
-        return {
-            "line": line.number,
-            "conf": int(line.conf),
-            "state": str(line.state),
-            "acct": acct,
-            "active": active,
-            "remotename": line.remote_name,
-            "remotenumber": line.remote_number,
-        }
-    return {  # documented order [DOC S3]
-        "line": line.number,
-        "state": str(line.state),
-        "acct": acct,
-        "remotename": line.remote_name,
-        "remotenumber": line.remote_number,
-        "active": active,
-    }
+__all__ = ["CtiServer", "create_app", "line_json"]
 
 
 class CtiServer:
@@ -105,8 +78,11 @@ class CtiServer:
         )
         phone.notify()
         try:
+            # Counted in flight from arrival, so a client's overlap stays measurable
+            # although the phone answers one request at a time.
             with phone.requests.answering():
-                return await self._answer(request, params, action)
+                async with phone.request_slot():
+                    return await self._answer(request, params, action)
         finally:
             phone.notify()  # wakes anyone waiting for the phone to be idle
 
@@ -224,18 +200,26 @@ class CtiServer:
 
     def line_status(self, _params: Params) -> Reply:
         """api-get_line_status [DOC S3; CAP S8]."""
-        return success([line_json(self.phone, line) for line in self.phone.state.lines])
+        return success(self.phone.line_status())
 
     def phone_status(self, _params: Params) -> Reply:
-        """api-get_phone_status: available / ringing / busy (+ misc on WP826) [CAP S8]."""
-        reply = success(self.phone.state.phone_status())
-        if self.phone.profile.misc_field:
+        """api-get_phone_status: available / ringing / busy / unavailable (+ misc).
+
+        [CAP S8]; `unavailable` and misc "1" = idle call allowed [VENDOR-CODE N1].
+        """
+        phone = self.phone
+        reply = success(phone.phone_status())
+        style = phone.profile.misc_style
+        if style is MiscStyle.CAPTURED:
             reply.payload["misc"] = "0"
+        elif style is MiscStyle.IDLE_CALL:
+            reply.payload["misc"] = "1" if phone.idle_call_allowed() else "0"
         return reply
 
     def accounts(self, _params: Params) -> Reply:
         """api-get_accounts: 1-based id, reg 0/1 [DOC S2; CAP S8 adds auto_cfg]."""
-        extra = {"auto_cfg": ""} if self.phone.profile.misc_field else {}
+        captured = self.phone.profile.misc_style is MiscStyle.CAPTURED
+        extra = {"auto_cfg": ""} if captured else {}
         return success(
             [
                 {
@@ -265,14 +249,18 @@ class CtiServer:
         return error(False)
 
     def make_call(self, params: Params) -> Reply:
-        """api-make_call: body true, or "failed" [DOC S2; I for the failure body]."""
+        """api-make_call: body true, or "Invalid Request" [DOC S2; VENDOR-CODE N1].
+
+        `account` is 0-based (account id - 1) [VENDOR-CODE N1]; omitted = 0 [INF].
+        """
         try:
             account = int(params.get("account", "0"))
         except ValueError:
-            return error("failed")
-        if self.phone.make_call(params.get("phonenumber", ""), account):
+            return error(INVALID_REQUEST)
+        failure = self.phone.make_call_error(params.get("phonenumber", ""), account)
+        if failure is None:
             return success(True)
-        return error("failed")
+        return error(failure)
 
     def sys_operation(self, params: Params) -> Reply:
         """api-sys_operation: REBOOT -> savereboot, RESET -> reset [DOC S2]."""
@@ -582,6 +570,8 @@ def create_app(phone: SimPhone, *, control: bool = True) -> web.Application:
         "api-sys_operation": server.sys_operation,
     }
     for name, handler in endpoints.items():
+        if not phone.profile.answers(name):
+            continue  # a keys-only firmware: 404 like any unknown path [INF]
         route = server.api(handler)
         app.router.add_get(f"/cgi-bin/{name}", route, allow_head=False)
         app.router.add_post(f"/cgi-bin/{name}", route)

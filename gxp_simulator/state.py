@@ -6,7 +6,7 @@ appends `CallEvent`s (named like the Action URL events) that the caller drains; 
 far-end behaviour live in the phone that drives this class.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -52,6 +52,7 @@ class Line:
     muted: bool = False
     incoming: bool = False
     call_id: int = 0
+    transferring: bool = False  # REFER sent, waiting for the NOTIFY [INF]
 
     def clear(self) -> None:
         """Return to idle; the call id stays so late timers can tell it is gone."""
@@ -63,6 +64,7 @@ class Line:
         self.conf = False
         self.muted = False
         self.incoming = False
+        self.transferring = False
 
 
 @dataclass(slots=True)
@@ -123,6 +125,15 @@ class CallEvent:
     call_id: int = 0
 
 
+def status_of(states: Sequence[str]) -> str:
+    """api-get_phone_status body from line states: available / ringing / busy [CAP S8; INF]."""
+    if all(state == IDLE for state in states):
+        return "available"
+    if all(state in (IDLE, RINGING) for state in states):
+        return "ringing"
+    return "busy"
+
+
 # Internal event: a line entered `failed` and must be cleared later.
 CALL_FAILED = "call_failed"
 
@@ -141,6 +152,13 @@ def _always(_target: str) -> bool:
     return True
 
 
+def _missed_only() -> Sequence[str]:
+    return ("missed_call",)
+
+
+type Handover = Callable[[Callable[[], None]], None]
+
+
 class CallState:
     """Lines, focus and the transfer sub-state of one phone."""
 
@@ -156,6 +174,12 @@ class CallState:
         self.peripherals = Peripherals()
         # Whether a REFER to this target succeeds; the phone asks its far-end script.
         self.refer_ok: Callable[[str], bool] = _always
+        # The events a caller's give-up sends, in order [CODE N2; CAP N4].
+        self.giveup_events: Callable[[], Sequence[str]] = _missed_only
+        # Runs a transfer's end (the NOTIFY) later; None = at once.
+        self.handover: Handover | None = None
+        # Connected calls without a caller name show the number as name [CAP N4].
+        self.connected_name_is_number = False
         self._events: list[CallEvent] = []
         self._next_call_id = 1
 
@@ -194,11 +218,7 @@ class CallState:
 
     def phone_status(self) -> str:
         """api-get_phone_status body: available / ringing / busy [CAP S8; INF rule]."""
-        if not self.busy:
-            return "available"
-        if all(line.state in (IDLE, RINGING) for line in self.lines):
-            return "ringing"
-        return "busy"
+        return status_of([str(line.state) for line in self.lines])
 
     def dtmf_for(self, remote_number: str | None = None) -> str:
         """Return the tones sent so far, optionally only into calls with that number."""
@@ -306,6 +326,27 @@ class CallState:
         nxt = self.find(*_FOCUS_ORDER)
         self.focus = None if nxt is None else nxt.number
 
+    def _name_connected(self, line: Line) -> None:
+        if self.connected_name_is_number and not line.remote_name:
+            line.remote_name = line.remote_number
+
+    def _hand_over(self, lines: list[Line], finish: Callable[[], None]) -> None:
+        """Finish a transfer now or, with a hand-over, once the NOTIFY "arrives"."""
+        if self.handover is None:
+            finish()
+            return
+        calls = [(line, line.call_id) for line in lines]
+        for line in lines:
+            line.transferring = True
+
+        def notify() -> None:
+            if all(line.call_id == call_id for line, call_id in calls):
+                for line in lines:
+                    line.transferring = False
+                finish()
+
+        self.handover(notify)
+
     def _hold_others(self, keep: Line) -> None:
         """Put every other connected call on hold (a phone has one active call)."""
         for other in self.lines:
@@ -379,6 +420,7 @@ class CallState:
             return False
         self._hold_others(line)
         self._set(line, CONNECTED)
+        self._name_connected(line)
         self.focus = line.number
         self._emit("answered_call", line)
         self._emit("established_call", line)
@@ -530,13 +572,17 @@ class CallState:
         self.transfers.append(
             TransferRecord("blind", line.number, line.remote_number, target, ok)
         )
-        if not ok:
-            self._emit("transfer_failed", line)
-            self.resume(line)
-            return True
         self._emit("blind_transfer", line)
-        self._emit("transfer_finished", line)
-        self._release(line)
+
+        def finish() -> None:
+            if not ok:
+                self._emit("transfer_failed", line)
+                self.resume(line)
+                return
+            self._emit("transfer_finished", line)
+            self._release(line)
+
+        self._hand_over([line], finish)
         return True
 
     def start_consultation(self) -> bool:
@@ -597,10 +643,14 @@ class CallState:
             )
         )
         self._emit("attended_transfer", held)
-        self._emit("transfer_finished", held)
         self.xfer_pending = None
-        self._release(target)
-        self._release(held)
+
+        def finish() -> None:
+            self._emit("transfer_finished", held)
+            self._release(target)
+            self._release(held)
+
+        self._hand_over([target, held], finish)
         return True
 
     # ------------------------------------------------------------- far end
@@ -630,6 +680,7 @@ class CallState:
         if line.state is not CALLING:
             return False
         self._set(line, CONNECTED)
+        self._name_connected(line)
         self._emit("established_call", line)
         return True
 
@@ -646,7 +697,8 @@ class CallState:
             self.missed.append(
                 MissedCall(line.number, line.remote_number, line.remote_name)
             )
-            self._emit("missed_call", line)
+            for name in self.giveup_events():
+                self._emit(name, line)
             self._release(line)
             return True
         if line.state is CALLING:

@@ -187,7 +187,9 @@ async def bench_latency_idle(opts: Options, actions_too: bool = True) -> dict[st
 
         async def phone(**settings: Any) -> SimulatedPhone:
             return await stack.enter_async_context(
-                SimulatedPhone.start(MODEL, password=PASSWORD, **settings)
+                SimulatedPhone.start(
+                    MODEL, password=PASSWORD, **settings, setup="readme"
+                )
             )
 
         setups = [
@@ -476,7 +478,7 @@ async def bench_scale(opts: Options) -> dict[str, Any]:
     async with AsyncExitStack() as stack:
         sims = [
             await stack.enter_async_context(
-                SimulatedPhone.start(MODEL, password=PASSWORD)
+                SimulatedPhone.start(MODEL, password=PASSWORD, setup="readme")
             )
             for _ in range(sizes[-1])
         ]

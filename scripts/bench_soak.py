@@ -892,6 +892,7 @@ class Soak:
                         click_to_dial=True,
                         auto_attended_transfer=True,
                         reboot_time=reboot_time,
+                        setup="readme",
                     )
                 )
                 self.phones.append(Phone(index, model, push, sim, password))

@@ -48,6 +48,7 @@ async def start_phone(stack: AsyncExitStack, phone: DevPhone) -> SimulatedPhone:
             mac=phone.mac,
             auto_attended_transfer=True,
             click_to_dial=True,
+            setup="readme",
         )
     )
     # Outgoing calls ring until `scripts/phone answer`, so the demo can show `calling`.

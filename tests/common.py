@@ -42,3 +42,13 @@ def keys_sent(sim: SimulatedPhone) -> list[str]:
     return [
         rec.query["keys"] for rec in sim.phone.requests.for_endpoint("api-send_key")
     ]
+
+
+# Realistic but short: the phone still answers one request at a time, plays keys after
+# the reply, lags its line status and hands transfers over later, fast enough for CI.
+REALISTIC_FOR_TESTS: dict[str, Any] = {
+    "request_latency": 0.02,
+    "key_delay": 0.04,
+    "status_lag": 0.05,
+    "transfer_handover": (0.1, 0.4),
+}

@@ -25,7 +25,7 @@ import custom_components.grandstream_gxp  # noqa: F401
 from custom_components.grandstream_gxp.const import CONF_MODEL, DOMAIN
 from gxp_simulator import SimulatedPhone
 
-from .common import device_id_of
+from .common import REALISTIC_FOR_TESTS, device_id_of
 
 PASSWORD = "a&b#c%d+e f"  # noqa: S105 - the hard case for URL encoding
 MAC = "00:0b:82:12:34:56"
@@ -72,18 +72,35 @@ def phone_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
+def phone_timing() -> str:
+    """Return the simulated phone's timing preset: "instant", or "realistic" (short).
+
+    The call-control and event tests override it with "realistic" (issue 11).
+    """
+    return "instant"
+
+
+@pytest.fixture
 async def sim(
-    socket_enabled: None, phone_model: str, phone_settings: dict[str, Any]
+    socket_enabled: None,
+    phone_model: str,
+    phone_settings: dict[str, Any],
+    phone_timing: str,
 ) -> AsyncIterator[SimulatedPhone]:
-    """Run a simulated phone on 127.0.0.1, with Auto-Attended Transfer on."""
+    """Run a simulated phone on 127.0.0.1, set up as the README asks."""
     settings: dict[str, Any] = {
-        "auto_attended_transfer": True,
         "no_key_entry_timeout": None,
         "failed_time": 0.05,
+        **(REALISTIC_FOR_TESTS if phone_timing == "realistic" else {}),
         **phone_settings,
     }
     async with SimulatedPhone.start(
-        phone_model, password=PASSWORD, mac=MAC, **settings
+        phone_model,
+        password=PASSWORD,
+        mac=MAC,
+        setup="readme",
+        timing=phone_timing,
+        **settings,
     ) as phone:
         yield phone
 

@@ -754,7 +754,9 @@ async def test_dhcp_not_a_desk_phone(
     hass: HomeAssistant, socket_enabled: None, profile: Any
 ) -> None:
     """Other Grandstream devices abort without ever getting a password."""
-    async with SimulatedPhone.start(profile, password=PASSWORD, mac=MAC) as other:
+    async with SimulatedPhone.start(
+        profile, password=PASSWORD, mac=MAC, setup="readme", timing="instant"
+    ) as other:
         with default_port(other.port):
             result = await hass.config_entries.flow.async_init(
                 DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info()
@@ -932,7 +934,12 @@ async def test_two_phones_of_one_model_get_their_own_names(
     second_mac = "00:0b:82:65:43:21"
     accounts = [{"sip_id": "1002", "registered": True}, {}]
     async with SimulatedPhone.start(
-        "GXP2170", password=PASSWORD, mac=second_mac, accounts=accounts
+        "GXP2170",
+        password=PASSWORD,
+        mac=second_mac,
+        accounts=accounts,
+        setup="readme",
+        timing="instant",
     ) as second:
         entries = []
         for phone in (sim, second):

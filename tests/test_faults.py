@@ -183,7 +183,7 @@ FAULTS: dict[str, Fault] = {
     "popup": _settings(popup=True),
     "popup_forbidden": _settings(popup=True, popup_variant="forbidden"),
     "reboot": _reboot,
-    "more_lines": _upgrade(8),
+    "more_lines": _upgrade(16),
     "fewer_lines": _upgrade(2),
 }
 
@@ -230,9 +230,9 @@ def cells(
     return pytest.mark.parametrize(("fault", "expected"), params)
 
 
-# The firmware upgrades: how many lines the phone has afterwards (it had 6).
-LINE_COUNT = {"more_lines": 8, "fewer_lines": 2}
-LINES_BEFORE = 6
+# The firmware upgrades: how many lines the phone has afterwards (it had 12).
+LINE_COUNT = {"more_lines": 16, "fewer_lines": 2}
+LINES_BEFORE = 12
 
 
 def line_sensor(number: int, device: str = "grandstream_gxp2170") -> str:
@@ -669,7 +669,7 @@ async def test_action_reboot_mid_transfer(
 
 @pytest.mark.parametrize(
     ("fault", "line", "reason"),
-    [("more_lines", 8, "no_connected_call"), ("fewer_lines", 6, "no_such_line")],
+    [("more_lines", 16, "no_connected_call"), ("fewer_lines", 6, "no_such_line")],
 )
 async def test_action_on_a_line_after_an_upgrade(
     hass: HomeAssistant,
@@ -766,8 +766,8 @@ FAULT_NAMES = {
     "popup": "confirmation pop-up (answers `unauthorized`)",
     "popup_forbidden": "confirmation pop-up (answers `forbidden`)",
     "reboot": "phone rebooting (during a call / an action)",
-    "more_lines": "firmware upgrade: more lines (6 → 8)",
-    "fewer_lines": "firmware upgrade: fewer lines (6 → 2)",
+    "more_lines": "firmware upgrade: more lines (12 → 16)",
+    "fewer_lines": "firmware upgrade: fewer lines (12 → 2)",
 }
 _POLL_TEXT = {
     FINE: "no change",

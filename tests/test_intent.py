@@ -47,6 +47,8 @@ async def second(
         auto_attended_transfer=True,
         no_key_entry_timeout=None,
         failed_time=0.05,
+        setup="readme",
+        timing="instant",
     ) as other:
         entry = MockConfigEntry(
             domain=DOMAIN,

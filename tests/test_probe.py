@@ -32,7 +32,7 @@ DEFAULTS = {
     "HEADSET": "HEADSET",
     "SPEAKER": "SPEAKER",
     "CONF": "CONF",
-    **{f"LINE{n}": f"LINE{n}" for n in range(1, 7)},
+    **{f"LINE{n}": f"LINE{n}" for n in range(1, 13)},
 }
 
 
@@ -188,11 +188,11 @@ async def test_a_call_arriving_mid_probe(
 
     assert info.value.translation_key == "probe_interrupted"
     assert info.value.translation_placeholders == {
-        "keys": "LINE3, LINE4, LINE5, LINE6",
+        "keys": ", ".join(f"LINE{n}" for n in range(3, 13)),
         "found": "line 1 ringing",
     }
     # The call still rings; the line the probe opened was ended without touching it.
-    assert line_states(sim) == ["ringing", *["idle"] * 5]
+    assert line_states(sim) == ["ringing", *["idle"] * 11]
     assert keys_sent(sim)[-1] == "LINE2"
     stored = init_integration.data[CONF_PROBED_KEYS]
     assert stored["complete"] is False

@@ -67,6 +67,12 @@ type Changes = list[Event[EventStateChangedData]]
 
 
 @pytest.fixture
+def phone_timing() -> str:
+    """Call control and events run on the realistic phone (issue 11)."""
+    return "realistic"
+
+
+@pytest.fixture
 def changes(hass: HomeAssistant) -> Changes:
     """Record every state change."""
     return async_capture_events(hass, EVENT_STATE_CHANGED)

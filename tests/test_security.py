@@ -506,6 +506,8 @@ async def https_sim(
         mac=MAC,
         ssl_context=_self_signed(tmp_path),
         no_key_entry_timeout=None,
+        setup="readme",
+        timing="instant",
     ) as phone:
         yield phone
     loop.set_exception_handler(handler)

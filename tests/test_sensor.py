@@ -60,7 +60,13 @@ async def test_entities(
     assert device.model == sim.phone.profile.key
 
 
-@pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
+@pytest.mark.parametrize(
+    "phone_model",
+    [
+        "GXP1165",
+        "GXP2170",
+    ],
+)
 async def test_ringing_call(
     hass: HomeAssistant,
     init_integration: GxpConfigEntry,
@@ -170,19 +176,19 @@ async def test_lines_the_phone_adds_or_drops(
 ) -> None:
     """A line reported later gets its sensor; a line no longer reported is unavailable."""
     lines = sim.phone.state.lines
-    assert hass.states.get(sensor("GXP2170", "line_7")) is None
+    assert hass.states.get(sensor("GXP2170", "line_13")) is None
 
-    lines.append(Line(number=7))
+    lines.append(Line(number=13))
     await refresh(hass, init_integration)
 
-    state = hass.states.get(sensor("GXP2170", "line_7"))
+    state = hass.states.get(sensor("GXP2170", "line_13"))
     assert state is not None
     assert state.state == "idle"
 
     lines.pop()
     await refresh(hass, init_integration)
 
-    state = hass.states.get(sensor("GXP2170", "line_7"))
+    state = hass.states.get(sensor("GXP2170", "line_13"))
     assert state is not None
     assert state.state == STATE_UNAVAILABLE
 
@@ -216,8 +222,8 @@ async def test_only_the_first_two_line_sensors_are_enabled_by_default(
     sim: SimulatedPhone,
 ) -> None:
     """A phone with many call appearances does not flood the device page."""
-    assert len(sim.phone.state.lines) == 6
-    for number in range(1, 7):
+    assert len(sim.phone.state.lines) == 12
+    for number in range(1, 13):
         entry = entity_registry.async_get(sensor("GXP2170", f"line_{number}"))
         assert entry is not None
         expected = None if number <= 2 else er.RegistryEntryDisabler.INTEGRATION

@@ -22,6 +22,12 @@ pytestmark = pytest.mark.usefixtures("init_integration")
 BOTH_MODELS = pytest.mark.parametrize("phone_model", ["GXP1165", "GXP2170"])
 
 
+@pytest.fixture
+def phone_timing() -> str:
+    """Call control and events run on the realistic phone (issue 11)."""
+    return "realistic"
+
+
 async def connected_call(
     sim: SimulatedPhone, hass: HomeAssistant, device_id: str
 ) -> None:
@@ -190,7 +196,7 @@ async def test_call_handling_actions(
     assert sim.phone.line_states()[0] == "connected"
 
     await call(hass, "send_dtmf", device_id, digits="42#")
-    assert sim.phone.dtmf_log == "42#"
+    await sim.phone.wait_for(lambda p: p.dtmf_log == "42#")  # keys play after the reply
 
     response = await call(hass, "hang_up", device_id)
     assert response is not None
@@ -273,7 +279,7 @@ async def test_unknown_device_and_unloaded_entry(
         ("hang_up", {}, "no_call"),
         ("hold", {}, "no_connected_call"),
         ("resume", {}, "no_held_call"),
-        ("hold", {"line": 9}, "no_such_line"),
+        ("hold", {"line": 13}, "no_such_line"),
         ("complete_transfer", {}, "no_transfer_in_progress"),
         ("cancel_transfer", {}, "no_transfer_in_progress"),
         ("swap", {}, "two_calls_needed"),
@@ -373,7 +379,10 @@ async def test_attended_transfer_handed_over_blind_by_the_phone(
 
 @pytest.mark.parametrize(
     ("phone_settings", "method", "keys"),
-    [({"click_to_dial": True}, "click_to_dial", []), ({}, "keys", ["1:0:0:2:SEND"])],
+    [
+        ({"click_to_dial": True}, "click_to_dial", []),
+        ({"click_to_dial": False}, "keys", ["1:0:0:2:SEND"]),
+    ],
 )
 async def test_dial_says_how_the_call_was_placed(
     hass: HomeAssistant,
@@ -411,6 +420,7 @@ async def test_dial_falls_back_to_keys_on_invalid_request(
     assert keys_sent(sim) == ["1:0:0:2:SEND"]
 
 
+@pytest.mark.parametrize("phone_settings", [{"click_to_dial": False}])
 async def test_dial_from_an_account_needs_click_to_dial(
     hass: HomeAssistant, sim: SimulatedPhone, device_id: str
 ) -> None:

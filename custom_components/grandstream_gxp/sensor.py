@@ -1,6 +1,6 @@
 """Sensors of a phone: the state of each line and of the phone as a whole, missed calls."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .call_history import RECENT_CALLS
 from .const import LOGGER
 from .coordinator import GxpConfigEntry, PhoneData
-from .cti import LineState, LineStatus, PhoneState
+from .cti import Account, LineState, LineStatus, PhoneState, account_id
 from .entity import GxpEntity, async_add_per_item
 
 # Entities only read what the coordinator fetched.
@@ -46,20 +46,18 @@ class GxpLineSensorEntityDescription(SensorEntityDescription):
     """The sensor of one line; the key gets the line number appended."""
 
     value_fn: Callable[[LineStatus], str | None]
-    attributes_fn: Callable[[LineStatus], dict[str, Any]]
+    attributes_fn: Callable[[LineStatus, Sequence[Account]], dict[str, Any]]
 
 
-def _line_attributes(line: LineStatus) -> dict[str, Any]:
+def _line_attributes(line: LineStatus, accounts: Sequence[Account]) -> dict[str, Any]:
     """Who the call is with, on which account, and whether the line has the focus."""
     attributes: dict[str, Any] = {
         ATTR_REMOTE_NUMBER: line.remote_number or None,
         ATTR_REMOTE_NAME: line.remote_name or None,
-        # The phone counts accounts from 0 (`acct`); Home Assistant shows them from 1,
-        # as the account entities and the dial action do. An idle line has no account.
+        # Counted from 1, as the account entities and the dial action do; an idle
+        # line has none. The phone's `acct` base differs by family (`account_id`).
         ATTR_ACCOUNT: (
-            None
-            if line.account is None or line.state is LineState.IDLE
-            else line.account + 1
+            None if line.state is LineState.IDLE else account_id(line.account, accounts)
         ),
         ATTR_ACTIVE: line.active,
     }
@@ -186,7 +184,11 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the remote party, account and focus of the line."""
         line = self._line
-        return None if line is None else self.entity_description.attributes_fn(line)
+        if line is None:
+            return None
+        return self.entity_description.attributes_fn(
+            line, self.coordinator.data.accounts
+        )
 
 
 class GxpMissedCallsSensor(GxpEntity, SensorEntity):

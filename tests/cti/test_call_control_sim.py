@@ -25,6 +25,7 @@ from custom_components.grandstream_gxp.cti.errors import CtiClosedError
 from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
+from tests.common import REALISTIC_FOR_TESTS
 
 PASSWORD = "a&b#c%d+e f"  # noqa: S105 - the hard case for URL encoding
 
@@ -83,12 +84,17 @@ async def start_bench(
     **phone_settings: Any,
 ) -> AsyncIterator[Bench]:
     """Start a simulated `model` and a controller configured like the integration does."""
+    # The README-configured phone on realistic (short) timing (issue 11); Click-To-Dial
+    # stays off unless a test turns it on, so dialling goes through keys.
+    phone_settings.setdefault("click_to_dial", False)
     async with (
         SimulatedPhone.start(
             model,
             password=PASSWORD,
+            setup="readme",
+            timing="realistic",
             auto_attended_transfer=auto_attended_transfer,
-            **phone_settings,
+            **{**REALISTIC_FOR_TESTS, **phone_settings},
         ) as sim,
         aiohttp.ClientSession() as session,
     ):
@@ -406,7 +412,8 @@ async def test_send_dtmf_reaches_the_call_as_tones() -> None:
 
         await bench.controller.send_dtmf("12*#")
 
-        assert bench.phone.dtmf_log == "12*#"
+        # Keys play after the reply, at the phone's pace.
+        await bench.phone.wait_for(lambda p: p.dtmf_log == "12*#")
         assert bench.raw_keys()[-1].endswith("keys=1:2:STAR:%23")
 
 
@@ -580,6 +587,9 @@ async def test_dial_refused_while_a_number_is_being_typed_or_lines_are_full() ->
     """A half-typed number, or no free line, stops dial before anything is sent."""
     async with start_bench("GXP1165", no_key_entry_timeout=None) as bench:
         await bench.controller.press_keys(("1",))
+        await bench.phone.wait_for(  # the key played and line status shows it
+            lambda p: p.line_status()[0]["state"] == "dialing"
+        )
         with pytest.raises(CallStateError) as caught:
             await bench.controller.dial("1002")
         assert caught.value.reason == "call_being_dialled"

@@ -66,7 +66,7 @@ async def test_probe_simulated_phone(
 ) -> None:
     """The simulator's login page names the model; no credentials travel."""
     async with SimulatedPhone.start(
-        model, password=PASSWORD, lockout_attempts=1
+        model, password=PASSWORD, lockout_attempts=1, setup="readme", timing="instant"
     ) as sim:
         client = CtiClient(session, sim.host, port=sim.port, password=PASSWORD)
         info = await client.probe()
@@ -147,7 +147,9 @@ async def test_probe_unreachable(
     socket_enabled: None, session: aiohttp.ClientSession, expect_error: ExpectError
 ) -> None:
     """Nothing listening: CtiConnectionError, without the password."""
-    async with SimulatedPhone.start("GXP1165", password=PASSWORD) as sim:
+    async with SimulatedPhone.start(
+        "GXP1165", password=PASSWORD, setup="readme", timing="instant"
+    ) as sim:
         port = sim.port
         await sim.stop_listening()
         client = CtiClient(session, sim.host, port=port, password=PASSWORD)
@@ -213,7 +215,9 @@ async def probe_bench(model: str, **settings: Any) -> AsyncIterator[ProbeBench]:
     """Start a simulated phone (no dial timeout unless asked) with a client in front."""
     settings.setdefault("no_key_entry_timeout", None)
     async with (
-        SimulatedPhone.start(model, password=PASSWORD, **settings) as sim,
+        SimulatedPhone.start(
+            model, password=PASSWORD, **settings, setup="readme", timing="instant"
+        ) as sim,
         aiohttp.ClientSession() as session,
     ):
         client = CtiClient(session, sim.host, port=sim.port, password=PASSWORD)
@@ -256,7 +260,7 @@ async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
         "HEADSET": "HEADSET",
         "SPEAKER": "SPEAKER",
         "CONF": "CONF",
-        **{f"LINE{n}": f"LINE{n}" for n in range(1, 7)},
+        **{f"LINE{n}": f"LINE{n}" for n in range(1, 13)},  # 12 line keys
     }
     assert not result.interrupted
     assert result.skipped == ()
@@ -274,7 +278,7 @@ async def test_probe_finds_the_default_spellings(socket_enabled: None) -> None:
     # `#` is never pressed: with "Use # as Dial Key" on (the default) it may redial.
     assert not {"%23", "POUND", "HASH"} & set(sent)
     # CONF and the line keys took the phone off hook; ONHOOK followed each.
-    for key in ("CONF", "LINE1", "LINE6"):
+    for key in ("CONF", "LINE1", "LINE12"):
         assert sent[sent.index(key) + 1] == "ONHOOK"
     assert sent.count("HEADSET") == 2
     assert sent.count("SPEAKER") == 2
@@ -301,7 +305,7 @@ async def test_probe_finds_other_spellings_and_the_transfer_uses_them(
             KeyAnswer(wire="XFER", answer="unknown"),
             KeyAnswer(wire="TRANSFER", answer="complete"),
         )
-        assert bench.line_states() == ["idle"] * 6
+        assert bench.line_states() == ["idle"] * 12
 
         # Without the findings the transfer's first key is refused by the phone.
         controller = CallController(
@@ -405,9 +409,9 @@ async def test_call_arriving_while_the_probe_has_a_line_open(
 
         assert result.interrupted
         assert result.keys["LINE2"] == "LINE2"  # found before the call came
-        assert result.skipped == ("LINE3", "LINE4", "LINE5", "LINE6")
+        assert result.skipped == tuple(f"LINE{n}" for n in range(3, 13))
         assert "LINE3" not in result.keys
-        assert bench.line_states() == ["ringing", *["idle"] * 5]
+        assert bench.line_states() == ["ringing", *["idle"] * 11]
         assert bench.sent()[-1] == "LINE2"  # no ONHOOK: it could reject the call
         assert bench.commands() == ["endcall"]
         assert [line.state for line in result.lines][:2] == [

@@ -21,7 +21,9 @@ from .conftest import PASSWORD, api, requests_sent
 @pytest.fixture
 async def phone(socket_enabled: None) -> AsyncIterator[SimulatedPhone]:
     """Run a simulated GXP2170 with the test password."""
-    async with SimulatedPhone.start("GXP2170", password=PASSWORD) as sim:
+    async with SimulatedPhone.start(
+        "GXP2170", password=PASSWORD, setup="readme", timing="instant"
+    ) as sim:
         yield sim
 
 

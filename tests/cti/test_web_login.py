@@ -20,6 +20,9 @@ from tests.simulator.tls import write_self_signed
 
 from .conftest import PASSWORD, api
 
+# Set up as the README says, answering at once: these tests are about logins.
+README_PHONE = {"setup": "readme", "timing": "instant"}
+
 
 @pytest.fixture(autouse=True)
 def loopback(socket_enabled: None) -> None:
@@ -29,14 +32,18 @@ def loopback(socket_enabled: None) -> None:
 @pytest.fixture
 async def gxp2170() -> AsyncIterator[SimulatedPhone]:
     """Run a GXP2170: challenge-response login (c) by default."""
-    async with SimulatedPhone.start("GXP2170", password=PASSWORD) as sim:
+    async with SimulatedPhone.start(
+        "GXP2170", password=PASSWORD, **README_PHONE
+    ) as sim:
         yield sim
 
 
 @pytest.fixture
 async def gxp1165() -> AsyncIterator[SimulatedPhone]:
     """Run a GXP1165: plain form login (b), no `access` page."""
-    async with SimulatedPhone.start("GXP1165", password=PASSWORD) as sim:
+    async with SimulatedPhone.start(
+        "GXP1165", password=PASSWORD, **README_PHONE
+    ) as sim:
         yield sim
 
 
@@ -64,7 +71,7 @@ async def test_session_keeps_cookies_out_of_the_shared_jar(
     """
     async with (
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session,
-        SimulatedPhone.start(model, password=PASSWORD) as sim,
+        SimulatedPhone.start(model, password=PASSWORD, **README_PHONE) as sim,
     ):
         client = _client(session, sim)
         async with client.session() as web:
@@ -168,7 +175,11 @@ async def test_probe_reports_the_https_redirect(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     async with SimulatedPhone.start(
-        "GRP2614", password=PASSWORD, ssl_context=context, redirect_port=True
+        "GRP2614",
+        password=PASSWORD,
+        ssl_context=context,
+        redirect_port=True,
+        **README_PHONE,
     ) as sim:
         assert sim.redirect_port is not None
         plain = CtiClient(session, sim.host, port=sim.redirect_port, password=PASSWORD)

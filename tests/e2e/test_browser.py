@@ -34,7 +34,9 @@ class Site:
         self.loop = loop
         self.shots = shots
         self.sims = {
-            model: loop.enter(SimulatedPhone.start(model, password=PASSWORD))
+            model: loop.enter(
+                SimulatedPhone.start(model, password=PASSWORD, setup="readme")
+            )
             for model in ("GXP1165", "GXP2170")
         }
         self.ha = loop.enter(

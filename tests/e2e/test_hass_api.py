@@ -86,6 +86,7 @@ def world(e2e_loop: LoopThread) -> World:
                 password=PASSWORD,
                 auto_attended_transfer=True,
                 no_key_entry_timeout=None,
+                setup="readme",
             )
         )
         for model in ("GXP1165", "GXP2170")

@@ -22,7 +22,9 @@ from .conftest import LoopThread
 @pytest.fixture(scope="module")
 def phone(e2e_loop: LoopThread) -> tuple[DevPhone, SimulatedPhone]:
     """Start a GXP2170 whose outgoing calls wait for `scripts/phone answer`."""
-    sim = e2e_loop.enter(SimulatedPhone.start("GXP2170", click_to_dial=True))
+    sim = e2e_loop.enter(
+        SimulatedPhone.start("GXP2170", click_to_dial=True, setup="readme")
+    )
     sim.phone.far_ends.default = FarEnd(answer_after=None)
     return DevPhone("gxp2170", "GXP2170", sim.port, sim.phone.mac), sim
 

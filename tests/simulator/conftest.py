@@ -11,6 +11,13 @@ import pytest
 from gxp_simulator import SimulatedPhone
 
 PASSWORD = "admin"  # noqa: S105 - the simulated phones' admin password
+# The phone before this project's realistic defaults: factory call features, Remote
+# Control open, no delays. Tests about something else start from it.
+CONFIGURED: dict[str, Any] = {
+    "timing": "instant",
+    "allowed_ips": "any",
+    "popup": False,
+}
 
 
 def sha256_hex(text: str) -> str:
@@ -121,7 +128,11 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def sim() -> AsyncIterator[SimulatedPhone]:
     """Run a GXP1165 with fast timers and nothing scripted."""
     async with SimulatedPhone.start(
-        model="GXP1165", password=PASSWORD, failed_time=0.05, no_key_entry_timeout=None
+        model="GXP1165",
+        password=PASSWORD,
+        failed_time=0.05,
+        no_key_entry_timeout=None,
+        **CONFIGURED,
     ) as phone:
         yield phone
 
@@ -130,7 +141,11 @@ async def sim() -> AsyncIterator[SimulatedPhone]:
 async def gxp2170() -> AsyncIterator[SimulatedPhone]:
     """Run a GXP2170 with fast timers."""
     async with SimulatedPhone.start(
-        model="GXP2170", password=PASSWORD, failed_time=0.05, no_key_entry_timeout=None
+        model="GXP2170",
+        password=PASSWORD,
+        failed_time=0.05,
+        no_key_entry_timeout=None,
+        **CONFIGURED,
     ) as phone:
         yield phone
 

@@ -16,7 +16,7 @@ from gxp_simulator.action_url import (
     render,
 )
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 @dataclass
@@ -160,7 +160,7 @@ async def test_gxp2170_sends_substituted_gets(
     urls = {event: template.replace("$EVENT", event) for event in events}
     urls["P8314"] = f"{receiver.base_url}/terminated?remote=$remote"
     async with SimulatedPhone.start(
-        model="GXP2170", mac="00:0B:82:AB:CD:EF", action_urls=urls
+        model="GXP2170", mac="00:0B:82:AB:CD:EF", action_urls=urls, **CONFIGURED
     ) as sim:
         phone = sim.phone
         await phone.wait_for(lambda p: len(p.action_urls.sent) == 2)
@@ -215,7 +215,9 @@ async def test_transfer_events(http: aiohttp.ClientSession, receiver: Receiver) 
         name: f"{receiver.base_url}/{name}?to=$remote"
         for name in ("blind_transfer", "transfer_finished", "attended_transfer")
     }
-    async with SimulatedPhone.start(model="GXP2170", action_urls=urls) as sim:
+    async with SimulatedPhone.start(
+        model="GXP2170", action_urls=urls, **CONFIGURED
+    ) as sim:
         sim.phone.incoming_call("1002")
         await Cti(http, sim).keys("OFFHOOK:XFER:1:0:0:3:#")
         await sim.phone.wait_for(lambda p: len(p.action_urls.sent) == 2)
@@ -230,7 +232,9 @@ async def test_grp2614_skips_events_it_lacks(
         "idle_to_busy": f"{receiver.base_url}/busy",
         "incoming_call": f"{receiver.base_url}/incoming",
     }
-    async with SimulatedPhone.start(model="GRP2614", action_urls=urls) as sim:
+    async with SimulatedPhone.start(
+        model="GRP2614", action_urls=urls, **CONFIGURED
+    ) as sim:
         sim.phone.incoming_call("1002")
         await sim.phone.wait_for(lambda p: len(p.action_urls.sent) == 1)
     assert receiver.paths() == ["/incoming"]
@@ -239,7 +243,9 @@ async def test_grp2614_skips_events_it_lacks(
 async def test_gxp1165_sends_nothing(receiver: Receiver) -> None:
     """No Action URL settings on the GXP116x [DOC S10]."""
     urls = {name: f"{receiver.base_url}/{name}" for name in ALL_EVENTS}
-    async with SimulatedPhone.start(model="GXP1165", action_urls=urls) as sim:
+    async with SimulatedPhone.start(
+        model="GXP1165", action_urls=urls, **CONFIGURED
+    ) as sim:
         sim.phone.far_ends.default = FarEnd(answer_after=0)
         sim.phone.incoming_call("1002")
         sim.phone.phone_operation("acceptcall")
@@ -257,6 +263,7 @@ async def test_sending_failures_are_ignored() -> None:
             "incoming_call": "http://127.0.0.1:9/down",
             "missed_call": "http://127.0.0.1:1:bad/",
         },
+        **CONFIGURED,
     ) as sim:
         sim.phone.incoming_call("1002")
         sim.phone.far_end_hangup(1)

@@ -18,12 +18,12 @@ from gxp_simulator.control import create_control_app
 from gxp_simulator.profiles import GXP1165, AcctStyle
 from gxp_simulator.state import CallState
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 def test_profiles_facts_and_evidence() -> None:
-    """The four profiles, their Action URL support and evidence tags."""
-    assert set(PROFILES) == {"GXP1165", "GXP2170", "GRP2614", "GENERIC"}
+    """The profiles, their Action URL support and evidence tags."""
+    assert set(PROFILES) == {"GXP1165", "GXP1165-KEYS", "GXP2170", "GRP2614", "GENERIC"}
     assert get_profile("gxp1165") is GXP1165
     assert not GXP1165.action_url
     assert PROFILES["GXP2170"].action_url
@@ -38,7 +38,7 @@ def test_profiles_facts_and_evidence() -> None:
 async def test_custom_profile_phone(http: aiohttp.ClientSession) -> None:
     """A modified profile is served as given."""
     profile = GXP1165.with_changes(lines=3, idle_acct=AcctStyle.ZERO, conf_field=True)
-    async with SimulatedPhone.start(profile) as sim:
+    async with SimulatedPhone.start(profile, **CONFIGURED) as sim:
         body = (await Cti(http, sim).json("api-get_line_status"))["body"]
     assert len(body) == 3
     assert body[2]["acct"] == 0 and body[2]["conf"] == 0
@@ -87,7 +87,7 @@ def test_settings_validation() -> None:
 
 async def test_harness_lifecycle(http: aiohttp.ClientSession) -> None:
     """Listening twice is harmless; a taken port fails to start; URLs are right."""
-    async with SimulatedPhone.start(no_key_entry_timeout=5) as sim:
+    async with SimulatedPhone.start(no_key_entry_timeout=5, **CONFIGURED) as sim:
         assert sim.base_url == f"http://127.0.0.1:{sim.port}"
         assert sim.url("api-get_accounts").endswith("/cgi-bin/api-get_accounts")
         assert sim.control_port is None
@@ -95,7 +95,7 @@ async def test_harness_lifecycle(http: aiohttp.ClientSession) -> None:
         await sim.phone.accept_connections()  # not refusing: nothing happens
         assert sim.listening
         with pytest.raises(OSError):
-            async with SimulatedPhone.start(port=sim.port):
+            async with SimulatedPhone.start(port=sim.port, **CONFIGURED):
                 pass
         await Cti(http, sim).keys("1")  # leaves a pending dial timer for close()
     assert not sim.listening

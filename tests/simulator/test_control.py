@@ -8,14 +8,16 @@ import pytest
 from gxp_simulator import PhoneSettings, SimulatedPhone
 from gxp_simulator.control import _loopback
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 async def test_reboot_goes_down_and_comes_back_idle(
     http: aiohttp.ClientSession,
 ) -> None:
     """savereboot, connection refused while down, then idle lines [DOC S2]."""
-    async with SimulatedPhone.start(model="GXP1165", reboot_time=0.1) as sim:
+    async with SimulatedPhone.start(
+        model="GXP1165", reboot_time=0.1, **CONFIGURED
+    ) as sim:
         phone = sim.phone
         cti = Cti(http, sim)
         phone.incoming_call("1002")
@@ -34,7 +36,7 @@ async def test_reboot_goes_down_and_comes_back_idle(
 async def test_factory_reset_restores_settings(http: aiohttp.ClientSession) -> None:
     """RESET answers "reset" and reboots with the model's defaults [DOC S2; I]."""
     async with SimulatedPhone.start(
-        model="GXP1165", reboot_time=0.01, click_to_dial=True
+        model="GXP1165", reboot_time=0.01, click_to_dial=True, **CONFIGURED
     ) as sim:
         answer = await Cti(http, sim).json("api-sys_operation", request="RESET")
         assert answer == {"response": "success", "body": "reset"}
@@ -133,7 +135,9 @@ async def test_control_needs_a_json_object(cti: Cti) -> None:
 
 async def test_control_refuse_and_reboot(http: aiohttp.ClientSession) -> None:
     """refuse_connections and reboot via the control API (answered first)."""
-    async with SimulatedPhone.start(model="GXP2170", reboot_time=0.05) as sim:
+    async with SimulatedPhone.start(
+        model="GXP2170", reboot_time=0.05, **CONFIGURED
+    ) as sim:
         cti = Cti(http, sim)
         await cti.control("faults", {"refuse_connections": 0.05})
         await sim.phone.wait_for(lambda p: p.refusing)
@@ -148,7 +152,9 @@ async def test_separate_control_port_survives_refusal(
     http: aiohttp.ClientSession,
 ) -> None:
     """With --control-port the control API stays reachable while the phone refuses."""
-    async with SimulatedPhone.start(model="GXP1165", control_port=0) as sim:
+    async with SimulatedPhone.start(
+        model="GXP1165", control_port=0, **CONFIGURED
+    ) as sim:
         assert sim.control_port
         control = f"http://127.0.0.1:{sim.control_port}/_sim"
         sim.phone.refuse_connections()
@@ -203,9 +209,11 @@ def test_loopback_check() -> None:
 async def test_many_phones_in_one_process(http: aiohttp.ClientSession) -> None:
     """Independent phones on their own ports and MACs."""
     async with (
-        SimulatedPhone.start(model="GXP1165") as one,
-        SimulatedPhone.start(model="GXP2170") as two,
-        SimulatedPhone.start(model="GRP2614", settings=PhoneSettings()) as three,
+        SimulatedPhone.start(model="GXP1165", **CONFIGURED) as one,
+        SimulatedPhone.start(model="GXP2170", **CONFIGURED) as two,
+        SimulatedPhone.start(
+            model="GRP2614", settings=PhoneSettings(), **CONFIGURED
+        ) as three,
     ):
         assert len({one.port, two.port, three.port}) == 3
         assert len({one.phone.mac, two.phone.mac, three.phone.mac}) == 3
@@ -213,5 +221,5 @@ async def test_many_phones_in_one_process(http: aiohttp.ClientSession) -> None:
         results = await asyncio.gather(
             Cti(http, one).lines(), Cti(http, two).lines(), Cti(http, three).lines()
         )
-        assert list(results) == [["ringing", "idle"], ["idle"] * 6, ["idle"] * 4]
+        assert list(results) == [["ringing", "idle"], ["idle"] * 12, ["idle"] * 4]
         assert three.phone.settings.accounts == []  # explicit settings used as given

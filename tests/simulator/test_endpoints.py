@@ -7,14 +7,14 @@ import pytest
 
 from gxp_simulator import FarEnd, SimulatedPhone
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 @pytest.mark.parametrize(
     ("model", "lines", "server", "content_type"),
     [
         ("GXP1165", 2, "Grandstream GXP1165", "text/html"),
-        ("GXP2170", 6, "Grandstream GXP2170 1.0.11.16", "text/plain"),
+        ("GXP2170", 12, "Grandstream GXP2170 1.0.11.16", "text/plain"),
         ("GRP2614", 4, "Grandstream GRP2614 1.0.5.15", "text/html"),
         ("GENERIC", 3, "Grandstream GENERIC 1.0.0.1", "text/plain"),
     ],
@@ -23,7 +23,7 @@ async def test_line_status_per_model(
     http: aiohttp.ClientSession, model: str, lines: int, server: str, content_type: str
 ) -> None:
     """Idle lines in each model's wording, Server header, loose content type."""
-    async with SimulatedPhone.start(model=model) as sim:
+    async with SimulatedPhone.start(model=model, **CONFIGURED) as sim:
         status, text, headers = await Cti(http, sim).request("api-get_line_status")
     assert status == 200
     assert headers["Server"] == server
@@ -51,7 +51,7 @@ async def test_line_status_per_model(
 
 
 async def test_line_status_during_call_shows_account_and_focus(cti: Cti) -> None:
-    """A ringing line reports the caller, account 0 as integer and active 1."""
+    """A single call: account 0 as integer, active 0 [CAP N4]; two calls: focus is 1."""
     cti.sim.phone.incoming_call("+15555550100", "Alice")
     answer = await cti.json("api-get_line_status")
     assert answer["body"][0] == {
@@ -60,14 +60,21 @@ async def test_line_status_during_call_shows_account_and_focus(cti: Cti) -> None
         "acct": 0,
         "remotename": "Alice",
         "remotenumber": "+15555550100",
-        "active": 1,
+        "active": 0,
     }
-    assert answer["body"][1]["active"] == 0
+    await cti.op("acceptcall")
+    cti.sim.phone.incoming_call("1003")
+    await cti.op("acceptcall")
+    body = (await cti.json("api-get_line_status"))["body"]
+    assert [(line["state"], line["active"]) for line in body] == [
+        ("onhold", 0),
+        ("connected", 1),
+    ]
 
 
 async def test_generic_active_stays_zero(http: aiohttp.ClientSession) -> None:
     """WP826-style phones report active 0 even for the connected line [CAP S8]."""
-    async with SimulatedPhone.start(model="GENERIC") as sim:
+    async with SimulatedPhone.start(model="GENERIC", **CONFIGURED) as sim:
         sim.phone.incoming_call("1002")
         sim.phone.phone_operation("acceptcall")
         answer = await Cti(http, sim).json("api-get_line_status")
@@ -91,7 +98,7 @@ async def test_phone_status_values(cti: Cti) -> None:
 
 async def test_phone_status_misc_on_generic(http: aiohttp.ClientSession) -> None:
     """The WP826-style profile adds misc "0" [CAP S8]."""
-    async with SimulatedPhone.start(model="GENERIC") as sim:
+    async with SimulatedPhone.start(model="GENERIC", **CONFIGURED) as sim:
         answer = await Cti(http, sim).json("api-get_phone_status")
     assert answer == {"response": "success", "body": "available", "misc": "0"}
 
@@ -99,7 +106,7 @@ async def test_phone_status_misc_on_generic(http: aiohttp.ClientSession) -> None
 @pytest.mark.parametrize(("model", "count"), [("GXP1165", 1), ("GXP2170", 6)])
 async def test_accounts(http: aiohttp.ClientSession, model: str, count: int) -> None:
     """One entry per account, 1-based id, account 1 registered as 1001 [DOC S2]."""
-    async with SimulatedPhone.start(model=model) as sim:
+    async with SimulatedPhone.start(model=model, **CONFIGURED) as sim:
         answer = await Cti(http, sim).json("api-get_accounts")
     body = answer["body"]
     assert len(body) == count
@@ -116,7 +123,7 @@ async def test_accounts(http: aiohttp.ClientSession, model: str, count: int) -> 
 
 async def test_accounts_auto_cfg_on_generic(http: aiohttp.ClientSession) -> None:
     """The capture adds auto_cfg [CAP S8]."""
-    async with SimulatedPhone.start(model="GENERIC") as sim:
+    async with SimulatedPhone.start(model="GENERIC", **CONFIGURED) as sim:
         answer = await Cti(http, sim).json("api-get_accounts")
     assert answer["body"][1] == {
         "id": 2,
@@ -191,9 +198,9 @@ async def test_phone_operations_reject_cancel_hold(cti: Cti) -> None:
 
 
 async def test_make_call_needs_click_to_dial(cti: Cti) -> None:
-    """P1561 off (factory default) -> failed [I]."""
+    """P1561 off (factory default) -> Invalid Request [VENDOR-CODE N1]."""
     answer = await cti.json("api-make_call", phonenumber="1002", account="0")
-    assert answer == {"response": "error", "body": "failed"}
+    assert answer == {"response": "error", "body": "Invalid Request"}
     assert await cti.lines() == ["idle", "idle"]
 
 
@@ -201,14 +208,16 @@ async def test_make_call_places_call_and_holds_active(
     http: aiohttp.ClientSession,
 ) -> None:
     """With Click-To-Dial: calling on the first idle line; `password=` works too."""
-    async with SimulatedPhone.start(model="GXP2170", click_to_dial=True) as sim:
+    async with SimulatedPhone.start(
+        model="GXP2170", click_to_dial=True, **CONFIGURED
+    ) as sim:
         phone = sim.phone
         phone.far_ends.default = FarEnd(answer_after=None)
         phone.incoming_call("1002")
         phone.phone_operation("acceptcall")
         async with http.get(
             sim.url("api-make_call"),
-            params={"phonenumber": "+15555550100", "account": "1", "password": "admin"},
+            params={"phonenumber": "+15555550100", "account": "0", "password": "admin"},
         ) as response:
             assert await response.json(content_type=None) == {
                 "response": "success",
@@ -216,15 +225,16 @@ async def test_make_call_places_call_and_holds_active(
             }
         assert phone.line_states()[:2] == ["onhold", "calling"]
         assert phone.line(2).remote_number == "+15555550100"
-        assert phone.line(2).account == 1
+        assert phone.line(2).account == 0  # account id 1 - 1 [VENDOR-CODE N1]
         cti = Cti(http, sim)
         for params in (
             {"phonenumber": "1", "account": "x"},
             {"phonenumber": "1", "account": "6"},
+            {"phonenumber": "1", "account": "1"},  # account 2 is not registered
             {"phonenumber": ""},
         ):
             answer = await cti.json("api-make_call", **params)
-            assert answer == {"response": "error", "body": "failed"}
+            assert answer == {"response": "error", "body": "Invalid Request"}
 
 
 async def test_sys_operation_unknown_request(cti: Cti) -> None:

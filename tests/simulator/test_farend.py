@@ -5,7 +5,7 @@ import pytest
 
 from gxp_simulator import FarEnd, FarEndScript, SimPhone, SimulatedPhone
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 async def test_scripted_answer_then_hangup(cti: Cti) -> None:
@@ -96,7 +96,7 @@ async def test_call_waiting_off_refuses_second_call(
     http: aiohttp.ClientSession,
 ) -> None:
     """P91 on: a second caller gets busy, nothing rings [I]."""
-    async with SimulatedPhone.start(call_waiting=False) as sim:
+    async with SimulatedPhone.start(call_waiting=False, **CONFIGURED) as sim:
         sim.phone.incoming_call("1002")
         sim.phone.phone_operation("acceptcall")
         assert sim.phone.incoming_call("1003") is None
@@ -118,7 +118,7 @@ def test_far_end_script_json() -> None:
 
 async def test_phone_without_server() -> None:
     """SimPhone works on its own (no HTTP), e.g. for state-only tests."""
-    phone = SimPhone("GRP2614", failed_time=0.01, reboot_time=0.01)
+    phone = SimPhone("GRP2614", timing="instant", failed_time=0.01, reboot_time=0.01)
     try:
         assert phone.profile.lines == 4
         assert phone.settings.auto_attended_transfer  # GRP261x Dynamic default [D S16e]

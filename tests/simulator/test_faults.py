@@ -12,7 +12,7 @@ from gxp_simulator.auth import ip_allowed
 from gxp_simulator.faults import wrong_type
 from gxp_simulator.settings import PhoneSettings
 
-from .conftest import Cti, web_login
+from .conftest import CONFIGURED, Cti, web_login
 
 WRONG = "nope"
 USER = "123"
@@ -265,7 +265,9 @@ async def test_gxp1165_has_no_gate(cti: Cti) -> None:
 
 async def test_session_requests_skip_the_gate(http: aiohttp.ClientSession) -> None:
     """Web-session requests are the web UI, not Remote Control [I]."""
-    async with SimulatedPhone.start(model="GXP2170", allowed_ips="") as sim:
+    async with SimulatedPhone.start(
+        model="GXP2170", **{**CONFIGURED, "allowed_ips": ""}
+    ) as sim:
         cti = Cti(http, sim)
         answer, _ = await login(cti, "admin", "admin")
         http.cookie_jar.clear()

@@ -16,24 +16,24 @@ async def _back(sim: SimulatedPhone) -> None:
 
 
 async def test_upgrade_to_more_lines(cti2170: Cti) -> None:
-    """8 lines after the reboot; LINE8 becomes a key; the new version is announced."""
+    """16 lines after the reboot; LINE16 becomes a key; the new version is announced."""
     sim = cti2170.sim
     sim.phone.settings.update(reboot_time=0.05)
     sim.phone.incoming_call("1001", "Alice")
     await cti2170.op("acceptcall")
-    assert (await cti2170.keys("LINE8"))["body"] == "unknown"
+    assert (await cti2170.keys("LINE16"))["body"] == "unknown"
 
-    profile = sim.phone.upgrade_firmware(lines=8, firmware="1.0.11.20")
-    assert (profile.lines, profile.firmware) == (8, "1.0.11.20")
+    profile = sim.phone.upgrade_firmware(lines=16, firmware="1.0.11.20")
+    assert (profile.lines, profile.firmware) == (16, "1.0.11.20")
     await sim.phone.wait_for(lambda p: p.down)
     with pytest.raises(aiohttp.ClientConnectorError):
         await cti2170.lines()
     await _back(sim)
 
-    assert await cti2170.lines() == ["idle"] * 8  # the reboot dropped the call
+    assert await cti2170.lines() == ["idle"] * 16  # the reboot dropped the call
     _, _, headers = await cti2170.request("api-get_line_status")
     assert headers["Server"] == "Grandstream GXP2170 1.0.11.20"
-    assert (await cti2170.keys("LINE8"))["body"] == "complete"
+    assert (await cti2170.keys("LINE16"))["body"] == "complete"
     assert sim.phone.profile.model == "GXP2170"
     assert sim.phone.reboots == 1
 

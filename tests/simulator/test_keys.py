@@ -8,7 +8,7 @@ from gxp_simulator.keys import accepted_keys
 from gxp_simulator.profiles import GENERIC, GRP2614, GXP1165, GXP2170
 from gxp_simulator.settings import PhoneSettings
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 def test_accepted_keys_per_model() -> None:
@@ -22,8 +22,8 @@ def test_accepted_keys_per_model() -> None:
     assert {"LINE1", "LINE2"} <= worlds
     assert "LINE3" not in worlds
     gxp2170 = accepted_keys(GXP2170, PhoneSettings.for_profile(GXP2170))
-    assert {"LINE6", "MPK48", "SOFT4"} <= gxp2170
-    assert not {"LINE7", "MPK49", "FLASH"} & gxp2170
+    assert {"LINE12", "MPK48", "SOFT4"} <= gxp2170
+    assert not {"LINE13", "MPK49", "FLASH"} & gxp2170
     grp = accepted_keys(GRP2614, PhoneSettings.for_profile(GRP2614))
     assert "LINE4" in grp and "LINE5" not in grp
     assert "MPK8" in accepted_keys(GENERIC, PhoneSettings.for_profile(GENERIC))
@@ -53,7 +53,7 @@ async def test_hash_as_dial_key_off_is_a_digit(cti: Cti) -> None:
 
 async def test_no_key_entry_timeout_dials(http: aiohttp.ClientSession) -> None:
     """P85: digits without SEND are dialled after the timeout [D S16]."""
-    async with SimulatedPhone.start(no_key_entry_timeout=0.05) as sim:
+    async with SimulatedPhone.start(no_key_entry_timeout=0.05, **CONFIGURED) as sim:
         sim.phone.far_ends.default = FarEnd(answer_after=None)
         await Cti(http, sim).keys("1:0:0:2")
         assert sim.phone.line(1).state == "dialing"
@@ -204,7 +204,9 @@ async def test_key_delay_queues_after_reply(
     http: aiohttp.ClientSession, delay: float
 ) -> None:
     """With a per-key delay the reply comes first, keys follow in order [C S20]."""
-    async with SimulatedPhone.start(key_delay=delay, no_key_entry_timeout=None) as sim:
+    async with SimulatedPhone.start(
+        key_delay=delay, no_key_entry_timeout=None, **CONFIGURED
+    ) as sim:
         phone = sim.phone
         cti = Cti(http, sim)
         assert (await cti.keys("1:0"))["body"] == "complete"

@@ -92,10 +92,10 @@ def test_spelling_settings_are_validated(name: str, value: Any, error: type) -> 
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
-        ("XFER", ["idle", "idle", "idle", "idle", "idle", "idle"]),  # [C S1]
-        ("HOLD", ["idle", "idle", "idle", "idle", "idle", "idle"]),
-        ("CONF", ["dialing", "idle", "idle", "idle", "idle", "idle"]),
-        ("LINE3", ["idle", "idle", "dialing", "idle", "idle", "idle"]),
+        ("XFER", ["idle"] * 12),  # [C S1]
+        ("HOLD", ["idle"] * 12),
+        ("CONF", ["dialing"] + ["idle"] * 11),
+        ("LINE3", ["idle", "idle", "dialing"] + ["idle"] * 9),
     ],
 )
 async def test_keys_at_idle(cti2170: Cti, key: str, expected: list[str]) -> None:

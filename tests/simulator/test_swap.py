@@ -8,13 +8,13 @@ import pytest
 
 from gxp_simulator import FarEnd, SimulatedPhone
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 async def two_calls(http: aiohttp.ClientSession, **settings: Any) -> AsyncIterator[Cti]:
     """Run a GXP1165 with line 1 held and line 2 connected (P9)."""
     async with SimulatedPhone.start(
-        model="GXP1165", no_key_entry_timeout=None, **settings
+        model="GXP1165", no_key_entry_timeout=None, **settings, **CONFIGURED
     ) as sim:
         phone = sim.phone
         phone.far_ends.default = FarEnd(answer_after=None)

@@ -7,7 +7,7 @@ import pytest
 
 from gxp_simulator import FarEnd, SimulatedPhone
 
-from .conftest import Cti
+from .conftest import CONFIGURED, Cti
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ async def attended(http: aiohttp.ClientSession) -> AsyncIterator[Cti]:
         auto_attended_transfer=True,
         failed_time=0.05,
         no_key_entry_timeout=None,
+        **CONFIGURED,
     ) as sim:
         sim.phone.far_ends.default = FarEnd(answer_after=None)
         sim.phone.incoming_call("1002", "Bob")

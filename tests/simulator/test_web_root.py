@@ -8,7 +8,7 @@ import pytest
 
 from gxp_simulator import SimulatedPhone
 
-from .conftest import PASSWORD
+from .conftest import CONFIGURED, PASSWORD
 from .tls import write_self_signed
 
 
@@ -25,7 +25,7 @@ async def test_web_root_is_the_login_page(
 ) -> None:
     """GET / answers 200 with the HTML login form and the model's Server header."""
     async with (
-        SimulatedPhone.start(model=model, password=PASSWORD) as sim,
+        SimulatedPhone.start(model=model, password=PASSWORD, **CONFIGURED) as sim,
         http.get(f"{sim.base_url}/") as response,
     ):
         assert response.status == 200
@@ -61,7 +61,7 @@ async def test_web_root_with_gated_remote_control(
     """The Remote Control gate guards the CTI endpoints, not the web UI."""
     async with (
         SimulatedPhone.start(
-            model="GXP2170", password=PASSWORD, action_uri_support=False
+            model="GXP2170", password=PASSWORD, action_uri_support=False, **CONFIGURED
         ) as sim,
         http.get(f"{sim.base_url}/") as response,
     ):

@@ -40,6 +40,7 @@ from .models import (
     PhoneState,
     PhoneStatus,
     Sourced,
+    account_id,
     normalize_mac,
     parse_server_header,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "ProbeResult",
     "Sourced",
     "WebSession",
+    "account_id",
     "canonical_token",
     "family_for_model",
     "normalize_mac",

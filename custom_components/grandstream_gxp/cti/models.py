@@ -6,6 +6,7 @@ numbers sent as strings; unknown line states, which are kept raw. A shape that
 cannot be read raises CtiResponseError.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import re
@@ -157,10 +158,21 @@ class LineStatus:
             raw_state=raw_state,
             account=_as_optional_int(what, "acct", obj.get("acct")),
             remote_number=_as_str(what, "remotenumber", obj.get("remotenumber")),
-            remote_name=_as_str(what, "remotename", obj.get("remotename")),
+            remote_name=_caller_name(obj),
             active=_as_bool(what, "active", obj.get("active", 0)),
             conference=_as_optional_bool(what, "conf", obj.get("conf")),
         )
+
+
+def _caller_name(obj: dict[str, Any]) -> str:
+    """Return `remotename`, or "" where the phone only repeats the number there.
+
+    Once connected, phones show the number as the name when the caller sent none
+    (WP826 [CAP N4]); that is no name.
+    """
+    name = _as_str("line status", "remotename", obj.get("remotename"))
+    number = _as_str("line status", "remotenumber", obj.get("remotenumber"))
+    return "" if name == number else name
 
 
 def parse_line_status(body: object) -> list[LineStatus]:
@@ -224,6 +236,24 @@ class Account:
             name=_as_str(what, "name", obj.get("name")),
             registered=_as_bool(what, "reg", obj.get("reg", 0)),
         )
+
+
+def account_id(acct: int | None, accounts: Sequence[Account]) -> int | None:
+    """Return the 1-based id of the account a line's `acct` names, where it is known.
+
+    `acct` is 0-based on a WP826 (`acct: 0` for account 1 [CAP S8, N4]) and the
+    account id itself in the vendor's own client [VENDOR-CODE N1]: cti-api.md §12
+    says to accept both and not to map it without another hint. The hints: `0`
+    can only be 0-based; otherwise a call runs on a registered account, so the
+    reading that names exactly one registered account wins. None when unsure.
+    """
+    if acct is None:
+        return None
+    if acct == 0:
+        return 1
+    registered = {account.id for account in accounts if account.registered}
+    readings = {acct + 1, acct} & registered
+    return readings.pop() if len(readings) == 1 else None
 
 
 def parse_accounts(body: object) -> list[Account]:
