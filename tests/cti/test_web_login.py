@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 import ssl
+from typing import Any
 
 import aiohttp
 from aioresponses import aioresponses
@@ -21,7 +22,7 @@ from tests.simulator.tls import write_self_signed
 from .conftest import PASSWORD, api
 
 # Set up as the README says, answering at once: these tests are about logins.
-README_PHONE = {"setup": "readme", "timing": "instant"}
+README_PHONE: dict[str, Any] = {"setup": "readme", "timing": "instant"}
 
 
 @pytest.fixture(autouse=True)
