@@ -102,7 +102,7 @@ async def test_card_file_is_served(
     assert "max-age" in response.headers.get("Cache-Control", "")
     body = await response.text()
     assert 'const CARD = "grandstream-phone-card"' in body
-    assert "customElements.define(CARD" in body
+    assert "registry.define(CARD" in body
     assert "window.customCards.push" in body
     assert "window.customCardFeatures.push" in body
 

@@ -545,9 +545,14 @@ class GrandstreamCallControls extends HTMLElement {
   }
 }
 
-if (!customElements.get(CARD)) {
-  customElements.define(CARD, GrandstreamPhoneCard);
-  customElements.define(FEATURE, GrandstreamCallControls);
+// The frontend's app replaces window.customElements with a scoped registry when it
+// starts, and extra modules load alongside it: definitions made before that are lost.
+// Define once <home-assistant> exists, in the registry the frontend then uses.
+function register() {
+  const registry = window.customElements;
+  if (registry.get(CARD)) return;
+  registry.define(CARD, GrandstreamPhoneCard);
+  registry.define(FEATURE, GrandstreamCallControls);
   window.customCards = window.customCards || [];
   window.customCards.push({
     type: CARD,
@@ -568,3 +573,5 @@ if (!customElements.get(CARD)) {
     },
   });
 }
+
+window.customElements.whenDefined("home-assistant").then(register);
