@@ -6,11 +6,13 @@ phone: answer, an attended transfer, cancel, and a call dialled on the card's pa
 screenshots (ringing, in a call, during a transfer) are the README's.
 """
 
+import asyncio
 from collections.abc import Callable
 import json
 import os
 from pathlib import Path
 import shutil
+import time
 
 import pytest
 
@@ -144,12 +146,25 @@ class Site:
         return self.loop.run(self.browser.evaluate(_in_card(body)))
 
     def press(self, selector: str) -> None:
-        """Click a button in the card."""
-        clicked = self.run_js(
+        """Click a button in the card once it is there and enabled.
+
+        A button is disabled while the card's previous action runs, and appears only
+        when Home Assistant has sent the state that allows it.
+        """
+        script = _in_card(
             f"const b = root.querySelector({json.dumps(selector)});"
             " if (!b || b.disabled) return false; b.click(); return true;"
         )
-        assert clicked, f"no enabled {selector} in the card"
+
+        async def click() -> bool:
+            deadline = time.monotonic() + WAIT
+            while not await self.browser.evaluate(script):
+                if time.monotonic() > deadline:
+                    return False
+                await asyncio.sleep(0.2)
+            return True
+
+        assert self.loop.run(click()), f"no enabled {selector} in the card"
 
     def on_phone(self, action: Callable[[SimPhone], object]) -> None:
         """Act on the simulated phone from its own event loop."""
