@@ -40,6 +40,7 @@ from .firmware import (
     current_firmware,
     issue_id as firmware_issue_id,
 )
+from .frontend import async_register_card
 from .helpers import async_update_auto_attended_issue, key_table_for, learned_swap_for
 from .push import async_setup_push, async_unload_push
 from .services import async_setup_services
@@ -56,8 +57,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and its dashboard card."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 
