@@ -730,6 +730,47 @@ async def test_push_during_a_read_is_confirmed_by_the_next(
     assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
 
 
+async def test_a_push_during_the_last_confirming_read_is_not_left_waiting(
+    hass: HomeAssistant,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    changes: Changes,
+) -> None:
+    """Events keep arriving while their reads run (a slow phone): each gets a read.
+
+    The third push lands while the read for the second is under way; it must not
+    wait for the next idle poll (75 s or more).
+    """
+    coordinator = coordinator_of(init_integration)
+    sim.phone.set_faults(latency=0.2, endpoints=["api-get_line_status"])
+    before = reads(sim)
+    sim.phone.incoming_call("1001", "Alice")
+    coordinator.async_handle_push(PushEvent(slot=SLOTS_BY_CODE["incoming"]))
+    await sim.phone.wait_for(lambda _: reads(sim) > before, timeout=5)
+    assert sim.phone.phone_operation("acceptcall")
+    coordinator.async_handle_push(PushEvent(slot=SLOTS_BY_CODE["answered"]))
+    await sim.phone.wait_for(lambda _: reads(sim) > before + 1, timeout=5)
+    sim.phone.far_end_hangup(1)
+    coordinator.async_handle_push(PushEvent(slot=SLOTS_BY_CODE["terminated"]))
+
+    await sim.phone.wait_for(lambda _: reads(sim) > before + 2, timeout=5)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [event[0] for event in fired(changes)] == ["incoming", "answered", "ended"]
+
+
+async def test_a_push_after_shutdown_leaves_nothing_running(
+    hass: HomeAssistant, init_integration: GxpConfigEntry, sim: SimulatedPhone
+) -> None:
+    """A push that lands while the entry unloads is dropped; no read loop is left."""
+    coordinator = coordinator_of(init_integration)
+    await coordinator.async_shutdown()
+    before = reads(sim)
+    coordinator.async_handle_push(PushEvent(slot=SLOTS_BY_CODE["incoming"]))
+    async with asyncio.timeout(5):
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert reads(sim) == before
+
+
 async def test_push_while_reads_fail_changes_nothing(
     hass: HomeAssistant,
     init_integration: GxpConfigEntry,

@@ -401,11 +401,15 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             )
 
     async def _async_confirm(self) -> None:
-        """Read once for the events pushed so far.
+        """Read for the events pushed so far, until none is waiting.
 
-        An event that arrives while that read is under way is confirmed by one more.
+        An event that arrives while a read is under way is confirmed by one more; each
+        read takes the events that came before it (a failed read drops them), so this
+        ends when the phone stops pushing.
         """
-        for _ in range(2):
-            if not self._pending:
-                return
+        while self._pending:
+            waiting = self._pending
             await self.async_refresh()
+            if self._pending is waiting:
+                # No read took them (the coordinator is shutting down): stop.
+                return

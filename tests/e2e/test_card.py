@@ -63,8 +63,10 @@ class Site:
         self.loop = loop
         self.shots = shots
         self.sim = loop.enter(
+            # Set up as the README says, but Click-To-Dial at its factory setting
+            # (off): the card's dial pad then goes through the keys fallback.
             SimulatedPhone.start(
-                "GXP2170", password=PASSWORD, auto_attended_transfer=True
+                "GXP2170", password=PASSWORD, setup="readme", click_to_dial=False
             )
         )
         self.phone: SimPhone = self.sim.phone

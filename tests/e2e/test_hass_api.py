@@ -143,17 +143,20 @@ def test_states_over_rest_and_websocket(world: World) -> None:
         world.ha.rest("GET", f"/api/states/{world.entity('GXP1165', 'phone_status')}")
     )
     assert status["state"] == "available"
-    # The GXP1165 has two lines, the GXP2170 six.
+    # The GXP1165 has two lines, the GXP2170 twelve.
     lines = {
         model: sorted(
-            e["entity_id"]
-            for e in world.run(world.ha.entities_of(entry_id))
-            if "_line_" in e["entity_id"]
+            (
+                e["entity_id"]
+                for e in world.run(world.ha.entities_of(entry_id))
+                if "_line_" in e["entity_id"]
+            ),
+            key=lambda entity_id: int(entity_id.rpartition("_")[2]),
         )
         for model, entry_id in world.entries.items()
     }
     assert len(lines["GXP1165"]) == 2
-    assert len(lines["GXP2170"]) == 6
+    assert len(lines["GXP2170"]) == 12
     # Lines 3 and up are created disabled (no state), so the device page stays short.
     enabled = lines["GXP1165"] + lines["GXP2170"][:2]
     disabled = lines["GXP2170"][2:]

@@ -102,7 +102,7 @@ async def handed_out_urls(ha: HomeAssistantProcess, entry_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def world(e2e_loop: LoopThread) -> World:
     """Start a GXP2170 (factory settings: no Action URLs stored) and Home Assistant."""
-    sim = e2e_loop.enter(SimulatedPhone.start(MODEL, password=PASSWORD))
+    sim = e2e_loop.enter(SimulatedPhone.start(MODEL, password=PASSWORD, setup="readme"))
     ha = e2e_loop.enter(HomeAssistantProcess(name="e2e-push", link=True))
     world = World(e2e_loop, ha, sim)
     entry = world.run(ha.add_phone(sim.port, PASSWORD))
