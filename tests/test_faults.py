@@ -884,3 +884,14 @@ def test_fault_matrix_doc_is_true() -> None:
     assert single
     assert {name for name in single if name not in globals()} == set()
     assert set(FAULT_NAMES) == set(FAULTS)
+
+
+def test_scenarios_name_existing_tests() -> None:
+    """Every test the Scenarios section of docs/fault-matrix.md names exists."""
+    text = DOC.read_text().partition("## Scenarios")[2]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(test_\w+)`", text)
+    assert len(named) >= 10
+    root = Path(__file__).parent.parent
+    for path, name in named:
+        source = (root / path).read_text()
+        assert re.search(rf"^(async )?def {name}\(", source, re.M), (path, name)

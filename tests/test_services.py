@@ -306,6 +306,31 @@ async def test_actions_refused_on_an_idle_phone(
     }
 
 
+@pytest.mark.parametrize(
+    "phone_settings", [{"transfer_handover": (3.0, 3.0), "click_to_dial": False}]
+)
+@pytest.mark.parametrize("mode", ["blind", "attended"])
+async def test_a_three_second_hand_over_is_waited_for(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str, mode: str
+) -> None:
+    """The PBX takes 3 s from REFER to NOTIFY; the lines show `transfered` meanwhile.
+
+    Blind: the action waits it out and answers with the lines idle. Attended: the
+    completion does the same. Nothing is called a failed transfer.
+    """
+    await connected_call(sim, hass, device_id)
+    if mode == "attended":
+        await call(hass, "transfer", device_id, number="1002")
+        await sim.phone.wait_for_lines("onhold", "connected")
+        response = await call(hass, "complete_transfer", device_id)
+    else:
+        response = await call(hass, "transfer", device_id, number="1002", mode="blind")
+
+    assert response is not None
+    assert {line["state"] for line in response["lines"]} == {"idle"}
+    assert [t.target for t in sim.phone.transfers] == ["1002"]
+
+
 async def call_waiting(
     sim: SimulatedPhone, hass: HomeAssistant, device_id: str
 ) -> None:
