@@ -894,4 +894,4 @@ def test_scenarios_name_existing_tests() -> None:
     root = Path(__file__).parent.parent
     for path, name in named:
         source = (root / path).read_text()
-        assert re.search(rf"^(async )?def {name}\(", source, re.M), (path, name)
+        assert re.search(rf"^(async )?def {name}\(", source, re.MULTILINE), (path, name)
