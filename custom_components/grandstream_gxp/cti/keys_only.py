@@ -120,7 +120,7 @@ class KeysOnlyController(CallController):
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
     ) -> Lines:
-        """The forum recipe [C S1]: XFER, then the number and `#`, or XFER for blind.
+        """Press the forum recipe [C S1]: XFER, then the number and `#` (or XFER: blind).
 
         Attended needs the phone's Auto-Attended Transfer (P1376) on; blind with it on
         ends with XFER, with it off `#` is already a blind transfer [C S1].
