@@ -82,6 +82,8 @@ def parse_keys(raw: str | None, accepted: frozenset[str]) -> list[str] | None:
     (the guide only says an unknown key is refused [DOC S2]).
     """
     if not raw:
+        # No key at all (`keys=` empty or absent): refused as unknown, nothing pressed,
+        # after the passcode check like every request [INF; DOC S2 for "unknown"].
         return None
     tokens = raw.split(":")
     if any(token not in accepted for token in tokens):

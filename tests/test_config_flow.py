@@ -44,6 +44,7 @@ from custom_components.grandstream_gxp.const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_FIRMWARE,
     CONF_KEY_OVERRIDES,
+    CONF_KEYS_ONLY,
     CONF_MODEL,
     CONF_SWAP_METHOD,
     CONF_VOICE_SENTENCES,
@@ -463,6 +464,60 @@ async def test_user_firmware_refusing_the_passcode(
     )
     assert_form(result, "user", {"base": "password_not_accepted"})
     assert api_requests(sim) == ["api-get_line_status"]
+
+
+def keys_pressed(sim: SimulatedPhone) -> list[str]:
+    """Return the `keys=` values the phone received (an empty one presses nothing)."""
+    return [
+        rec.query.get("keys", "")
+        for rec in sim.phone.requests.for_endpoint("api-send_key")
+    ]
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165-KEYS"])
+async def test_user_keys_only_phone_is_added(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """No line status (404): the password is checked by api-send_key with no key.
+
+    The phone answers `unknown` to the empty key list and presses nothing; the entry
+    says keys_only. No accounts to read: the title ends with the MAC.
+    """
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD} | NO_ADVANCED,
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["data"][CONF_KEYS_ONLY] is True
+    assert result["data"][CONF_MODEL] == "GXP1165"
+    assert result["title"] == f"GXP1165 {MAC[-5:].upper()}"
+    assert api_requests(sim)[:2] == ["api-get_line_status", "api-send_key"]
+    assert "api-get_accounts" not in api_requests(sim)
+    assert keys_pressed(sim) == [""]
+    assert sim.phone.queued_keys == []
+    assert sim.phone.line_states() == ["idle", "idle"]
+
+
+@pytest.mark.parametrize("phone_model", ["GXP1165-KEYS"])
+async def test_user_keys_only_phone_wrong_password(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """A wrong password on the keys-only phone: invalid_auth, no key, no login."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: "wrong"} | NO_ADVANCED,
+    )
+
+    assert_form(result, "user", {CONF_PASSWORD: "invalid_auth"})
+    assert api_requests(sim) == ["api-get_line_status", "api-send_key"]
+    assert keys_pressed(sim) == [""]
+    assert sim.phone.queued_keys == []
+    assert sim.phone.line_states() == ["idle", "idle"]
+    assert not mock_setup_entry.mock_calls
 
 
 async def test_user_unexpected_error(

@@ -17,6 +17,7 @@ from . import slots
 from .call_history import CallHistory
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_KEYS_ONLY,
     CONF_MODEL,
     CONF_SWAP_METHOD,
     DEFAULT_AUTO_ATTENDED_TRANSFER,
@@ -34,6 +35,7 @@ from .cti import (
     family_for_model,
 )
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
+from .cti.keys_only import KeysOnlyController
 from .entity import phone_device_info
 from .firmware import (
     async_note_firmware,
@@ -95,15 +97,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     )
     family = family_for_model(model)
     client.key_table = key_table_for(entry, family, firmware)
-    controller = CallController(
-        client,
-        CallControlSettings(
-            has_line_keys=family is not Family.GXP116X,
-            auto_attended_transfer=options.get(
-                CONF_AUTO_ATTENDED_TRANSFER, DEFAULT_AUTO_ATTENDED_TRANSFER
-            ),
-            swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
+    keys_only = device.keys_only
+    if entry.data.get(CONF_KEYS_ONLY, False) != keys_only:
+        # Firmware may have gained (or lost) the line status since the flow ran.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_KEYS_ONLY: keys_only}
+        )
+    settings = CallControlSettings(
+        has_line_keys=family is not Family.GXP116X,
+        auto_attended_transfer=options.get(
+            CONF_AUTO_ATTENDED_TRANSFER, DEFAULT_AUTO_ATTENDED_TRANSFER
         ),
+        swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
+    )
+    controller = (
+        KeysOnlyController(client, settings)
+        if keys_only
+        else CallController(client, settings)
     )
     controller.learned_swap_method = learned_swap_for(entry, firmware)
     coordinator = GxpCoordinator(
@@ -112,6 +122,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         client,
         controller,
         timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+        keys_only=keys_only,
     )
     await coordinator.async_config_entry_first_refresh()
     history = CallHistory(hass, entry)
@@ -125,6 +136,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         history=history,
         model=model,
         firmware=firmware,
+        keys_only=keys_only,
     )
     # The device exists from setup on, so actions can target it before any entity.
     dr.async_get(hass).async_get_or_create(

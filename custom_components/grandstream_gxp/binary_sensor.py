@@ -1,4 +1,7 @@
-"""Binary sensors of a phone: ringing, in a call, and the registration of each account."""
+"""Binary sensors of a phone: ringing, in a call, the registration of each account.
+
+A keys-only phone gets only "State checks" (off).
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +58,15 @@ PHONE_BINARY_SENSORS: tuple[GxpBinarySensorEntityDescription, ...] = (
     ),
 )
 
+# Only on a keys-only phone, always off: its actions press keys but cannot check the
+# calls. A diagnostic entity, as there is nothing the user could repair.
+STATE_CHECKS = GxpBinarySensorEntityDescription(
+    key="state_checks",
+    translation_key="state_checks",
+    entity_category=EntityCategory.DIAGNOSTIC,
+    is_on_fn=lambda _data: False,
+)
+
 ACCOUNT_REGISTERED = GxpAccountBinarySensorEntityDescription(
     key="account_{account}_registered",
     translation_key="account_registered",
@@ -70,6 +82,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the phone's binary sensors, and one per account it reports."""
+    if entry.runtime_data.keys_only:
+        # No line state and no accounts to show: only that nothing can be checked.
+        async_add_entities([GxpPhoneBinarySensor(entry, STATE_CHECKS)])
+        return
     async_add_entities(
         GxpPhoneBinarySensor(entry, description) for description in PHONE_BINARY_SENSORS
     )

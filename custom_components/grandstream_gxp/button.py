@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .cti.call_control import SwapMethod
 from .entity import GxpEntity
 from .helpers import async_run_action
 
@@ -85,9 +86,28 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's buttons."""
+    """Add the phone's buttons.
+
+    A keys-only phone gets the call-control buttons its key recipes run: no reboot
+    (`api-sys_operation` is missing too), no cancel (refused), swap only with the
+    hold-key method, and no missed calls to clear (no call events).
+    """
+    runtime = entry.runtime_data
+    if runtime.keys_only:
+        async_add_entities(
+            GxpButton(entry, description)
+            for description in BUTTONS
+            if _keys_only_button(description.key, runtime)
+        )
+        return
     async_add_entities(GxpButton(entry, description) for description in BUTTONS)
     async_add_entities([GxpClearMissedCallsButton(entry)])
+
+
+def _keys_only_button(key: str, runtime: GxpRuntimeData) -> bool:
+    if key == "swap":
+        return runtime.controller.settings.swap_method is SwapMethod.HOLD_KEY
+    return key not in {"reboot", "cancel_transfer"}
 
 
 class GxpButton(GxpEntity, ButtonEntity):

@@ -65,6 +65,7 @@ from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_FIRMWARE,
     CONF_KEY_OVERRIDES,
+    CONF_KEYS_ONLY,
     CONF_MODEL,
     CONF_SWAP_METHOD,
     CONF_VOICE_SENTENCES,
@@ -299,7 +300,9 @@ async def _async_try_phone(
     """Test the connection and the password once; return the facts or an error key.
 
     `identify` reads the line status (one request with the passcode) and, with
-    `login`, only after that worked, makes one web login for the MAC. With
+    `login`, only after that worked, makes one web login for the MAC. A phone with no
+    line status (HTTP 404) is asked `api-send_key` with no key instead: the password
+    is checked and nothing is pressed (keys-only mode). With
     `accounts` the accounts are read after that (for the entry's title). Nothing is retried, so one submit
     costs the phone at most one wrong password.
     """
@@ -335,7 +338,8 @@ async def _async_try_phone(
                 "Unexpected error testing the phone at %s", connection.address
             )
         return "unknown"
-    if not accounts:
+    if not accounts or info.keys_only:
+        # A keys-only phone answers nothing but api-send_key.
         return _Tested(info=info)
     try:
         found = await client.get_accounts()
@@ -581,6 +585,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         if tested.firmware:
             data[CONF_FIRMWARE] = tested.firmware
+        if tested.info.keys_only:
+            data[CONF_KEYS_ONLY] = True
         taken = {entry.title for entry in self._async_current_entries()}
         return self.async_create_entry(
             title=_entry_title(

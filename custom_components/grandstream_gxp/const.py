@@ -23,6 +23,8 @@ CONF_FIRMWARE: Final = "firmware"
 CONF_ACTION_URLS_FINGERPRINT: Final = "action_urls_fingerprint"
 # The swap method `auto` found to work, with the firmware it was found on.
 CONF_LEARNED_SWAP: Final = "learned_swap"
+# The phone takes keys but has no line status: nothing it does can be checked.
+CONF_KEYS_ONLY: Final = "keys_only"
 
 # Options.
 CONF_AUTO_ATTENDED_TRANSFER: Final = "auto_attended_transfer"

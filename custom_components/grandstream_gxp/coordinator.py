@@ -17,7 +17,8 @@ Push (the phone's Action URLs, `push.py`) and polling work together:
 * a poll that finds a call push never announced (on two reads in a row, so a push
   still on its way is not blamed) ends "proven alive": back to `scan_interval`; on a
   phone that never pushed, it shows the repair issue with the URLs;
-* polls never overlap: one lock around every read.
+* polls never overlap: one lock around every read;
+* a keys-only phone (no `api-get_line_status`) is never read: its data stays empty.
 """
 
 import asyncio
@@ -128,6 +129,8 @@ class GxpRuntimeData:
     history: CallHistory
     model: str | None
     firmware: str | None
+    # The phone takes keys but reports no line state: actions cannot be checked.
+    keys_only: bool = False
 
 
 class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
@@ -142,15 +145,21 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         client: CtiClient,
         controller: CallController,
         idle_interval: timedelta,
+        *,
+        keys_only: bool = False,
     ) -> None:
-        """Poll `client` every `idle_interval` while the phone is idle."""
+        """Poll `client` every `idle_interval` while the phone is idle.
+
+        A keys-only phone has nothing to poll: no interval, and no request on a refresh.
+        """
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {client.base_url.host}",
-            update_interval=idle_interval,
+            update_interval=None if keys_only else idle_interval,
         )
+        self.keys_only = keys_only
         self.client = client
         self.controller = controller
         self.idle_interval = idle_interval
@@ -180,6 +189,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         await super().async_shutdown()
 
     async def _async_update_data(self) -> PhoneData:
+        if self.keys_only:
+            # Every other endpoint answers 404: no lines, no accounts, no events.
+            return PhoneData(lines=())
         async with self._poll_lock:
             # Only pushes that arrived before the read: a later one may not show in
             # it, and stays pending for the next read.

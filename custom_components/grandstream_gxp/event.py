@@ -29,7 +29,9 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the call event entity."""
+    """Add the call event entity; a keys-only phone has no call events."""
+    if entry.runtime_data.keys_only:
+        return
     async_add_entities([GxpCallEventEntity(entry)])
 
 

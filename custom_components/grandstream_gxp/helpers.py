@@ -176,6 +176,8 @@ async def async_run_action[T](
             coordinator.hass, coordinator.config_entry, mismatch=False
         )
     async_store_learned_swap(coordinator.hass, runtime)
+    if runtime.keys_only:
+        return result  # no lines were read, and none can be
     lines = _lines_of(result)
     if lines:
         coordinator.async_apply_lines(lines)

@@ -96,7 +96,12 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's sensors, and a line sensor for each line it reports."""
+    """Add the phone's sensors, and a line sensor for each line it reports.
+
+    A keys-only phone reports no lines and fires no call events: no sensors.
+    """
+    if entry.runtime_data.keys_only:
+        return
     async_add_entities(
         GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
     )

@@ -1,7 +1,9 @@
 """The integration's actions: each takes the phone's `device_id`.
 
 Every call-control action checks the line state before and after (the procedures live in
-`cti.call_control`) and, when asked, responds with the lines it left behind. `probe` asks the
+`cti.call_control`) and, when asked, responds with the lines it left behind and
+`"verified": true`. On a keys-only phone (`cti.keys_only`) it presses the key recipe
+unchecked and responds with no lines and `"verified": false`. `probe` asks the
 idle phone which key names it takes (`cti.probe`), stores and uses the findings, and
 responds with them.
 """
@@ -96,6 +98,8 @@ class _Action:
     handler: Handler
     responds: bool = True
     response: Callable[[Any], dict[str, Any]] = lines_response
+    # A call-control action's response says whether the phone's state was checked.
+    call_control: bool = True
 
 
 async def _send_key(runtime: GxpRuntimeData, data: dict[str, Any]) -> None:
@@ -160,6 +164,11 @@ async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any
     if not data[ATTR_CONFIRM]:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="probe_not_confirmed"
+        )
+    if runtime.keys_only:
+        # The probe tells a key's effect from the line status, which this phone lacks.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="probe_keys_only"
         )
     if runtime.controller.busy:
         raise ServiceValidationError(
@@ -252,6 +261,7 @@ ACTIONS: dict[str, _Action] = {
         vol.Schema({**_DEVICE, vol.Required(ATTR_CONFIRM): cv.boolean}),
         _probe,
         response=dict,
+        call_control=False,
     ),
 }
 
@@ -297,9 +307,13 @@ def _service(
         result = await async_run_action(
             runtime, lambda: action.handler(runtime, call.data)
         )
-        if action.responds and call.return_response:
-            return action.response(result)
-        return None
+        if not (action.responds and call.return_response):
+            return None
+        response = action.response(result)
+        if action.call_control:
+            # False on a keys-only phone: keys were pressed, nothing was read.
+            response["verified"] = not runtime.keys_only
+        return response
 
     return handle
 

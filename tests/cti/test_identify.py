@@ -10,6 +10,7 @@ import pytest
 from custom_components.grandstream_gxp.cti import (
     CtiAuthError,
     CtiClient,
+    CtiResponseError,
     Family,
     InfoSource,
     Sourced,
@@ -234,3 +235,48 @@ async def test_identify_auth_failure_skips_login(
     )
     await expect_error(CtiAuthError, client.identify(login=True))
     assert methods_and_paths(mock) == [("GET", "/cgi-bin/api-get_line_status")]
+
+
+@pytest.mark.parametrize(
+    "send_key_answer",
+    [
+        {"response": "error", "body": "unknown"},
+        {"response": "success", "body": "complete"},
+    ],
+)
+async def test_identify_keys_only_phone(
+    client: CtiClient, mock: aioresponses, send_key_answer: dict[str, Any]
+) -> None:
+    """No line status (404), the passcode taken by send_key with no key: keys-only."""
+    mock.get(api("api-get_line_status"), status=404, body="<html>404</html>")
+    mock.get(
+        api("api-send_key"),
+        payload=send_key_answer,
+        headers={"Server": "Grandstream GXP1165"},
+    )
+    info = await client.identify()
+    assert info.keys_only is True
+    assert info.line_count is None
+    assert info.model == Sourced(value="GXP1165", source=InfoSource.SERVER_HEADER)
+    (_, _, _), (_, url, _) = requests_sent(mock)
+    assert url.query["keys"] == ""
+
+
+@pytest.mark.parametrize(
+    ("send_key", "error"),
+    [
+        ({"payload": {"response": "error", "body": "unauthorized"}}, CtiAuthError),
+        ({"status": 404, "body": "<html>404</html>"}, CtiResponseError),
+    ],
+)
+async def test_identify_keys_only_refused(
+    client: CtiClient,
+    mock: aioresponses,
+    expect_error: ExpectError,
+    send_key: dict[str, Any],
+    error: type[Exception],
+) -> None:
+    """A wrong passcode is a wrong passcode; no send_key either is no phone to drive."""
+    mock.get(api("api-get_line_status"), status=404, body="<html>404</html>")
+    mock.get(api("api-send_key"), **send_key)
+    await expect_error(error, client.identify())

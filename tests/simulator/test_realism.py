@@ -4,6 +4,7 @@ Timing, factory settings, events and line status as unkind as the evidence.
 """
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -323,3 +324,23 @@ async def test_keys_only_gxp1165_answers_only_send_key(
         ):
             status, _, _ = await cti.request(endpoint)
             assert status == 404, endpoint
+
+
+@pytest.mark.parametrize("passcode", [PASSWORD, "wrong"])
+async def test_keys_only_gxp1165_empty_keys_checks_only_the_passcode(
+    http: aiohttp.ClientSession, passcode: str
+) -> None:
+    """An empty keys= presses nothing: `unknown` with the passcode, else unauthorized.
+
+    The integration checks the password of a keys-only phone this way [INF].
+    """
+    async with SimulatedPhone.start(
+        "GXP1165-KEYS", password=PASSWORD, **CONFIGURED
+    ) as sim:
+        cti = Cti(http, sim, password=passcode)
+        status, text, _ = await cti.request("api-send_key", keys="")
+        assert status == 200
+        body = "unknown" if passcode == PASSWORD else "unauthorized"
+        assert json.loads(text) == {"response": "error", "body": body}
+        assert sim.phone.queued_keys == []
+        assert sim.phone.line_states() == ["idle", "idle"]

@@ -343,11 +343,25 @@ class CtiClient:
         `admin`), whose answer carries `mac` and `ver`; it is never retried, since
         phones lock web access after 5 failures, and a failed login only leaves
         those facts None. A `locked` answer raises CtiAuthError(locked=True).
-        Firmware from the login is preferred over the header's.
+        Firmware from the login is preferred over the header's. A phone that answers
+        the line status with HTTP 404 but takes the password on `api-send_key` is
+        keys-only (`keys_only`, no line count; `check_passcode_with_no_key`).
         """
-        envelope, reply = await self._api(LINE_STATUS)
-        lines = parse_line_status(envelope.body)
-        server = reply.headers.get("Server")
+        keys_only = False
+        try:
+            envelope, reply = await self._api(LINE_STATUS)
+        except CtiResponseError as err:
+            if err.status != 404:
+                raise
+            # A firmware without the line status (a GXP116x, cti-api.md §10 item 7) may
+            # still take keys: check the password there, pressing none.
+            await self.check_passcode_with_no_key()
+            keys_only = True
+            line_count: int | None = None
+            server = self.server_header
+        else:
+            line_count = len(parse_line_status(envelope.body))
+            server = reply.headers.get("Server")
         model, header_version = parse_server_header(server)
 
         firmware: Sourced[str] | None = None
@@ -367,9 +381,25 @@ class CtiClient:
             else None,
             firmware=firmware,
             mac=mac,
-            line_count=len(lines),
+            line_count=line_count,
             server_header=server,
+            keys_only=keys_only,
         )
+
+    async def check_passcode_with_no_key(self) -> None:
+        """Check the password with `api-send_key` and an empty `keys=`: nothing is pressed.
+
+        A wrong passcode answers `unauthorized` (CtiAuthError), as on every `api-*`
+        request [INF §3.3]. With the right one there is no key to press: the answer is
+        the documented refusal `unknown` [DOC S2] for a key list with no known key
+        [INF], or a success from a firmware that takes an empty list; both mean the
+        passcode was accepted. Anything else (HTTP 404: no `api-send_key` either)
+        raises as usual.
+        """
+        try:
+            await self._command(SEND_KEY, [("keys", Encoded(""))])
+        except CtiCommandError as err:
+            _LOGGER.debug("The phone took the passcode and refused no key: %s", err)
 
     async def probe(self) -> DeviceInfo:
         """Return model and firmware from the web server's `Server` header, without the password.

@@ -276,6 +276,8 @@ class DeviceInfo:
     `https_redirect` is True when the plain-HTTP address answered with a redirect
     to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5);
     `https_port` is the port that redirect names (None: the default, 443).
+    `keys_only` is True for a phone that takes keys (`api-send_key`) but has no line
+    status (HTTP 404): its calls cannot be checked.
     """
 
     model: Sourced[str] | None = None
@@ -285,6 +287,7 @@ class DeviceInfo:
     server_header: str | None = None
     https_redirect: bool = False
     https_port: int | None = None
+    keys_only: bool = False
 
     @property
     def family(self) -> Family:

@@ -1,0 +1,172 @@
+"""Call control for a phone that takes keys but reports no line state (keys-only mode).
+
+A GXP116x firmware may answer only `api-send_key` (call-control.md §0.8, cti-api.md §10
+item 7; the forum user only reports keys working [C S1]). These procedures press the
+documented key recipes without reading the lines before or after, so nothing they do is
+checked: the caller must say so. Where a recipe needs to know a line (which call is held,
+whether a transfer is under way) and no safe guess exists, the procedure refuses and
+presses nothing.
+
+One request per logical step, `step_pause` apart: the phone plays keys after it answers
+[C S20], and the transfer screen must be open before the number is typed [C S8; I].
+"""
+
+import asyncio
+
+from .call_control import (
+    CallController,
+    CallControlSettings,
+    CallStateError,
+    Dialled,
+    DialMethod,
+    Lines,
+    SwapMethod,
+    TransferMode,
+    clean_number,
+    dtmf_tokens,
+)
+from .client import CtiClient
+from .keys import Key
+
+# Keep >= 500 ms between logical steps (call-control.md §4.3) [I].
+STEP_PAUSE = 0.5
+
+_NOTHING_READ: Lines = ()
+
+
+class KeysOnlyController(CallController):
+    """Runs the key recipes of call-control.md on a phone without line status.
+
+    Every procedure returns no lines: none were read.
+    """
+
+    def __init__(
+        self,
+        client: CtiClient,
+        settings: CallControlSettings,
+        *,
+        step_pause: float = STEP_PAUSE,
+    ) -> None:
+        """Drive `client` with keys only."""
+        super().__init__(client, settings)
+        self.step_pause = step_pause
+        # An attended transfer this controller started and has not completed: the
+        # only sign that XFER now completes one instead of opening a new one.
+        self._consultation_started = False
+
+    async def lines(self) -> Lines:
+        """Return no lines: the phone has no line status to read."""
+        self._check_open()
+        return _NOTHING_READ
+
+    async def _steps(self, *steps: tuple[str, ...]) -> Lines:
+        """Press each step in one request, `step_pause` apart."""
+        for index, tokens in enumerate(steps):
+            if index:
+                await asyncio.sleep(self.step_pause)
+            await self._press(*tokens)
+        return _NOTHING_READ
+
+    @staticmethod
+    def _no_line(line: int | None) -> None:
+        if line is not None:
+            # Which line is which cannot be known, and the phone has no line keys.
+            raise CallStateError("keys_only_line", _NOTHING_READ, f"line {line}")
+
+    async def answer(self, line: int | None = None) -> Lines:
+        """OFFHOOK answers the ringing call [D S2]."""
+        self._no_line(line)
+        async with self._lock:
+            return await self._steps((Key.OFFHOOK,))
+
+    async def hang_up(self, line: int | None = None) -> Lines:
+        """ONHOOK ends or rejects the call in front [D S2]."""
+        self._no_line(line)
+        async with self._lock:
+            self._consultation_started = False
+            return await self._steps((Key.ONHOOK,))
+
+    async def hold(self, line: int | None = None) -> Lines:
+        """HOLD holds the call in front [D S3 lists hold; I for the GXP116x]."""
+        self._no_line(line)
+        async with self._lock:
+            return await self._steps((Key.HOLD,))
+
+    async def resume(self, line: int | None = None) -> Lines:
+        """HOLD again resumes the held call: the GXP116x has no line keys [I]."""
+        self._no_line(line)
+        async with self._lock:
+            return await self._steps((Key.HOLD,))
+
+    async def send_dtmf(self, digits: str) -> Lines:
+        """Press the digits; in a call they reach the caller as tones [I]."""
+        tokens = dtmf_tokens(digits)
+        async with self._lock:
+            return await self._steps(tokens)
+
+    async def dial(self, number: str, account: int | None = None) -> Dialled:
+        """Press the number and SEND [C S20, S21, S22], from the default account.
+
+        `api-make_call` is not there to choose an account or dial a `+`.
+        """
+        number = clean_number(number)
+        if account is not None or "+" in number:
+            raise CallStateError("keys_only_click_to_dial", _NOTHING_READ)
+        tokens = dtmf_tokens(number)
+        async with self._lock:
+            lines = await self._steps((*tokens, Key.SEND))
+            return Dialled(lines=lines, method=DialMethod.KEYS)
+
+    async def transfer(
+        self, number: str, mode: TransferMode = TransferMode.ATTENDED
+    ) -> Lines:
+        """Press the forum recipe [C S1]: XFER, then the number and `#` (or XFER: blind).
+
+        Attended needs the phone's Auto-Attended Transfer (P1376) on; blind with it on
+        ends with XFER, with it off `#` is already a blind transfer [C S1].
+        """
+        tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
+        auto_attended = self.settings.auto_attended_transfer
+        if mode is TransferMode.ATTENDED and not auto_attended:
+            raise CallStateError("auto_attended_off", _NOTHING_READ)
+        final = Key.XFER if mode is TransferMode.BLIND and auto_attended else Key.POUND
+        # A key the phone was found to refuse must stop the transfer before XFER.
+        self._client.key_table.encode([Key.XFER, *tokens, final])
+        async with self._lock:
+            lines = await self._steps((Key.XFER,), (*tokens, final))
+            self._consultation_started = mode is TransferMode.ATTENDED
+            return lines
+
+    async def complete_transfer(self) -> Lines:
+        """XFER again joins the held caller and the consultation call [C S1].
+
+        Only after a consultation this controller started: otherwise XFER would open a
+        transfer of whatever call is in front.
+        """
+        async with self._lock:
+            if not self._consultation_started:
+                raise CallStateError("keys_only_no_transfer", _NOTHING_READ)
+            if not self.settings.auto_attended_transfer:
+                raise CallStateError("auto_attended_off", _NOTHING_READ)
+            self._consultation_started = False
+            return await self._steps((Key.XFER,))
+
+    async def cancel_transfer(self) -> Lines:
+        """Refused: the documented cancel is `cmd=endcall`, which this phone lacks.
+
+        ONHOOK instead is documented as "reject call" and may end both calls
+        (call-control.md §2.5) [D S2; I].
+        """
+        raise CallStateError("keys_only_cancel_transfer", _NOTHING_READ)
+
+    async def swap(self) -> Lines:
+        """HOLD, then DOWN and HOLD: the hold-key candidate (call-control.md §6.4) [I].
+
+        Only with the swap method `hold_key`: `auto` learns by checking each candidate,
+        and a line key needs the held call's line, neither of which can be known here.
+        Two call appearances [C S1]: one step of DOWN reaches the other call [I].
+        """
+        if self.settings.swap_method is not SwapMethod.HOLD_KEY:
+            raise CallStateError("keys_only_swap", _NOTHING_READ)
+        async with self._lock:
+            return await self._steps((Key.HOLD,), (Key.DOWN, Key.HOLD))
