@@ -108,23 +108,25 @@ async def test_answered_call_sends_no_notification(
 
 
 @pytest.mark.usefixtures("blueprints_installed")
+@pytest.mark.parametrize("number", ["5550100", "+4930123"])
 async def test_call_back_from_the_notification(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     sim: SimulatedPhone,
     device_id: str,
+    number: str,
 ) -> None:
     """The notification's Call back button dials the caller from the same phone."""
     sent = await setup_missed_call_blueprint(hass)
     coordinator = init_integration.runtime_data.coordinator
-    sim.phone.incoming_call("5550100", "Carol")
+    sim.phone.incoming_call(number, "Carol")
     await coordinator.async_refresh()
     sim.phone.far_end_hangup(1)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     [button] = sent[0].data["data"]["actions"]
     assert button == {
-        "action": f"GRANDSTREAM_GXP_CALL_BACK_{device_id}_5550100",
+        "action": f"GRANDSTREAM_GXP_CALL_BACK_{device_id}_{number}",
         "title": "Call back",
     }
 
@@ -140,8 +142,8 @@ async def test_call_back_from_the_notification(
     await hass.async_block_till_done()
 
     [request] = sim.phone.requests.for_endpoint("api-make_call")
-    assert request.query["phonenumber"] == "5550100"
-    assert sim.phone.line(1).remote_number == "5550100"
+    assert request.query["phonenumber"] == number
+    assert sim.phone.line(1).remote_number == number
 
 
 @pytest.mark.usefixtures("blueprints_installed")
