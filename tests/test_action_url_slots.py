@@ -318,7 +318,9 @@ async def test_written_slots_bring_events(
     hass_client: ClientSessionGenerator,
 ) -> None:
     """The phone sends its events to the URLs written into it, and they arrive."""
-    assert await async_setup_component(hass, "webhook", {})
+    # The integration and its dependencies (frontend, webhook) register their routes
+    # before the test client freezes the router.
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client()
     hass.config.internal_url = str(client.make_url("/")).rstrip("/")
     await setup(hass, mock_config_entry)
@@ -373,7 +375,9 @@ async def test_verbatim_phone_delivers_worst_case_callers(
     the event and the line sensor name them, from the confirming read.
     """
     assert sim.phone.settings.action_url_encoding == "verbatim"
-    assert await async_setup_component(hass, "webhook", {})
+    # The integration and its dependencies (frontend, webhook) register their routes
+    # before the test client freezes the router.
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client()
     hass.config.internal_url = str(client.make_url("/")).rstrip("/")
     events: list[Mapping[str, Any]] = []
