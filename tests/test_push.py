@@ -54,6 +54,7 @@ from custom_components.grandstream_gxp.push import (
 )
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.action_url import EVENT_PVALUES
+from scripts.raw_request import fill_verbatim, raw_get
 
 from .conftest import MAC
 
@@ -144,29 +145,6 @@ WORST_VALUES = {
     "$display_local": "Front Desk #1",
     "$active_user": "$active_user",
 }
-
-
-def fill_verbatim(template: str, values: dict[str, str]) -> str:
-    """Substitute the `$variables` as the phone does: no encoding at all."""
-    return re.sub(r"\$[a-z_]+", lambda match: values.get(match[0], match[0]), template)
-
-
-async def raw_get(host: str, port: int, url: str) -> int:
-    """Send `url`'s path and query as a raw request line; return the status."""
-    target = url.split("://", 1)[1]
-    target = target[target.index("/") :]
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(
-            f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        status_line = await reader.readline()
-        await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    return int(status_line.split()[1])
 
 
 # --- the webhook over HTTP ------------------------------------------------------
@@ -266,7 +244,7 @@ async def test_every_url_survives_verbatim_substitution(
         for slot, template in action_urls(hass, init_integration.data[CONF_WEBHOOK_ID]):
             target = fill_verbatim(template, values)
             assert not {" ", "#"} & set(target), target
-            assert await raw_get(url.host or "", url.port or 0, target) == 200
+            assert await raw_get(url.port or 0, target, url.host or "") == 200
             await hass.async_block_till_done()
             assert arrived[-1:] == [slot.code], target
     assert arrived == [slot.code for slot in SLOTS]
@@ -282,7 +260,7 @@ async def test_a_raw_space_never_reaches_a_handler(
     url = client.make_url("/")
     base = action_urls(init_integration.runtime_data.coordinator.hass, "x")[0][1]
     old = fill_verbatim(f"{base}&r=$remote&n=$display_remote", WORST_VALUES)
-    assert await raw_get(url.host or "", url.port or 0, old) == 400
+    assert await raw_get(url.port or 0, old, url.host or "") == 400
 
 
 async def test_end_to_end_from_the_simulated_phone(

@@ -8,7 +8,6 @@ Home Assistant's socket: every one must arrive, and the call event must still na
 the caller.
 """
 
-import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 import itertools
@@ -19,6 +18,7 @@ import pytest
 
 from gxp_simulator import SimulatedPhone
 from scripts.dev_hass import HomeAssistantProcess
+from scripts.raw_request import fill_verbatim, raw_get
 
 from .conftest import LoopThread
 
@@ -62,29 +62,6 @@ class World:
     def reads(self) -> int:
         """Return how many line-status reads the phone answered."""
         return len(self.sim.phone.requests.for_endpoint("api-get_line_status"))
-
-
-def fill_verbatim(template: str, values: dict[str, str]) -> str:
-    """Substitute the `$variables` as the phone does: no encoding at all."""
-    return re.sub(r"\$[a-z_]+", lambda m: values.get(m[0], m[0]), template)
-
-
-async def raw_get(port: int, url: str) -> int:
-    """Write `url`'s path and query as a raw request line; return the status code."""
-    target = url.split("://", 1)[1]
-    target = target[target.index("/") :]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(
-            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        status_line = await reader.readline()
-        await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    return int(status_line.split()[1])
 
 
 async def handed_out_urls(ha: HomeAssistantProcess, entry_id: str) -> list[str]:
