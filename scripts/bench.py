@@ -1,9 +1,10 @@
 """Benchmarks against the phone simulator.
 
-`scripts/bench all` runs everything below in one go (about 10 minutes; `--quick` about 4);
+`scripts/bench all` runs everything below in one go (about 13 minutes; `--quick` about 6);
 `scripts/bench hass` (latency, idle requests, actions), `scripts/bench scale` and
 `scripts/bench push` (push latency of the name-carrying design beside the previous one,
-see `scripts/bench_push.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
+see `scripts/bench_push.py`) and `scripts/bench realistic` (the realistic phone beside the
+ideal one, see `scripts/bench_realistic.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
 plays an accelerated hour of calls and faults on 10 phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
 it is in the working tree instead of the committed HEAD.
 
@@ -320,7 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         ("hass", "latency, idle requests and actions in a real Home Assistant"),
         ("scale", "1, 10, 50 phones in one Home Assistant"),
         ("push", "push latency: caller's name from the read vs in the URL"),
-        ("all", "cti, hass, scale and push"),
+        (
+            "realistic",
+            "the realistic phone beside the ideal one: transfers, request rate",
+        ),
+        ("all", "cti, hass, scale, push and realistic"),
     ):
         part = sub.add_parser(name, help=text)
         part.add_argument("--quick", action="store_true", help="fewer samples, ~4 min")
@@ -381,7 +386,36 @@ def main(argv: list[str] | None = None) -> int:
         )
         _save("push", {**source, **result})
         _print_push(result)
+    if args.bench in ("realistic", "all"):
+        from . import bench_realistic
+
+        options = (
+            bench_realistic.RealisticOptions.quick(ref)
+            if args.quick
+            else bench_realistic.RealisticOptions(ref=ref)
+        )
+        result = asyncio.run(bench_realistic.bench_realistic(options))
+        _save("realistic", {**source, **result})
+        _print_realistic(result)
     return status
+
+
+def _print_realistic(result: dict[str, Any]) -> None:
+    print(f"\nIdeal and realistic phone, {result['what']}:")
+    columns = ["phone", "action", "runs", "p50_ms", "max_ms", "requests_median"]
+    columns += ["peak_1s_max"]
+    print(_table(columns, [[row[c] for c in columns] for row in result["rows"]]))
+    for action, ratio in result["ratio_realistic_over_ideal"].items():
+        print(
+            f"{action}: realistic / ideal, time p50 {ratio['time_p50']}x, "
+            f"requests {ratio['requests_median']}x"
+        )
+    call = result["call"]
+    print(f"\nDuring a call, {call['what']}:")
+    columns = ["phone", "call_s", "requests", "peak_1s", "peak_2s", "per_second"]
+    columns += ["max_in_flight"]
+    print(_table(columns, [[row[c] for c in columns] for row in call["rows"]]))
+    print(f"goal ({result['goal']}): {'met' if result['met'] else 'NOT met'}")
 
 
 def _print_push(result: dict[str, Any]) -> None:
