@@ -5,7 +5,7 @@
 `scripts/bench push` (push latency of the name-carrying design beside the previous one,
 see `scripts/bench_push.py`) and `scripts/bench realistic` (the realistic phone beside the
 ideal one, see `scripts/bench_realistic.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
-plays an accelerated hour of calls and faults on 10 phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
+plays 3 accelerated hours of calls and faults on 10 realistic phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
 it is in the working tree instead of the committed HEAD.
 
 `scripts/bench cti` measures line-status reads through `CtiClient` beside plain aiohttp against
@@ -294,8 +294,9 @@ def _soak(args: argparse.Namespace) -> int:
     minutes = args.minutes or (
         bench_soak.QUICK_MINUTES if args.quick else bench_soak.DEFAULT_MINUTES
     )
+    hours = args.hours or (1 if args.quick else bench_soak.DEFAULT_HOURS)
     opts = bench_soak.SoakOptions(
-        minutes=minutes, seed=args.seed, ref=ref, hours=max(1, args.hours)
+        minutes=minutes, seed=args.seed, ref=ref, hours=max(1, hours)
     )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
@@ -335,15 +336,21 @@ def main(argv: list[str] | None = None) -> int:
             help="measure the integration in the working tree (default: git HEAD)",
         )
     soak = sub.add_parser(
-        "soak", help="an accelerated hour of calls and faults on 10 phones (~4 min)"
+        "soak",
+        help="3 accelerated hours of calls and faults on 10 phones (~12 min)",
     )
     soak.add_argument(
         "--minutes", type=float, default=None, help="wall minutes of activity (3)"
     )
-    soak.add_argument("--quick", action="store_true", help="1 minute of activity")
+    soak.add_argument(
+        "--quick", action="store_true", help="1 scripted hour in 1 minute of activity"
+    )
     soak.add_argument("--seed", type=int, default=1)
     soak.add_argument(
-        "--hours", type=int, default=1, help="scripted hours (the first warms up)"
+        "--hours",
+        type=int,
+        default=None,
+        help="scripted hours, the first warms up (3; 1 with --quick)",
     )
     soak.add_argument(
         "--worktree",
@@ -403,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
 def _print_realistic(result: dict[str, Any]) -> None:
     print(f"\nIdeal and realistic phone, {result['what']}:")
     columns = ["phone", "action", "runs", "p50_ms", "max_ms", "requests_median"]
-    columns += ["peak_1s_max"]
+    columns += ["peak_1s_max", "per_second"]
     print(_table(columns, [[row[c] for c in columns] for row in result["rows"]]))
     for action, ratio in result["ratio_realistic_over_ideal"].items():
         print(
