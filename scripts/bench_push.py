@@ -147,7 +147,11 @@ async def bench_push_latency(ref: str | None, rounds: int) -> dict[str, Any]:
             ("name_in_url", OLD_DESIGN_REF),
         ):
             sim = await stack.enter_async_context(
-                SimulatedPhone.start(MODEL, password=PASSWORD)
+                # Set up as the README asks (the factory setup refuses CTI); instant,
+                # so that the read takes exactly the simulated read time.
+                SimulatedPhone.start(
+                    MODEL, password=PASSWORD, setup="readme", timing="instant"
+                )
             )
             ha = await stack.enter_async_context(
                 HomeAssistantProcess(name=f"push-{name}", ref=design_ref)
