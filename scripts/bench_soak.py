@@ -1,17 +1,19 @@
-"""Soak: a time-accelerated hour of random calls and faults on 10 phones in a real Home Assistant.
+"""Soak: time-accelerated hours of random calls and faults on 10 phones in a real Home Assistant.
 
-`scripts/bench soak [--minutes M] [--quick] [--seed S] [--hours H] [--worktree]`
+`scripts/bench soak [--hours H] [--minutes M] [--quick] [--seed S] [--worktree]`
 
-Ten simulated phones (GXP2170, GRP2614, GXP1165; the simulators run in this process) are
-added to one real `hass` process through the config flow; four of them get their Action URLs
-pointed at the entry's webhook (push), the others are polled only. Each phone then follows its
-own scripted hour: calls that ring in and are answered (through the integration's actions, over
-REST) or missed, outgoing calls, holds, blind and attended transfers, call waiting with a swap,
-and far-end hang-ups; plus two faults injected into the simulator (phone down, requests that
-never answer, slow answers, HTTP 500, garbage JSON, a reboot in the middle of a call, a new
-password on the phone). The schedule comes from `--seed`, so a run can be repeated. `--hours H`
-plays H such hours back to back (each in M minutes); the first one is then the memory warm-up,
-so the growth reported is that of the later hours.
+Ten simulated phones (GXP2170, GRP2614, GXP1165; the simulators run in this process, with the
+simulator's realistic defaults: timing "realistic", verbatim Action URLs, each model's web
+login, set up as the README asks) are added to one real `hass` process through the config
+flow; four of them get their Action URLs pointed at the entry's webhook (push), the others are
+polled only. Each phone then follows its own scripted hours: calls that ring in and are
+answered (through the integration's actions, over REST) or missed, outgoing calls, holds, blind
+and attended transfers, call waiting with a swap, and far-end hang-ups; plus two faults an hour
+injected into the simulator (phone down, requests that never answer, slow answers, HTTP 500,
+garbage JSON, a reboot in the middle of a call, a new password on the phone). The schedule
+comes from `--seed`, so a run can be repeated. `--hours H` (3 by default, 1 with `--quick`)
+plays H hours back to back (each in M minutes); the first one is the memory warm-up, and the
+RSS at the end of each hour shows whether memory levels off.
 
 What is accelerated and what is not:
 
