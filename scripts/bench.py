@@ -302,7 +302,11 @@ def _soak(args: argparse.Namespace) -> int:
     )
     hours = args.hours or (1 if args.quick else bench_soak.DEFAULT_HOURS)
     opts = bench_soak.SoakOptions(
-        minutes=minutes, seed=args.seed, ref=ref, hours=max(1, hours)
+        minutes=minutes,
+        seed=args.seed,
+        ref=ref,
+        hours=max(1, hours),
+        trace_memory=args.trace_memory,
     )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
@@ -362,6 +366,11 @@ def main(argv: list[str] | None = None) -> int:
         "--worktree",
         action="store_true",
         help="soak the integration in the working tree (default: git HEAD)",
+    )
+    soak.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="trace Python's heap in hass per hour (tracemalloc; inflates the RSS)",
     )
     args = parser.parse_args(argv)
     if args.bench == "soak":

@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
+from functools import partial
 import itertools
 import math
 import os
@@ -65,6 +66,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import tracemalloc
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -418,6 +420,58 @@ def slope_per_minute(samples: Sequence[tuple[float, float]]) -> float | None:
     return cov / var * 60
 
 
+_PROBE = """\
+\"\"\"Soak diagnosis: a tracemalloc snapshot every 30 s, named by time.monotonic().\"\"\"
+from datetime import timedelta
+from pathlib import Path
+import time
+import tracemalloc
+
+from homeassistant.helpers.event import async_track_time_interval
+
+
+async def async_setup(hass, config):
+    out = Path({out!r})
+    out.mkdir(parents=True, exist_ok=True)
+    tracemalloc.start(1)
+
+    def snapshot():
+        tracemalloc.take_snapshot().dump(str(out / f"{{time.monotonic():.1f}}.tm"))
+
+    def tick(_now):
+        hass.async_add_executor_job(snapshot)
+
+    async_track_time_interval(hass, tick, timedelta(seconds=30))
+    return True
+"""
+_PROBE_MANIFEST = (
+    '{"domain": "gxp_memprobe", "name": "Soak heap probe", "version": "0.0.1", '
+    '"documentation": "https://example.invalid", "codeowners": [], '
+    '"requirements": [], "iot_class": "local_push"}'
+)
+
+
+class TracedHass(HomeAssistantProcess):
+    """A hass with a small custom integration that dumps tracemalloc snapshots."""
+
+    def __init__(self, *, probe_dir: Path, **kwargs: Any) -> None:
+        """Write the snapshots to `probe_dir`."""
+        super().__init__(extra_yaml="gxp_memprobe:\n", **kwargs)
+        self.probe_dir = probe_dir
+
+    def _put_integration(self) -> None:
+        super()._put_integration()
+        package = self.config_dir / "custom_components" / "gxp_memprobe"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(_PROBE.format(out=str(self.probe_dir)))
+        (package / "manifest.json").write_text(_PROBE_MANIFEST)
+
+
+def nearest(times: Sequence[float], wanted: float) -> float:
+    """Return the time in `times` closest to `wanted`."""
+    return min(times, key=lambda t: abs(t - wanted))
+
+
 def profile_of(sim: SimulatedPhone) -> dict[str, Any]:
     """Return the simulated phone's timing, web login and Action URL settings."""
     settings = sim.phone.settings
@@ -479,6 +533,9 @@ class SoakOptions:
     seed: int = 1
     ref: str | None = "HEAD"
     hours: int = DEFAULT_HOURS  # scripted hours; the first is the warm-up
+    # Trace Python's allocations in hass (tracemalloc), to tell a leak of objects from
+    # the allocator holding on to memory. Its own tables inflate the RSS.
+    trace_memory: bool = False
 
     @property
     def factor(self) -> float:
@@ -957,8 +1014,13 @@ class Soak:
                 self.phones.append(Phone(index, model, push, sim, password))
             secrets = [p.password for p in self.phones]
             secrets += [f"{p}-new" for p in secrets]
+            hass_type = (
+                partial(TracedHass, probe_dir=log_dir / "heap")
+                if self.opts.trace_memory
+                else HomeAssistantProcess
+            )
             self.ha = await stack.enter_async_context(
-                HomeAssistantProcess(name="soak", ref=self.opts.ref, log_path=log_path)
+                hass_type(name="soak", ref=self.opts.ref, log_path=log_path)
             )
             if self.ha.proc is None:
                 raise RuntimeError("Home Assistant is not running")
@@ -1036,6 +1098,28 @@ class Soak:
         return result
 
     # ---------------------------------------------------------- results
+
+    def _python_heap(self, folder: Path) -> dict[str, Any]:
+        """Python's traced heap at each hour's end, and where it grew after hour 1."""
+        shots = {float(f.stem) - self.started: f for f in folder.glob("*.tm")}
+        if not shots:
+            return {"error": "no tracemalloc snapshots"}
+        ends = [self.hour_ends.get(h, math.inf) for h in range(1, self.opts.hours)]
+        ends.append(max(shots))
+        picked = [nearest(list(shots), t) for t in ends]
+        loaded = [tracemalloc.Snapshot.load(str(shots[t])) for t in picked]
+        by_hour = [sum(trace.size for trace in s.traces) / 2**20 for s in loaded]
+        growth = [
+            f"{'/'.join(stat.traceback[0].filename.rsplit('/', 2)[-2:])}:"
+            f"{stat.traceback[0].lineno} {stat.size_diff / 1024:+.0f} KB"
+            for stat in loaded[-1].compare_to(loaded[0], "lineno")[:8]
+        ]
+        return {
+            "at_s": [round(t, 1) for t in picked],
+            "mb_by_hour": [round(v, 2) for v in by_hour],
+            "growth_after_first_hour_mb": round(by_hour[-1] - by_hour[0], 2),
+            "top_growth_after_first_hour": growth,
+        }
 
     async def _push_check(self, phone: Phone) -> dict[str, Any]:
         """Return what the Action URLs met, and whether the entry saw them as push."""
@@ -1155,6 +1239,8 @@ class Soak:
         log_path: Path,
     ) -> dict[str, Any]:
         memory = self._memory()
+        if self.opts.trace_memory:
+            memory["python_heap"] = self._python_heap(log_path.parent / "heap")
         if log["unhandled"]:
             self.failures.append(
                 f"{log['unhandled']} unhandled-exception markers in the hass log "
@@ -1356,6 +1442,15 @@ def report(result: Mapping[str, Any]) -> str:
                 )
                 + f"; growth hour by hour {mem['growth_by_hour_mb']} MB."
             )
+    heap = mem.get("python_heap") if mem else None
+    if heap and "mb_by_hour" in heap:
+        out.append(
+            f"Python heap in hass (tracemalloc; RSS inflated by it): by hour "
+            f"{heap['mb_by_hour']} MB, growth after the first hour "
+            f"{heap['growth_after_first_hour_mb']} MB; most: "
+            + ", ".join(heap["top_growth_after_first_hour"][:5])
+            + "."
+        )
     profiles = Counter(
         "{login_variant}-login, {action_url_encoding} Action URLs, "
         "{request_latency:g} s per answer{one}, keys {key_delay:g} s, status lag "

@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 import itertools
+from pathlib import Path
 import random
+import tracemalloc
 
 from scripts.bench_realistic import peak_in
 from scripts.bench_soak import (
@@ -272,3 +274,24 @@ def test_peak_in_counts_requests_in_one_second() -> None:
     """The realistic bench's peak: the most request times in any 1 s."""
     assert peak_in([0.0, 0.5, 1.0, 1.6, 3.0]) == 3
     assert peak_in([]) == 0
+
+
+def test_python_heap_by_hour_names_where_it_grew(tmp_path: Path) -> None:
+    """Snapshots nearest each hour's end; growth after hour 1 with its allocation site."""
+    soak = Soak(SoakOptions(minutes=1, hours=2, trace_memory=True))
+    soak.started = 1000.0
+    soak._hour_done(1, shift=0.0)  # hour 1 ends 60 s into the activity
+    tracemalloc.start(1)
+    try:
+        tracemalloc.take_snapshot().dump(str(tmp_path / "1058.0.tm"))
+        kept = [bytearray(1000) for _ in range(3000)]  # about 3 MB
+        tracemalloc.take_snapshot().dump(str(tmp_path / "1121.5.tm"))
+    finally:
+        tracemalloc.stop()
+    heap = soak._python_heap(tmp_path)
+    assert heap["at_s"] == [58.0, 121.5]
+    assert heap["growth_after_first_hour_mb"] > 2.5
+    assert heap["top_growth_after_first_hour"][0].startswith(
+        "tests/test_bench_soak.py:"
+    )
+    assert len(kept) == 3000
