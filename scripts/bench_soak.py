@@ -435,13 +435,11 @@ async def async_setup(hass, config):
     out.mkdir(parents=True, exist_ok=True)
     tracemalloc.start(1)
 
-    def snapshot():
+    def snapshot(_now):
+        # A plain function: Home Assistant runs it in its executor, off the loop.
         tracemalloc.take_snapshot().dump(str(out / f"{{time.monotonic():.1f}}.tm"))
 
-    def tick(_now):
-        hass.async_add_executor_job(snapshot)
-
-    async_track_time_interval(hass, tick, timedelta(seconds=30))
+    async_track_time_interval(hass, snapshot, timedelta(seconds=30))
     return True
 """
 _PROBE_MANIFEST = (
