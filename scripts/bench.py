@@ -1,10 +1,11 @@
 """Benchmarks against the phone simulator.
 
-`scripts/bench all` runs everything below in one go (about 10 minutes; `--quick` about 4);
+`scripts/bench all` runs everything below in one go (about 13 minutes; `--quick` about 6);
 `scripts/bench hass` (latency, idle requests, actions), `scripts/bench scale` and
 `scripts/bench push` (push latency of the name-carrying design beside the previous one,
-see `scripts/bench_push.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
-plays an accelerated hour of calls and faults on 10 phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
+see `scripts/bench_push.py`) and `scripts/bench realistic` (the realistic phone beside the
+ideal one, see `scripts/bench_realistic.py`) run one part; see `scripts/bench_ha.py` for the methods. `scripts/bench soak` (not part of `all`)
+plays 3 accelerated hours of calls and faults on 10 realistic phones; see `scripts/bench_soak.py`. `--worktree` measures the integration as
 it is in the working tree instead of the committed HEAD.
 
 `scripts/bench cti` measures line-status reads through `CtiClient` beside plain aiohttp against
@@ -72,6 +73,12 @@ async def simulated_phone(model: str) -> AsyncIterator[int]:
         str(port),
         "--password",
         PASSWORD,
+        # Set up as the README asks (the factory setup refuses CTI) and answering at
+        # once: this part measures the client, not the phone.
+        "--setup",
+        "readme",
+        "--timing",
+        "instant",
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -293,8 +300,13 @@ def _soak(args: argparse.Namespace) -> int:
     minutes = args.minutes or (
         bench_soak.QUICK_MINUTES if args.quick else bench_soak.DEFAULT_MINUTES
     )
+    hours = args.hours or (1 if args.quick else bench_soak.DEFAULT_HOURS)
     opts = bench_soak.SoakOptions(
-        minutes=minutes, seed=args.seed, ref=ref, hours=max(1, args.hours)
+        minutes=minutes,
+        seed=args.seed,
+        ref=ref,
+        hours=max(1, hours),
+        trace_memory=args.trace_memory,
     )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
@@ -320,7 +332,11 @@ def main(argv: list[str] | None = None) -> int:
         ("hass", "latency, idle requests and actions in a real Home Assistant"),
         ("scale", "1, 10, 50 phones in one Home Assistant"),
         ("push", "push latency: caller's name from the read vs in the URL"),
-        ("all", "cti, hass, scale and push"),
+        (
+            "realistic",
+            "the realistic phone beside the ideal one: transfers, request rate",
+        ),
+        ("all", "cti, hass, scale, push and realistic"),
     ):
         part = sub.add_parser(name, help=text)
         part.add_argument("--quick", action="store_true", help="fewer samples, ~4 min")
@@ -330,20 +346,31 @@ def main(argv: list[str] | None = None) -> int:
             help="measure the integration in the working tree (default: git HEAD)",
         )
     soak = sub.add_parser(
-        "soak", help="an accelerated hour of calls and faults on 10 phones (~4 min)"
+        "soak",
+        help="3 accelerated hours of calls and faults on 10 phones (~12 min)",
     )
     soak.add_argument(
         "--minutes", type=float, default=None, help="wall minutes of activity (3)"
     )
-    soak.add_argument("--quick", action="store_true", help="1 minute of activity")
+    soak.add_argument(
+        "--quick", action="store_true", help="1 scripted hour in 1 minute of activity"
+    )
     soak.add_argument("--seed", type=int, default=1)
     soak.add_argument(
-        "--hours", type=int, default=1, help="scripted hours (the first warms up)"
+        "--hours",
+        type=int,
+        default=None,
+        help="scripted hours, the first warms up (3; 1 with --quick)",
     )
     soak.add_argument(
         "--worktree",
         action="store_true",
         help="soak the integration in the working tree (default: git HEAD)",
+    )
+    soak.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="trace Python's heap in hass per hour (tracemalloc; inflates the RSS)",
     )
     args = parser.parse_args(argv)
     if args.bench == "soak":
@@ -381,7 +408,36 @@ def main(argv: list[str] | None = None) -> int:
         )
         _save("push", {**source, **result})
         _print_push(result)
+    if args.bench in ("realistic", "all"):
+        from . import bench_realistic
+
+        options = (
+            bench_realistic.RealisticOptions.quick(ref)
+            if args.quick
+            else bench_realistic.RealisticOptions(ref=ref)
+        )
+        result = asyncio.run(bench_realistic.bench_realistic(options))
+        _save("realistic", {**source, **result})
+        _print_realistic(result)
     return status
+
+
+def _print_realistic(result: dict[str, Any]) -> None:
+    print(f"\nIdeal and realistic phone, {result['what']}:")
+    columns = ["phone", "action", "runs", "p50_ms", "max_ms", "requests_median"]
+    columns += ["peak_1s_max", "per_second"]
+    print(_table(columns, [[row[c] for c in columns] for row in result["rows"]]))
+    for action, ratio in result["ratio_realistic_over_ideal"].items():
+        print(
+            f"{action}: realistic / ideal, time p50 {ratio['time_p50']}x, "
+            f"requests {ratio['requests_median']}x"
+        )
+    call = result["call"]
+    print(f"\nDuring a call, {call['what']}:")
+    columns = ["phone", "call_s", "requests", "peak_1s", "peak_2s", "per_second"]
+    columns += ["max_in_flight"]
+    print(_table(columns, [[row[c] for c in columns] for row in call["rows"]]))
+    print(f"goal ({result['goal']}): {'met' if result['met'] else 'NOT met'}")
 
 
 def _print_push(result: dict[str, Any]) -> None:

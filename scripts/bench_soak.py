@@ -1,17 +1,19 @@
-"""Soak: a time-accelerated hour of random calls and faults on 10 phones in a real Home Assistant.
+"""Soak: time-accelerated hours of random calls and faults on 10 phones in a real Home Assistant.
 
-`scripts/bench soak [--minutes M] [--quick] [--seed S] [--hours H] [--worktree]`
+`scripts/bench soak [--hours H] [--minutes M] [--quick] [--seed S] [--worktree]`
 
-Ten simulated phones (GXP2170, GRP2614, GXP1165; the simulators run in this process) are
-added to one real `hass` process through the config flow; four of them get their Action URLs
-pointed at the entry's webhook (push), the others are polled only. Each phone then follows its
-own scripted hour: calls that ring in and are answered (through the integration's actions, over
-REST) or missed, outgoing calls, holds, blind and attended transfers, call waiting with a swap,
-and far-end hang-ups; plus two faults injected into the simulator (phone down, requests that
-never answer, slow answers, HTTP 500, garbage JSON, a reboot in the middle of a call, a new
-password on the phone). The schedule comes from `--seed`, so a run can be repeated. `--hours H`
-plays H such hours back to back (each in M minutes); the first one is then the memory warm-up,
-so the growth reported is that of the later hours.
+Ten simulated phones (GXP2170, GRP2614, GXP1165; the simulators run in this process, with the
+simulator's realistic defaults: timing "realistic", verbatim Action URLs, each model's web
+login, set up as the README asks) are added to one real `hass` process through the config
+flow; four of them get their Action URLs pointed at the entry's webhook (push), the others are
+polled only. Each phone then follows its own scripted hours: calls that ring in and are
+answered (through the integration's actions, over REST) or missed, outgoing calls, holds, blind
+and attended transfers, call waiting with a swap, and far-end hang-ups; plus two faults an hour
+injected into the simulator (phone down, requests that never answer, slow answers, HTTP 500,
+garbage JSON, a reboot in the middle of a call, a new password on the phone). The schedule
+comes from `--seed`, so a run can be repeated. `--hours H` (3 by default, 1 with `--quick`)
+plays H hours back to back (each in M minutes); the first one is the memory warm-up, and the
+RSS at the end of each hour shows whether memory levels off.
 
 What is accelerated and what is not:
 
@@ -36,7 +38,13 @@ What it asserts (the run exits non-zero when one fails):
   in the reauth flow, as a user would;
 * no unhandled exception in Home Assistant's log (tracebacks, `Error doing job`, `Task
   exception was never retrieved`), also through shutdown; no phone password in the log;
-* flat memory: the hass process's RSS after warm-up grows by less than `RSS_GROWTH_LIMIT_MB`;
+* memory levels off: with several scripted hours (3 by default), the hass process's RSS at
+  the end is at most `RSS_LEVEL_LIMIT_MB` above its RSS at the end of the first hour; a
+  one-hour run only checks that it grows less than `RSS_GROWTH_LIMIT_MB` after its first
+  quarter;
+* push works: every push phone delivered Action URLs that Home Assistant answered 200,
+  and the entry's diagnostics show push seen (the phones send them verbatim and log in
+  with their model's default web login, the simulator's defaults);
 * bounded traffic: no phone gets more than `WINDOW_LIMIT` requests in any 10 s window
   (scaled up when the script is compressed more than the default 20x, which packs more
   calls and actions into each window).
@@ -47,6 +55,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
+from functools import partial
+import itertools
 import math
 import os
 from pathlib import Path
@@ -56,12 +66,14 @@ import shutil
 import statistics
 import tempfile
 import time
+import tracemalloc
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import psutil  # type: ignore[import-untyped]
 
 from gxp_simulator import SimulatedPhone
+from gxp_simulator.auth import login_variant
 
 from .bench_ha import _enable_push as enable_push
 from .bench_hass import DOMAIN, HomeAssistantProcess
@@ -97,7 +109,13 @@ WINDOW_LIMIT = 50
 # of one object graph per call or per request (thousands of each in a run) shows as tens of
 # MB, while allocator noise and caches filling stay under a few MB.
 RSS_GROWTH_LIMIT_MB = 20.0
-WARM_UP_SHARE = 0.25  # of the activity phase (with --hours N > 1: the first hour)
+WARM_UP_SHARE = 0.25  # of the activity phase of a one-hour run
+# With several scripted hours, memory must level off: the RSS at the end of the run may
+# exceed the RSS at the end of the first hour by at most this much. Each hour's RSS is the
+# mean of the samples in the last RSS_AVERAGE_S seconds of wall time before it ends.
+RSS_LEVEL_LIMIT_MB = 2.0
+RSS_AVERAGE_S = 30.0
+DEFAULT_HOURS = 3
 ACTION_TIMEOUT = 60.0
 STATES_EVERY = 0.5  # seconds between REST reads of the states while waiting
 LOG_MARKERS = (
@@ -402,6 +420,83 @@ def slope_per_minute(samples: Sequence[tuple[float, float]]) -> float | None:
     return cov / var * 60
 
 
+_PROBE = """\
+\"\"\"Soak diagnosis: a tracemalloc snapshot every 30 s, named by time.monotonic().\"\"\"
+from datetime import timedelta
+from pathlib import Path
+import time
+import tracemalloc
+
+from homeassistant.helpers.event import async_track_time_interval
+
+
+async def async_setup(hass, config):
+    out = Path({out!r})
+    out.mkdir(parents=True, exist_ok=True)
+    tracemalloc.start(1)
+
+    def snapshot(_now):
+        # A plain function: Home Assistant runs it in its executor, off the loop.
+        tracemalloc.take_snapshot().dump(str(out / f"{{time.monotonic():.1f}}.tm"))
+
+    async_track_time_interval(hass, snapshot, timedelta(seconds=30))
+    return True
+"""
+_PROBE_MANIFEST = (
+    '{"domain": "gxp_memprobe", "name": "Soak heap probe", "version": "0.0.1", '
+    '"documentation": "https://example.invalid", "codeowners": [], '
+    '"requirements": [], "iot_class": "local_push"}'
+)
+
+
+class TracedHass(HomeAssistantProcess):
+    """A hass with a small custom integration that dumps tracemalloc snapshots."""
+
+    def __init__(self, *, probe_dir: Path, **kwargs: Any) -> None:
+        """Write the snapshots to `probe_dir`."""
+        super().__init__(extra_yaml="gxp_memprobe:\n", **kwargs)
+        self.probe_dir = probe_dir
+
+    def _put_integration(self) -> None:
+        super()._put_integration()
+        package = self.config_dir / "custom_components" / "gxp_memprobe"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(_PROBE.format(out=str(self.probe_dir)))
+        (package / "manifest.json").write_text(_PROBE_MANIFEST)
+
+
+def nearest(times: Sequence[float], wanted: float) -> float:
+    """Return the time in `times` closest to `wanted`."""
+    return min(times, key=lambda t: abs(t - wanted))
+
+
+def profile_of(sim: SimulatedPhone) -> dict[str, Any]:
+    """Return the simulated phone's timing, web login and Action URL settings."""
+    settings = sim.phone.settings
+    return {
+        "request_latency": settings.request_latency,
+        "serialize_requests": settings.serialize_requests,
+        "key_delay": settings.key_delay,
+        "status_lag": settings.status_lag,
+        "transfer_handover": list(settings.transfer_handover),
+        "login_variant": login_variant(sim.phone.profile, settings),
+        "action_url_encoding": settings.action_url_encoding,
+    }
+
+
+def rss_before(
+    samples: Sequence[tuple[float, float]], end: float, span: float
+) -> float:
+    """Mean of the (seconds, MB) samples in the `span` seconds up to `end`.
+
+    The sample closest to `end` when none falls in the span.
+    """
+    inside = [v for t, v in samples if end - span < t <= end]
+    if inside:
+        return statistics.fmean(inside)
+    return min(samples, key=lambda s: abs(s[0] - end))[1]
+
+
 def scan_log(text: str, secrets: Iterable[str]) -> dict[str, Any]:
     """Unhandled-exception markers, error/warning lines by logger, leaked passwords."""
     markers = {marker: text.count(marker) for marker in LOG_MARKERS}
@@ -435,7 +530,10 @@ class SoakOptions:
     minutes: float = DEFAULT_MINUTES  # of wall time per scripted hour
     seed: int = 1
     ref: str | None = "HEAD"
-    hours: int = 1  # scripted hours; with more than one, the first is the warm-up
+    hours: int = DEFAULT_HOURS  # scripted hours; the first is the warm-up
+    # Trace Python's allocations in hass (tracemalloc), to tell a leak of objects from
+    # the allocator holding on to memory. Its own tables inflate the RSS.
+    trace_memory: bool = False
 
     @property
     def factor(self) -> float:
@@ -455,6 +553,8 @@ class Phone:
     entry_id: str = ""
     device_id: str = ""
     push_note: str = ""
+    setup_requests: dict[str, int] = field(default_factory=dict)  # by endpoint
+    push_check: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # entity_id -> unique-id suffix
     wrong_password: bool = False
     disturbed: set[int] = field(default_factory=set)  # episodes a fault touched
@@ -516,6 +616,8 @@ class Soak:
         self.failures: list[str] = []
         self.convergence: list[dict[str, Any]] = []
         self.rss: list[tuple[float, float]] = []
+        # Wall seconds into the activity when every phone had played scripted hour h.
+        self.hour_ends: dict[int, float] = {}
         self.started = 0.0
 
     @property
@@ -837,7 +939,11 @@ class Soak:
         gaps between steps are kept and no burst of back-to-back actions follows.
         """
         shift = 0.0
+        hour = 1
         for step in steps:
+            while step.at >= hour * HOUR:
+                self._hour_done(hour, shift)
+                hour += 1
             due = self.started + step.at / self.factor + shift
             if (wait := due - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
@@ -863,6 +969,14 @@ class Soak:
                 if (wait := phone.fault_since + MIN_FAULT_WALL - time.monotonic()) > 0:
                     await asyncio.sleep(wait)
                 shift += await self._fault_end(phone, step)
+        while hour < self.opts.hours:
+            self._hour_done(hour, shift)
+            hour += 1
+
+    def _hour_done(self, hour: int, shift: float) -> None:
+        """Note when a phone's scripted hour ended (its delays included)."""
+        end = hour * HOUR / self.factor + shift
+        self.hour_ends[hour] = max(self.hour_ends.get(hour, 0.0), end)
 
     async def _sample_rss(self, proc: psutil.Process, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -898,8 +1012,13 @@ class Soak:
                 self.phones.append(Phone(index, model, push, sim, password))
             secrets = [p.password for p in self.phones]
             secrets += [f"{p}-new" for p in secrets]
+            hass_type = (
+                partial(TracedHass, probe_dir=log_dir / "heap")
+                if self.opts.trace_memory
+                else HomeAssistantProcess
+            )
             self.ha = await stack.enter_async_context(
-                HomeAssistantProcess(name="soak", ref=self.opts.ref, log_path=log_path)
+                hass_type(name="soak", ref=self.opts.ref, log_path=log_path)
             )
             if self.ha.proc is None:
                 raise RuntimeError("Home Assistant is not running")
@@ -917,6 +1036,9 @@ class Soak:
             )
             setup_s = time.monotonic() - begin
             for phone in self.phones:
+                phone.setup_requests = dict(
+                    Counter(r.endpoint for r in phone.sim.phone.requests)
+                )
                 phone.sim.phone.requests.clear()
             self.started = time.monotonic()
             watchers = [
@@ -951,6 +1073,9 @@ class Soak:
             )
             await stop_watchers()
             traffic = self._traffic(activity_s)
+            for phone in self.phones:
+                if phone.push:
+                    phone.push_check = await self._push_check(phone)
         data = log_path.read_bytes()
         log = scan_log(data[log_start:].decode(errors="replace"), secrets)
         startup = scan_log(data[:log_start].decode(errors="replace"), secrets)
@@ -971,6 +1096,45 @@ class Soak:
         return result
 
     # ---------------------------------------------------------- results
+
+    def _python_heap(self, folder: Path) -> dict[str, Any]:
+        """Python's traced heap at each hour's end, and where it grew after hour 1."""
+        shots = {float(f.stem) - self.started: f for f in folder.glob("*.tm")}
+        if not shots:
+            return {"error": "no tracemalloc snapshots"}
+        ends = [self.hour_ends.get(h, math.inf) for h in range(1, self.opts.hours)]
+        ends.append(max(shots))
+        picked = [nearest(list(shots), t) for t in ends]
+        loaded = [tracemalloc.Snapshot.load(str(shots[t])) for t in picked]
+        by_hour = [sum(trace.size for trace in s.traces) / 2**20 for s in loaded]
+        growth = [
+            f"{'/'.join(stat.traceback[0].filename.rsplit('/', 2)[-2:])}:"
+            f"{stat.traceback[0].lineno} {stat.size_diff / 1024:+.0f} KB"
+            for stat in loaded[-1].compare_to(loaded[0], "lineno")[:8]
+        ]
+        return {
+            "at_s": [round(t, 1) for t in picked],
+            "mb_by_hour": [round(v, 2) for v in by_hour],
+            "growth_after_first_hour_mb": round(by_hour[-1] - by_hour[0], 2),
+            "top_growth_after_first_hour": growth,
+        }
+
+    async def _push_check(self, phone: Phone) -> dict[str, Any]:
+        """Return what the Action URLs met, and whether the entry saw them as push."""
+        sent = list(phone.sim.phone.action_urls.sent)
+        statuses = Counter(str(item.status) for item in sent)
+        check: dict[str, Any] = {"sent": len(sent), "status": dict(statuses)}
+        try:
+            diagnostics = await self._ha().rest(
+                "GET", f"/api/diagnostics/config_entry/{phone.entry_id}"
+            )
+            push = diagnostics["data"]["push"]
+            check |= {"seen": push.get("seen"), "alive": push.get("alive")}
+        except (RuntimeError, KeyError, TypeError) as err:
+            check["diagnostics_error"] = str(err)[:200]
+        if not statuses.get("200") or not check.get("seen"):
+            self.failures.append(f"{phone.name}: push did not arrive ({check})")
+        return check
 
     def _traffic(self, activity_s: float) -> list[dict[str, Any]]:
         rows = []
@@ -1016,28 +1180,49 @@ class Soak:
         if not self.rss:
             return {}
         end_t = self.rss[-1][0]
-        share = 1 / self.opts.hours if self.opts.hours > 1 else WARM_UP_SHARE
-        warm = [s for s in self.rss if s[0] >= end_t * share]
-        warm_mb = warm[0][1]
-        end_mb = statistics.fmean(v for _, v in self.rss[-3:])
-        growth = end_mb - warm_mb
-        slope = slope_per_minute(warm)
-        if growth >= RSS_GROWTH_LIMIT_MB:
-            self.failures.append(
-                f"RSS grew {growth:.1f} MB after warm-up (limit {RSS_GROWTH_LIMIT_MB:g} MB)"
-            )
-        return {
+        result: dict[str, Any] = {
             "start_mb": round(self.rss[0][1], 1),
-            "warm_mb": round(warm_mb, 1),
-            "end_mb": round(end_mb, 1),
             "peak_mb": round(max(v for _, v in self.rss), 1),
-            "growth_after_warm_up_mb": round(growth, 1),
-            "slope_mb_per_min": None if slope is None else round(slope, 2),
-            "limit_mb": RSS_GROWTH_LIMIT_MB,
-            "warm_up": "the first hour" if self.opts.hours > 1 else "the first quarter",
             "samples": len(self.rss),
             # Every 30 s: (seconds into the activity, MB).
             "series": [(round(t), round(v, 1)) for t, v in self.rss[::15]],
+        }
+        if self.opts.hours > 1:
+            ends = [self.hour_ends.get(h, end_t) for h in range(1, self.opts.hours)]
+            by_hour = [rss_before(self.rss, t, RSS_AVERAGE_S) for t in [*ends, end_t]]
+            growth = by_hour[-1] - by_hour[0]
+            slope = slope_per_minute([s for s in self.rss if s[0] >= ends[0]])
+            limit = RSS_LEVEL_LIMIT_MB
+            result |= {
+                "warm_up": "the first hour",
+                "hour_ends_s": [round(t, 1) for t in [*ends, end_t]],
+                "rss_by_hour_mb": [round(v, 1) for v in by_hour],
+                "growth_by_hour_mb": [
+                    round(b - a, 1) for a, b in itertools.pairwise(by_hour)
+                ],
+                "warm_mb": round(by_hour[0], 1),
+                "end_mb": round(by_hour[-1], 1),
+            }
+        else:
+            warm = [s for s in self.rss if s[0] >= end_t * WARM_UP_SHARE]
+            warm_mb = warm[0][1]
+            end_mb = statistics.fmean(v for _, v in self.rss[-3:])
+            growth = end_mb - warm_mb
+            slope = slope_per_minute(warm)
+            limit = RSS_GROWTH_LIMIT_MB
+            result |= {
+                "warm_up": "the first quarter",
+                "warm_mb": round(warm_mb, 1),
+                "end_mb": round(end_mb, 1),
+            }
+        if growth > limit:
+            self.failures.append(
+                f"RSS grew {growth:.1f} MB after {result['warm_up']} (limit {limit:g} MB)"
+            )
+        return result | {
+            "growth_after_warm_up_mb": round(growth, 1),
+            "slope_mb_per_min": None if slope is None else round(slope, 2),
+            "limit_mb": limit,
         }
 
     def _results(
@@ -1052,6 +1237,8 @@ class Soak:
         log_path: Path,
     ) -> dict[str, Any]:
         memory = self._memory()
+        if self.opts.trace_memory:
+            memory["python_heap"] = self._python_heap(log_path.parent / "heap")
         if log["unhandled"]:
             self.failures.append(
                 f"{log['unhandled']} unhandled-exception markers in the hass log "
@@ -1124,6 +1311,9 @@ class Soak:
                     "push_note": p.push_note or None,
                     "max_failed_logins": p.max_failures,
                     "script_delayed_s": round(p.lag_s, 1),
+                    "profile": profile_of(p.sim),
+                    "setup_requests": p.setup_requests,
+                    "push_check": p.push_check or None,
                 }
                 for p in self.phones
             ],
@@ -1231,10 +1421,60 @@ def report(result: Mapping[str, Any]) -> str:
     mem = result["memory"]
     if mem:
         out.append(
-            f"Memory (hass RSS): start {mem['start_mb']} MB, after warm-up "
-            f"{mem['warm_mb']} MB, end {mem['end_mb']} MB, peak {mem['peak_mb']} MB; "
-            f"growth after warm-up {mem['growth_after_warm_up_mb']} MB (limit "
-            f"{mem['limit_mb']:g} MB), slope {mem['slope_mb_per_min']} MB/min."
+            f"Memory (hass RSS): start {mem['start_mb']} MB, after "
+            f"{mem['warm_up']} {mem['warm_mb']} MB, end {mem['end_mb']} MB, peak "
+            f"{mem['peak_mb']} MB; growth after {mem['warm_up']} "
+            f"{mem['growth_after_warm_up_mb']} MB (limit {mem['limit_mb']:g} MB), "
+            f"slope {mem['slope_mb_per_min']} MB/min."
+        )
+        if "rss_by_hour_mb" in mem:
+            out.append(
+                "RSS at the end of each scripted hour (mean of its last "
+                f"{RSS_AVERAGE_S:g} s): "
+                + ", ".join(
+                    f"hour {n} {mb} MB (at {t:g} s)"
+                    for n, (mb, t) in enumerate(
+                        zip(mem["rss_by_hour_mb"], mem["hour_ends_s"], strict=True),
+                        start=1,
+                    )
+                )
+                + f"; growth hour by hour {mem['growth_by_hour_mb']} MB."
+            )
+    heap = mem.get("python_heap") if mem else None
+    if heap and "mb_by_hour" in heap:
+        out.append(
+            f"Python heap in hass (tracemalloc; RSS inflated by it): by hour "
+            f"{heap['mb_by_hour']} MB, growth after the first hour "
+            f"{heap['growth_after_first_hour_mb']} MB; most: "
+            + ", ".join(heap["top_growth_after_first_hour"][:5])
+            + "."
+        )
+    profiles = Counter(
+        "{login_variant}-login, {action_url_encoding} Action URLs, "
+        "{request_latency:g} s per answer{one}, keys {key_delay:g} s, status lag "
+        "{status_lag:g} s".format(
+            **p["profile"],
+            one=", one at a time" if p["profile"]["serialize_requests"] else "",
+        )
+        for p in result["phones"]
+        if p.get("profile")
+    )
+    if profiles:
+        out.append(
+            "Phones: "
+            + "; ".join(f"{n} x {text}" for text, n in profiles.items())
+            + "."
+        )
+    pushed = [p for p in result["phones"] if p.get("push_check")]
+    if pushed:
+        out.append(
+            "Push: "
+            + ", ".join(
+                f"#{p['phone']} {p['model']} sent {p['push_check']['sent']} "
+                f"{p['push_check']['status']}, seen {p['push_check'].get('seen')}"
+                for p in pushed
+            )
+            + "."
         )
     rows = result["traffic"]["rows"]
     out.append(

@@ -1,13 +1,19 @@
 """The soak's pure parts: the schedule, the true state, the checks (no hass process)."""
 
+from collections.abc import Callable
 import itertools
+from pathlib import Path
 import random
+import tracemalloc
 
+from scripts.bench_realistic import peak_in
 from scripts.bench_soak import (
     EPISODES,
     FAULTS,
     FAULTS_PER_PHONE,
     HOUR,
+    RSS_LEVEL_LIMIT_MB,
+    Soak,
     SoakOptions,
     Step,
     build_schedule,
@@ -16,6 +22,7 @@ from scripts.bench_soak import (
     max_in_window,
     mismatches,
     phone_status,
+    rss_before,
     scan_log,
     slope_per_minute,
 )
@@ -216,3 +223,75 @@ def test_scan_log_finds_exceptions_levels_and_passwords() -> None:
     clean = scan_log("2026-11-26 INFO nothing\n", ["soak#1&pw"])
     assert clean["unhandled"] == 0
     assert clean["password_leaks"] == 0
+
+
+def _soak_with_rss(hours: int, mb_at: Callable[[float], float]) -> Soak:
+    """Return a soak of `hours` scripted hours, 60 wall s each, sampled every 2 s."""
+    soak = Soak(SoakOptions(minutes=1, hours=hours))
+    soak.rss = [(float(t), mb_at(t)) for t in range(0, 60 * hours + 1, 2)]
+    for hour in range(1, hours):
+        soak._hour_done(hour, shift=0.0)
+    return soak
+
+
+def test_memory_that_levels_off_after_the_first_hour_passes() -> None:
+    """Growth in hour 1 is warm-up; the RSS per hour and the growth after it count."""
+    # +10 MB in the first half of hour 1, then 0.5 MB per hour.
+    soak = _soak_with_rss(3, lambda t: 200 + min(t, 30) / 3 + t / 120)
+    memory = soak._memory()
+    assert memory["rss_by_hour_mb"] == [210.4, 210.9, 211.4]
+    assert memory["growth_by_hour_mb"] == [0.5, 0.5]
+    assert memory["growth_after_warm_up_mb"] == 1.0
+    assert memory["limit_mb"] == RSS_LEVEL_LIMIT_MB
+    assert not soak.failures
+
+
+def test_memory_that_keeps_growing_fails() -> None:
+    """1.5 MB per scripted hour: 3 MB after the first hour is over the 2 MB limit."""
+    soak = _soak_with_rss(3, lambda t: 200 + t * 1.5 / 60)
+    memory = soak._memory()
+    assert memory["growth_after_warm_up_mb"] == 3.0
+    assert soak.failures == ["RSS grew 3.0 MB after the first hour (limit 2 MB)"]
+
+
+def test_an_hour_ends_when_its_slowest_phone_is_done() -> None:
+    """A phone whose steps were delayed moves the hour's end by its delay."""
+    soak = Soak(SoakOptions(minutes=1, hours=3))
+    soak._hour_done(1, shift=4.0)
+    soak._hour_done(1, shift=1.0)
+    soak._hour_done(2, shift=0.0)
+    assert soak.hour_ends == {1: 64.0, 2: 120.0}
+
+
+def test_rss_before_averages_the_last_span() -> None:
+    """The mean of the samples in (end - span, end]; the nearest one if there are none."""
+    samples = [(0.0, 1.0), (10.0, 2.0), (20.0, 4.0), (30.0, 8.0)]
+    assert rss_before(samples, 20.0, 15.0) == 3.0
+    assert rss_before(samples, 26.0, 2.0) == 8.0
+
+
+def test_peak_in_counts_requests_in_one_second() -> None:
+    """The realistic bench's peak: the most request times in any 1 s."""
+    assert peak_in([0.0, 0.5, 1.0, 1.6, 3.0]) == 3
+    assert peak_in([]) == 0
+
+
+def test_python_heap_by_hour_names_where_it_grew(tmp_path: Path) -> None:
+    """Snapshots nearest each hour's end; growth after hour 1 with its allocation site."""
+    soak = Soak(SoakOptions(minutes=1, hours=2, trace_memory=True))
+    soak.started = 1000.0
+    soak._hour_done(1, shift=0.0)  # hour 1 ends 60 s into the activity
+    tracemalloc.start(1)
+    try:
+        tracemalloc.take_snapshot().dump(str(tmp_path / "1058.0.tm"))
+        kept = [bytearray(1000) for _ in range(3000)]  # about 3 MB
+        tracemalloc.take_snapshot().dump(str(tmp_path / "1121.5.tm"))
+    finally:
+        tracemalloc.stop()
+    heap = soak._python_heap(tmp_path)
+    assert heap["at_s"] == [58.0, 121.5]
+    assert heap["growth_after_first_hour_mb"] > 2.5
+    assert heap["top_growth_after_first_hour"][0].startswith(
+        "tests/test_bench_soak.py:"
+    )
+    assert len(kept) == 3000
