@@ -20,10 +20,8 @@ How long a real phone takes to answer `api-get_line_status` is not documented: t
 is repeated with the simulator answering at once and after `READ_LATENCIES` [INF].
 """
 
-import asyncio
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-import re
 import statistics
 import time
 from typing import Any
@@ -31,6 +29,7 @@ from typing import Any
 from gxp_simulator import SimulatedPhone
 
 from .dev_hass import DOMAIN, HomeAssistantProcess
+from .raw_request import fill_verbatim, raw_get
 
 PASSWORD = "admin"  # noqa: S105 - the simulated phones' password
 MODEL = "GXP2170"
@@ -56,29 +55,6 @@ class Design:
     line_entity: str = ""
     samples: dict[float, list[float]] = field(default_factory=dict)
     named: int = 0  # events that carried the caller's name
-
-
-def fill_verbatim(template: str, values: dict[str, str]) -> str:
-    """Substitute the `$variables` as the phone does: no encoding at all."""
-    return re.sub(r"\$[a-z_]+", lambda m: values.get(m[0], m[0]), template)
-
-
-async def raw_get(port: int, url: str) -> int:
-    """Write `url`'s path and query as a raw request line; return the status code."""
-    target = url.split("://", 1)[1]
-    target = target[target.index("/") :]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(
-            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        status_line = await reader.readline()
-        await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    return int(status_line.split()[1])
 
 
 async def _add_phone(ha: HomeAssistantProcess, sim: SimulatedPhone) -> dict[str, Any]:
