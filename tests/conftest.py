@@ -124,11 +124,21 @@ def mock_config_entry(sim: SimulatedPhone, phone_model: str) -> MockConfigEntry:
 
 
 @pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Return the options of the phone's entry; parametrize to change them."""
+    return {}
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entry_options: dict[str, Any],
 ) -> AsyncIterator[MockConfigEntry]:
     """Set up the integration for the simulated phone; unload it before the phone stops."""
     mock_config_entry.add_to_hass(hass)
+    if entry_options:
+        hass.config_entries.async_update_entry(mock_config_entry, options=entry_options)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     yield mock_config_entry

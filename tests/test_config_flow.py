@@ -6,7 +6,6 @@ import json
 import logging
 from pathlib import Path
 import re
-import ssl
 import sys
 from types import ModuleType
 from typing import Any
@@ -65,7 +64,7 @@ from gxp_simulator import SimulatedPhone
 from gxp_simulator.profiles import GXP2170
 
 from .conftest import MAC, PASSWORD
-from .simulator.tls import write_self_signed
+from .simulator.tls import self_signed_server_context
 
 FLOW = "custom_components.grandstream_gxp.config_flow"
 COMPONENT = Path("custom_components") / DOMAIN
@@ -1189,9 +1188,7 @@ async def test_https_only_phone_behind_a_redirect(
     The simulator answers HTTPS only and redirects plain HTTP to it (Web Access
     Mode HTTPS, [DOC S10] P1650); the user typed the plain-HTTP address.
     """
-    cert_file, key_file = write_self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
+    context = self_signed_server_context(tmp_path)
     async with SimulatedPhone.start(
         "GXP2170",
         password=PASSWORD,

@@ -4,7 +4,6 @@ The simulated "GXP1165-KEYS" answers HTTP 404 to every other CTI endpoint [INF]
 (call-control.md §0.8, cti-api.md §10 item 7).
 """
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -49,31 +48,9 @@ def phone_timing() -> str:
 
 
 @pytest.fixture
-def options() -> dict[str, Any]:
-    """Return the entry's options; parametrize to change them."""
-    return {}
-
-
-@pytest.fixture
-async def keys_only_entry(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    options: dict[str, Any],
-) -> AsyncIterator[MockConfigEntry]:
-    """Set the keys-only phone up with `options`; unload it before the phone stops."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(mock_config_entry, options=options)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    yield mock_config_entry
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-
-@pytest.fixture
-def phone(hass: HomeAssistant, keys_only_entry: MockConfigEntry) -> str:
+def phone(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
     """Return the keys-only phone's device id."""
-    return device_id_of(hass, keys_only_entry)
+    return device_id_of(hass, init_integration)
 
 
 async def connected_call(sim: SimulatedPhone, hass: HomeAssistant, phone: str) -> None:
@@ -89,16 +66,16 @@ async def test_setup_has_no_line_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     sim: SimulatedPhone,
-    keys_only_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
 ) -> None:
     """Buttons and "State checks" (off); no line, status, ringing, event or reboot."""
-    assert keys_only_entry.state is ConfigEntryState.LOADED
-    assert keys_only_entry.data[CONF_KEYS_ONLY] is True
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.data[CONF_KEYS_ONLY] is True
     entities = er.async_entries_for_config_entry(
-        entity_registry, keys_only_entry.entry_id
+        entity_registry, init_integration.entry_id
     )
     keys = sorted(
-        entity.unique_id.removeprefix(f"{keys_only_entry.unique_id}_")
+        entity.unique_id.removeprefix(f"{init_integration.unique_id}_")
         for entity in entities
     )
     assert keys == [
@@ -118,7 +95,7 @@ async def test_setup_has_no_line_entities(
 
 
 async def test_no_polling_after_setup(
-    hass: HomeAssistant, sim: SimulatedPhone, keys_only_entry: MockConfigEntry
+    hass: HomeAssistant, sim: SimulatedPhone, init_integration: MockConfigEntry
 ) -> None:
     """Setup asks the line status once (404); nothing is polled afterwards."""
     assert sim.phone.requests.count(LINE_STATUS) == 1
@@ -126,14 +103,14 @@ async def test_no_polling_after_setup(
     for minutes in (1, 5, 30):
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=minutes))
         await hass.async_block_till_done()
-    await keys_only_entry.runtime_data.coordinator.async_refresh()
+    await init_integration.runtime_data.coordinator.async_refresh()
     assert len(sim.phone.requests) == before
-    assert keys_only_entry.runtime_data.coordinator.update_interval is None
-    assert keys_only_entry.runtime_data.coordinator.last_update_success
+    assert init_integration.runtime_data.coordinator.update_interval is None
+    assert init_integration.runtime_data.coordinator.last_update_success
 
 
 @pytest.mark.parametrize(
-    ("options", "action", "data", "keys"),
+    ("entry_options", "action", "data", "keys"),
     [
         ({}, "answer", {}, ["OFFHOOK"]),
         ({}, "hang_up", {}, ["ONHOOK"]),
@@ -222,7 +199,7 @@ async def test_hold_key_swap_switches_calls(
 
 
 @pytest.mark.parametrize(
-    ("options", "action", "data", "reason"),
+    ("entry_options", "action", "data", "reason"),
     [
         ({}, "cancel_transfer", {}, "keys_only_cancel_transfer"),
         ({}, "swap", {}, "keys_only_swap"),
@@ -261,11 +238,11 @@ async def test_diagnostics_say_keys_only(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     sim: SimulatedPhone,
-    keys_only_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
 ) -> None:
     """The diagnostics show keys_only, in the phone facts and the entry."""
     diagnostics: Any = await get_diagnostics_for_config_entry(
-        hass, hass_client, keys_only_entry
+        hass, hass_client, init_integration
     )
 
     assert diagnostics["phone"]["keys_only"] is True

@@ -52,7 +52,7 @@ from gxp_simulator import SimulatedPhone
 
 from .common import device_id_of
 from .conftest import MAC, PASSWORD
-from .simulator.tls import write_self_signed
+from .simulator.tls import self_signed_server_context
 
 SECRETS = (PASSWORD, quote(PASSWORD, safe=""), quote(PASSWORD), quote_plus(PASSWORD))
 
@@ -466,14 +466,6 @@ async def test_webhook_unknown_and_oversized_parameters(
 # --- verify_ssl ---------------------------------------------------------------------
 
 
-def _self_signed(directory: Path) -> ssl.SSLContext:
-    """Return a server context with a fresh self-signed certificate for 127.0.0.1."""
-    cert_file, key_file = write_self_signed(directory)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    return context
-
-
 @pytest.fixture
 async def https_sim(
     hass: HomeAssistant, socket_enabled: None, tmp_path: Path
@@ -504,7 +496,7 @@ async def https_sim(
         "GXP2170",
         password=PASSWORD,
         mac=MAC,
-        ssl_context=_self_signed(tmp_path),
+        ssl_context=self_signed_server_context(tmp_path),
         no_key_entry_timeout=None,
         setup="readme",
         timing="instant",

@@ -1,6 +1,5 @@
 """Voice on current Home Assistant: LLM tools, call and call back, replies in language."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
@@ -25,28 +24,16 @@ LANGUAGES = {"en", "de", "fr", "es", "nl", "it"}
 
 
 @pytest.fixture
-def voice_options() -> dict[str, Any]:
-    """Options of the phone's entry; parametrize to change them."""
-    return {}
+async def assist(hass: HomeAssistant) -> None:
+    """Set up what the voice tests talk to, before the phone."""
+    for component in ("intent", "llm"):
+        assert await async_setup_component(hass, component, {})
 
 
 @pytest.fixture
-async def phone(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    voice_options: dict[str, Any],
-) -> AsyncIterator[MockConfigEntry]:
+def phone(assist: None, init_integration: MockConfigEntry) -> MockConfigEntry:
     """Set up the intent and LLM integrations, then the phone."""
-    assert await async_setup_component(hass, "intent", {})
-    assert await async_setup_component(hass, "llm", {})
-    entry = mock_config_entry
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=voice_options)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
+    return init_integration
 
 
 async def handle(

@@ -1,8 +1,5 @@
 """The built-in conversation agent understands the phone commands with no user files."""
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
 # The conversation integration's matcher; the minimum Home Assistant's test venv lacks it.
@@ -24,29 +21,16 @@ from .test_voice import INTENTS, LANGUAGES, missed_call, refresh
 
 
 @pytest.fixture
-def voice_options() -> dict[str, Any]:
-    """Options of the phone's entry; parametrize to change them."""
-    return {}
+async def assist(hass: HomeAssistant) -> None:
+    """Set up what the voice tests talk to, before the phone."""
+    for component in ("homeassistant", "conversation", "intent"):
+        assert await async_setup_component(hass, component, {})
 
 
 @pytest.fixture
-async def phone(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    voice_options: dict[str, Any],
-) -> AsyncIterator[MockConfigEntry]:
+def phone(assist: None, init_integration: MockConfigEntry) -> MockConfigEntry:
     """Home Assistant with Assist (as default_config has it), then the phone."""
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "conversation", {})
-    assert await async_setup_component(hass, "intent", {})
-    entry = mock_config_entry
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=voice_options)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
+    return init_integration
 
 
 async def converse(hass: HomeAssistant, text: str, language: str) -> str:
@@ -130,7 +114,7 @@ async def test_overlapping_sentences_run_one_command(
     assert sim.phone.line(1).remote_number == "1002"
 
 
-@pytest.mark.parametrize("voice_options", [{CONF_VOICE_SENTENCES: False}])
+@pytest.mark.parametrize("entry_options", [{CONF_VOICE_SENTENCES: False}])
 async def test_option_turns_the_sentences_off(
     hass: HomeAssistant, sim: SimulatedPhone, phone: MockConfigEntry
 ) -> None:

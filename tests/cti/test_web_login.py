@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-import ssl
 from typing import Any
 
 import aiohttp
@@ -17,7 +16,7 @@ from custom_components.grandstream_gxp.cti import (
 )
 from custom_components.grandstream_gxp.cti.envelope import parse_envelope
 from gxp_simulator import SimulatedPhone
-from tests.simulator.tls import write_self_signed
+from tests.simulator.tls import self_signed_server_context
 
 from .conftest import PASSWORD, api
 
@@ -172,9 +171,7 @@ async def test_probe_reports_the_https_redirect(
     session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     """An HTTPS-only phone's plain-HTTP port redirects [DOC S10 P1650; INF]."""
-    cert, key = write_self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    context = self_signed_server_context(tmp_path)
     async with SimulatedPhone.start(
         "GRP2614",
         password=PASSWORD,

@@ -1,7 +1,6 @@
 """The web root: the login page a browser (or a discovery probe) gets without credentials."""
 
 from pathlib import Path
-import ssl
 
 import aiohttp
 import pytest
@@ -9,7 +8,7 @@ import pytest
 from gxp_simulator import SimulatedPhone
 
 from .conftest import CONFIGURED, PASSWORD
-from .tls import write_self_signed
+from .tls import self_signed_server_context
 
 
 @pytest.mark.parametrize(
@@ -96,9 +95,7 @@ async def test_https_only_phone_redirects_plain_http(
     http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     """Web Access Mode HTTPS [DOC S10 P1650]: port 80 redirects to https:// [INF]."""
-    cert, key = write_self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    context = self_signed_server_context(tmp_path)
     async with (
         SimulatedPhone.start(
             model="GRP2614", ssl_context=context, redirect_port=True

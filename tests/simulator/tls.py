@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
+import ssl
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -40,3 +41,11 @@ def write_self_signed(directory: Path, name: str = "GXP2170") -> tuple[Path, Pat
         )
     )
     return cert_file, key_file
+
+
+def self_signed_server_context(directory: Path) -> ssl.SSLContext:
+    """Return a server context with a fresh self-signed certificate for 127.0.0.1."""
+    cert_file, key_file = write_self_signed(directory)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
