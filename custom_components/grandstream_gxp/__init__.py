@@ -15,6 +15,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import slots
 from .call_history import CallHistory
+from .connection import client_for
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_KEYS_ONLY,
@@ -68,7 +69,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Connect to the phone, read it once, and set up its entities."""
     options = entry.options
-    client = slots.client_for(hass, entry.data)
+    client = client_for(hass, entry.data)
     try:
         device = await client.identify()
     except CtiAuthError as err:

@@ -20,20 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 import hashlib
 import json
-from typing import Any
 
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_SSL,
-    CONF_VERIFY_SSL,
-    CONF_WEBHOOK_ID,
-)
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .connection import client_for
 from .const import (
     CONF_ACTION_URLS_FINGERPRINT,
     CONF_MODEL,
@@ -41,24 +33,10 @@ from .const import (
     DEFAULT_WRITE_ACTION_URLS,
     DOMAIN,
     LOGGER,
-    REQUEST_TIMEOUT,
 )
 from .coordinator import GxpConfigEntry
-from .cti import CtiAuthError, CtiClient, CtiError
+from .cti import CtiAuthError, CtiError
 from .push import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
-
-
-def client_for(hass: HomeAssistant, data: Any) -> CtiClient:
-    """Return a CTI client for an entry's connection data."""
-    return CtiClient(
-        async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
-        data[CONF_HOST],
-        password=data[CONF_PASSWORD],
-        port=data.get(CONF_PORT),
-        https=data[CONF_SSL],
-        verify_ssl=data[CONF_VERIFY_SSL],
-        timeout=REQUEST_TIMEOUT,
-    )
 
 
 def issue_id(entry: GxpConfigEntry) -> str:
