@@ -115,7 +115,9 @@ async def test_vulnerable_firmware_issue_until_updated(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     issues = ir.async_get(hass)
-    issue = issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    issue = issues.async_get_issue(
+        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+    )
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
     assert issue.translation_key == "vulnerable_firmware"
@@ -133,7 +135,9 @@ async def test_vulnerable_firmware_issue_until_updated(
         server_header="Grandstream GXP1628 1.0.7.9"
     )
     await refresh(hass, mock_config_entry)
-    issue = issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    issue = issues.async_get_issue(
+        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+    )
     assert issue is not None
     assert issue.translation_placeholders == {**placeholders, "firmware": "1.0.7.9"}
 
@@ -141,17 +145,23 @@ async def test_vulnerable_firmware_issue_until_updated(
         server_header="Grandstream GXP1628 1.0.7.81"
     )
     await refresh(hass, mock_config_entry)
-    assert not issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert not issues.async_get_issue(
+        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+    )
 
     # Removing the entry removes an issue it still had.
     sim.phone.profile = sim.phone.profile.with_changes(
         server_header="Grandstream GXP1628 1.0.4.10"
     )
     await refresh(hass, mock_config_entry)
-    assert issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert issues.async_get_issue(
+        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+    )
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert not issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert not issues.async_get_issue(
+        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from homeassistant.components import webhook
+from homeassistant.components.webhook import async_generate_id
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -13,7 +13,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from . import slots
+from .action_url_writer import async_release_slots, async_start_writing_slots
 from .call_history import CallHistory
 from .connection import client_for
 from .const import (
@@ -41,13 +41,14 @@ from .entity import phone_device_info
 from .firmware import (
     async_note_firmware,
     current_firmware,
-    issue_id as firmware_issue_id,
+    vulnerable_firmware_issue_id,
 )
 from .frontend import async_register_card
-from .helpers import async_update_auto_attended_issue, key_table_for, learned_swap_for
-from .push import async_setup_push, async_unload_push
+from .helpers import async_update_auto_attended_issue
+from .key_table import key_table_for, learned_swap_for
 from .services import async_setup_services
 from .voice_sentences import async_update_voice_sentences
+from .webhook import async_setup_webhook, async_unload_webhook
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -117,12 +118,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         else CallController(client, settings)
     )
     controller.learned_swap_method = learned_swap_for(entry, firmware)
+    # On unload, an action under way stops before its next request.
+    entry.async_on_unload(controller.close)
     coordinator = GxpCoordinator(
         hass,
         entry,
         client,
-        controller,
+        controller.expectations,
         timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+        firmware=firmware,
         keys_only=keys_only,
     )
     await coordinator.async_config_entry_first_refresh()
@@ -145,8 +149,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_note_firmware(hass, entry, model, firmware)
-    async_setup_push(hass, entry)
-    slots.async_start(hass, entry)
+    async_setup_webhook(hass, entry)
+    async_start_writing_slots(hass, entry)
     if not controller.settings.auto_attended_transfer:
         # The user set the option to match the phone: attended transfers are refused.
         async_update_auto_attended_issue(hass, entry, mismatch=False)
@@ -156,7 +160,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
 
 async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Stop listening to the phone and unload its entities."""
-    async_unload_push(hass, entry)
+    async_unload_webhook(hass, entry)
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     await async_update_voice_sentences(hass, unloading=entry)
@@ -165,9 +169,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Give the phone's Action URL slots back when the entry wrote them; drop its calls."""
-    ir.async_delete_issue(hass, DOMAIN, firmware_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, vulnerable_firmware_issue_id(entry))
     await CallHistory.async_remove(hass, entry.entry_id)
-    await slots.async_release_slots(hass, entry)
+    await async_release_slots(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
@@ -181,7 +185,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> boo
     if entry.minor_version < 2:
         hass.config_entries.async_update_entry(
             entry,
-            data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()},
+            data={**entry.data, CONF_WEBHOOK_ID: async_generate_id()},
             minor_version=2,
         )
     return True

@@ -1,27 +1,32 @@
 """The data coordinator: one line-status read per poll, faster while calls are up.
 
-Push (the phone's Action URLs, `push.py`) and polling work together:
+Push (the phone's Action URLs, `webhook.py`) and polling work together:
 
 * a pushed event starts ONE confirming read at once; the event is fired with that
   read, which names the caller (the Action URLs carry no number or name, see
-  `push.py`): one CTI read later than the event itself, for the caller's name.
-  `EventDeduplicator` drops the read's own report of the same event (and a push that
-  arrives just after a poll found the change). A push whose read fails is dropped:
-  the entities stay unavailable rather than flip to available and back;
+  `action_urls.py`). `EventDeduplicator` drops the read's own report of the same
+  event (and a push that arrives just after a poll found the change). A push whose
+  read fails is dropped: the entities stay unavailable rather than flip to available
+  and back;
 * push is "proven alive" when an event arrived and its confirming poll found no call
   that push had not announced. While it is, an idle phone is read rarely
   (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
-  `scan_interval`. During calls and actions the phone is read every second, but
-  only for a state this library knows (an invented state string is no reason to
-  hurry) and only until the lines have looked the same for `STEADY_CALL_LIMIT`;
+  `scan_interval`. During calls the phone is read every second, but only for a
+  state this library knows (an invented state string is no reason to hurry) and only
+  until the lines have looked the same for `STEADY_CALL_LIMIT`. While an action runs
+  its controller reads the lines itself and publishes the last read
+  (`async_apply_lines`): no fast polls then, so the phone is never read twice at once;
 * a poll that finds a call push never announced (on two reads in a row, so a push
-  still on its way is not blamed) ends "proven alive": back to `scan_interval`; on a
-  phone that never pushed, it shows the repair issue with the URLs;
+  still on its way is not blamed) ends "proven alive" (`push_missed`): back to
+  `scan_interval`; `webhook.py` then shows the repair issue with the URLs;
 * polls never overlap: one lock around every read;
+* a new firmware version in the `Server` header (the phone rebooted into it) is
+  stored and reloads the entry, which rebuilds key table, device and line entities;
 * a keys-only phone (no `api-get_line_status`) is never read: its data stays empty.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,12 +34,13 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .action_urls import PushEvent
 from .const import (
     ACCOUNTS_INTERVAL,
+    CONF_FIRMWARE,
     DOMAIN,
     DUPLICATE_WINDOW,
     FAST_POLL_INTERVAL,
@@ -56,20 +62,20 @@ from .cti import (
     PhoneState,
     parse_server_header,
 )
-from .cti.call_control import CallController
-from .cti.transitions import CallEvent, call_events, known_lines
-from .push import (
+from .cti.call_events import (
+    CallEvent,
+    CallExpectations,
     EventDeduplicator,
-    PushEvent,
     Source,
-    async_push_missed,
-    async_push_seen,
+    call_events,
+    known_lines,
     number_key,
     resolve_push,
 )
 
 if TYPE_CHECKING:
     from .call_history import CallHistory
+    from .cti.call_control import CallController
 
 # Lines in these states are calls push should have announced.
 _CALL_STATES = frozenset(
@@ -128,7 +134,7 @@ class GxpRuntimeData:
     coordinator: GxpCoordinator
     history: CallHistory
     model: str | None
-    firmware: str | None
+    firmware: str | None  # as at setup: a new one reloads the entry
     # The phone takes keys but reports no line state: actions cannot be checked.
     keys_only: bool = False
 
@@ -143,14 +149,17 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         hass: HomeAssistant,
         entry: GxpConfigEntry,
         client: CtiClient,
-        controller: CallController,
+        expectations: CallExpectations,
         idle_interval: timedelta,
         *,
+        firmware: str | None,
         keys_only: bool = False,
     ) -> None:
         """Poll `client` every `idle_interval` while the phone is idle.
 
-        A keys-only phone has nothing to poll: no interval, and no request on a refresh.
+        `expectations` are the call controller's; `firmware` is the version the entry
+        was set up with. A keys-only phone has nothing to poll: no interval, and no
+        request on a refresh.
         """
         super().__init__(
             hass,
@@ -161,8 +170,10 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         )
         self.keys_only = keys_only
         self.client = client
-        self.controller = controller
+        self.expectations = expectations
         self.idle_interval = idle_interval
+        self.firmware = firmware
+        self._actions_running = 0
         self._baseline: tuple[LineStatus, ...] | None = None
         self._accounts: tuple[Account, ...] = ()
         self._accounts_read_at: datetime | None = None
@@ -170,6 +181,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._dedupe = EventDeduplicator(DUPLICATE_WINDOW)
         # Push state: see the module docstring.
         self.push_alive = False
+        self.push_missed = False
         self.last_push_at: datetime | None = None
         # Pushes waiting for their confirming read, which fires their events.
         self._pending: list[PushEvent] = []
@@ -183,10 +195,22 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # account after 5 failures) until a read succeeds or reauth reloads the entry.
         self.auth_error: CtiAuthError | None = None
 
-    async def async_shutdown(self) -> None:
-        """Stop polling, and stop an action under way before its next request."""
-        self.controller.close()
-        await super().async_shutdown()
+    def note_auth_error(self, err: CtiAuthError) -> None:
+        """Ask the phone nothing automatically until a read succeeds or reauth."""
+        self.auth_error = err
+
+    async def async_run_action[T](self, action: Callable[[], Awaitable[T]]) -> T:
+        """Run an action that reads the lines itself: no fast polls meanwhile."""
+        self._actions_running += 1
+        if self.data is not None and self._unsub_refresh is not None:
+            interval = self._interval(self.data)
+            if interval != self.update_interval:
+                self.update_interval = interval
+                self._schedule_refresh()
+        try:
+            return await action()
+        finally:
+            self._actions_running -= 1
 
     async def _async_update_data(self) -> PhoneData:
         if self.keys_only:
@@ -206,7 +230,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                         len(pushes),
                     )
                 raise
-            self._note_firmware()
+            self._check_firmware()
             pushed = self._pushed_events(pushes, lines)
             data = self._next_data(lines, accounts, confirming=bool(pushes))
             if pushed:
@@ -219,7 +243,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Return the events of `pushes` not yet fired, callers from `lines`."""
         before = self.data.lines if self.data is not None else lines
         now = dt_util.utcnow()
-        expectations = self.controller.expectations
+        expectations = self.expectations
         events = []
         for push in pushes:
             if push.slot.event is None:
@@ -251,7 +275,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             accounts = await self._read_accounts()
             lines = tuple(await self.client.get_line_status())
         except CtiAuthError as err:
-            self.auth_error = err
+            self.note_auth_error(err)
             raise auth_failed(err) from err
         except CtiError as err:
             # Unavailable until the next read: at the user's polling interval, not the
@@ -287,33 +311,22 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             LOGGER.debug("Accounts not available from %s: %s", self.name, err)
         return self._accounts
 
-    def _note_firmware(self) -> None:
-        """Show a new firmware version (the phone was upgraded) on the device page."""
+    def _check_firmware(self) -> None:
+        """Reload on a new firmware: the phone rebooted into it, maybe with new lines.
+
+        Setup then builds the key table (probe findings are per firmware), the device's
+        version, the advisory issue and the line entities for it.
+        """
         _, version = parse_server_header(self.client.server_header)
-        runtime: GxpRuntimeData | None = getattr(
-            self.config_entry, "runtime_data", None
-        )
-        if version is None or runtime is None or version == runtime.firmware:
+        if version is None or version == self.firmware:
             return
-        LOGGER.debug("%s: firmware %s -> %s", self.name, runtime.firmware, version)
-        # Entities added later (lines the new firmware has) describe the device with it.
-        runtime.firmware = version
-        # Probe findings hold for the firmware they were made on: stop using old ones.
-        from .helpers import key_table_for  # late: helpers imports this module
-
-        runtime.client.key_table = key_table_for(
-            self.config_entry, runtime.client.key_table.family, version
-        )
-        from .firmware import async_note_firmware  # late: it imports this module
-
-        async_note_firmware(self.hass, self.config_entry, runtime.model, version)
-        registry = dr.async_get(self.hass)
+        LOGGER.debug("%s: firmware %s -> %s", self.name, self.firmware, version)
+        self.firmware = version
         entry = self.config_entry
-        device = registry.async_get_device_by_identifier(
-            (DOMAIN, entry.unique_id or ""), entry.entry_id
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_FIRMWARE: version}
         )
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=version)
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     def _next_data(
         self,
@@ -328,7 +341,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         what a push implied is a guess, and a wrong guess must not become an event.
         """
         now = dt_util.utcnow()
-        expectations = self.controller.expectations
+        expectations = self.expectations
         events = tuple(
             event
             for event in call_events(self._baseline, lines, expectations.outcomes())
@@ -347,9 +360,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     def _interval(self, data: PhoneData) -> timedelta:
         """Return the polling period that fits the phone's state and push."""
-        if self.controller.busy:
-            return FAST_POLL_INTERVAL
-        if any(line.state not in (LineState.IDLE, None) for line in data.lines):
+        if not self._actions_running and any(
+            line.state not in (LineState.IDLE, None) for line in data.lines
+        ):
             steady = dt_util.utcnow() - self._lines_changed_at >= STEADY_CALL_LIMIT
             return self.idle_interval if steady else FAST_POLL_INTERVAL
         if self.push_alive:
@@ -368,9 +381,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._unannounced_reads += 1
         else:
             self._unannounced_reads = 0
-        if self._unannounced_reads == _UNANNOUNCED_READS:
-            async_push_missed(self.hass, self.config_entry)
-        if self._unannounced_reads >= _UNANNOUNCED_READS and self.push_alive:
+        self.push_missed = self._unannounced_reads >= _UNANNOUNCED_READS
+        if self.push_missed and self.push_alive:
             LOGGER.debug("%s: a call was not pushed; polling as usual", self.name)
             self.push_alive = False
         elif confirming and self._unannounced_reads == 0 and not self.push_alive:
@@ -399,7 +411,6 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # unavailable until the password is fixed.
             LOGGER.debug("%s: event ignored while the password is rejected", self.name)
             return
-        async_push_seen(self.hass, self.config_entry)
         if push.slot.event is None:
             # Registration changed: read the accounts with the confirming poll.
             self._accounts_read_at = None

@@ -8,9 +8,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
+from .action_urls import action_urls, supports_action_urls
 from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
-from .push import action_urls, supports_action_urls
 
 # The host stays: a wrong address is the commonest problem. The MAC identifies the
 # phone, and callers, account user names and servers are personal data. The webhook

@@ -59,7 +59,7 @@ def advisory_for(model: str | None, firmware: str | None) -> Advisory | None:
     return None
 
 
-def issue_id(entry: GxpConfigEntry) -> str:
+def vulnerable_firmware_issue_id(entry: GxpConfigEntry) -> str:
     """Return the id of the entry's "vulnerable firmware" repair issue."""
     return f"vulnerable_firmware_{entry.entry_id}"
 
@@ -81,12 +81,12 @@ def async_note_firmware(
         )
     advisory = advisory_for(model, firmware)
     if advisory is None:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        ir.async_delete_issue(hass, DOMAIN, vulnerable_firmware_issue_id(entry))
         return
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(entry),
+        vulnerable_firmware_issue_id(entry),
         is_fixable=False,
         is_persistent=False,
         severity=ir.IssueSeverity.ERROR,

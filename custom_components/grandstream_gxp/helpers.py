@@ -1,25 +1,13 @@
-"""Running a phone action from Home Assistant: errors in the user's words, then fresh state.
+"""Running a phone action from Home Assistant: errors in the user's words, then fresh state."""
 
-Also the phone's key table, which the key probe's findings feed.
-"""
-
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn, cast
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 
-from .const import (
-    CONF_KEY_OVERRIDES,
-    CONF_LEARNED_SWAP,
-    CONF_PROBED_KEYS,
-    DOMAIN,
-    LOGGER,
-    PROBE_POLL_INTERVAL,
-    PROBE_RESTORE_TIMEOUT,
-    PROBE_SETTLE,
-)
+from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
 from .cti import (
     CtiAuthError,
@@ -31,16 +19,12 @@ from .cti import (
     CtiKeyError,
     CtiKeyRefusedError,
     CtiPasswordNotAcceptedError,
-    Family,
-    KeyProbe,
-    KeyTable,
     LineStatus,
     ProbeBusyError,
     ProbeRestoreError,
-    ProbeResult,
-    stored_keys,
 )
-from .cti.call_control import CallStateError, Dialled, SwapMethod, describe_lines
+from .cti.call_control import CallStateError, Dialled, describe_lines
+from .key_table import async_store_learned_swap
 
 type Lines = Sequence[LineStatus]
 
@@ -102,7 +86,7 @@ async def async_run_action[T](
         # Another try with the rejected password would move the phone's lockout counter.
         _raise_auth(coordinator, coordinator.auth_error)
     try:
-        result = await action()
+        result = await coordinator.async_run_action(action)
     except CtiKeyRefusedError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -134,7 +118,7 @@ async def async_run_action[T](
             translation_placeholders={"answer": str(err.body)},
         ) from err
     except CtiAuthError as err:
-        coordinator.auth_error = err
+        coordinator.note_auth_error(err)
         _raise_auth(coordinator, err)
     except CtiForbiddenError as err:
         raise HomeAssistantError(
@@ -199,32 +183,6 @@ def _lines_of(result: object) -> tuple[LineStatus, ...] | None:
     return None
 
 
-@callback
-def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> None:
-    """Keep the swap method `auto` learned in the entry, with the firmware it holds for."""
-    method = runtime.controller.learned_swap_method
-    if method is None:
-        return
-    entry = runtime.coordinator.config_entry
-    learned = {"method": method.value, "firmware": runtime.firmware}
-    if entry.data.get(CONF_LEARNED_SWAP) != learned:
-        # No update listener: changing the data does not reload the entry.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
-        )
-
-
-def learned_swap_for(entry: GxpConfigEntry, firmware: str | None) -> SwapMethod | None:
-    """Return the stored swap method when it was learned on this firmware."""
-    stored = entry.data.get(CONF_LEARNED_SWAP)
-    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
-        return None
-    try:
-        return SwapMethod(str(stored.get("method")))
-    except ValueError:
-        return None
-
-
 def lines_response(lines: Lines) -> dict[str, Any]:
     """Return the lines as an action response: `{"lines": [{"line": 1, ...}, ...]}`."""
     return {
@@ -238,78 +196,3 @@ def lines_response(lines: Lines) -> dict[str, Any]:
             for line in lines
         ]
     }
-
-
-# --- the key table and the key probe --------------------------------------------------
-
-
-def probe_findings(
-    entry: GxpConfigEntry, firmware: str | None
-) -> dict[str, str | None]:
-    """Return the stored probe findings when they were made on this firmware, else {}.
-
-    Another firmware may spell keys otherwise, so its findings are kept (they show in
-    the diagnostics) but not used until the probe runs again.
-    """
-    stored = entry.data.get(CONF_PROBED_KEYS)
-    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
-        return {}
-    return stored_keys(stored)
-
-
-def key_table_for(
-    entry: GxpConfigEntry, family: Family, firmware: str | None
-) -> KeyTable:
-    """Build the phone's key table: the user's overrides > probe findings > defaults.
-
-    Raise CtiKeyError for invalid overrides; stored findings that are not valid are
-    dropped with a warning.
-    """
-    overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
-    try:
-        return KeyTable(family, overrides, probe_findings(entry, firmware))
-    except CtiKeyError as err:
-        LOGGER.warning("Ignoring the stored key probe findings: %s", err)
-    return KeyTable(family, overrides)
-
-
-async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
-    """Run the key probe on the phone (see `cti.probe`)."""
-    probe = KeyProbe(
-        runtime.client,
-        settle=PROBE_SETTLE,
-        poll_interval=PROBE_POLL_INTERVAL,
-        restore_timeout=PROBE_RESTORE_TIMEOUT,
-    )
-    return await probe.run(model=runtime.model, firmware=runtime.firmware)
-
-
-@callback
-def async_store_probe(
-    hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
-) -> dict[str, Any]:
-    """Store the findings in the entry and use them at once; return what was stored.
-
-    A run that stopped early adds its findings to those of an earlier run on the same
-    firmware. The key table is rebuilt in place: no reload, and changing the entry's
-    data does not trigger one.
-    """
-    found = result.as_dict()
-    previous = entry.data.get(CONF_PROBED_KEYS)
-    if (
-        result.interrupted
-        and isinstance(previous, Mapping)
-        and previous.get("firmware") == result.firmware
-    ):
-        found["keys"] = {**stored_keys(previous), **found["keys"]}
-        answers = previous.get("answers")
-        if isinstance(answers, Mapping):
-            found["answers"] = {**answers, **found["answers"]}
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PROBED_KEYS: found}
-    )
-    runtime = entry.runtime_data
-    runtime.client.key_table = key_table_for(
-        entry, runtime.client.key_table.family, runtime.firmware
-    )
-    return found

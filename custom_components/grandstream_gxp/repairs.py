@@ -6,9 +6,9 @@ from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from .action_url_writer import async_write_slots
 from .coordinator import GxpConfigEntry
 from .cti import CtiError
-from .slots import async_write_slots
 
 
 class SlotsTakenRepairFlow(RepairsFlow):

@@ -2,7 +2,7 @@
 
 With the option `write_action_urls` on, the integration logs in to the phone's web
 interface once (the admin password is the entry's password, cti-api.md §3.2), reads
-every slot of `push.SLOTS` (`api.values.get`) and writes its own URL into the slots
+every slot of `action_urls.SLOTS` (`api.values.get`) and writes its own URL into the slots
 that are empty or already hold one of its URLs (`api.values.post`), then reads them
 back. A slot that holds something else is left alone and named in a fixable repair
 issue; fixing it overwrites those slots. Removing the entry clears the slots that
@@ -25,6 +25,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
+from .action_urls import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
 from .connection import client_for
 from .const import (
     CONF_ACTION_URLS_FINGERPRINT,
@@ -36,10 +37,9 @@ from .const import (
 )
 from .coordinator import GxpConfigEntry
 from .cti import CtiAuthError, CtiError
-from .push import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
 
 
-def issue_id(entry: GxpConfigEntry) -> str:
+def slots_taken_issue_id(entry: GxpConfigEntry) -> str:
     """Return the id of the entry's "slots taken" repair issue."""
     return f"action_url_slots_taken_{entry.entry_id}"
 
@@ -146,13 +146,13 @@ def _update_issue(
     hass: HomeAssistant, entry: GxpConfigEntry, foreign: list[PushSlot]
 ) -> None:
     if not foreign:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
         return
     slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(entry),
+        slots_taken_issue_id(entry),
         data={"entry_id": entry.entry_id, "slots": slots},
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
@@ -176,10 +176,10 @@ async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         LOGGER.warning("%s: cannot write the Action URLs: %s", entry.title, err)
 
 
-def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Start writing the slots in the background when the option is on."""
     if not enabled(entry, entry.runtime_data.model):
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
         # Slots may be changed by hand while the option is off: look again when it is on.
         _store_fingerprint(hass, entry, None)
         return
@@ -193,7 +193,7 @@ def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
 
 async def async_release_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Clear the slots that hold this entry's URLs; best effort, never raises."""
-    ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
     webhook_id = entry.data.get(CONF_WEBHOOK_ID)
     if not webhook_id or not enabled(entry, entry.data.get(CONF_MODEL)):
         return
