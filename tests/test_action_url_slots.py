@@ -22,6 +22,10 @@ from custom_components.grandstream_gxp.const import (
     DOMAIN,
 )
 from custom_components.grandstream_gxp.cti import CtiError
+from custom_components.grandstream_gxp.issues import (
+    ACTION_URL_SLOTS_TAKEN,
+    entry_issue_id,
+)
 from custom_components.grandstream_gxp.repairs import (
     SlotsTakenRepairFlow,
     async_create_fix_flow,
@@ -66,7 +70,7 @@ async def test_writes_empty_slots(
     assert sim.phone.requests.count("dologout") == 1
     assert sim.phone.auth.sessions == {}
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, action_url_writer.slots_taken_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
 
     # The same URLs as last written: a reload does not even log in.
@@ -142,7 +146,7 @@ async def test_foreign_slot_kept_then_repaired(
         k: v for k, v in want.items() if k != "incoming_call"
     }
     issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, action_url_writer.slots_taken_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
     assert issue is not None
     assert issue.is_fixable
@@ -159,7 +163,7 @@ async def test_foreign_slot_kept_then_repaired(
         "/api/repairs/issues/fix",
         json={
             "handler": DOMAIN,
-            "issue_id": action_url_writer.slots_taken_issue_id(mock_config_entry),
+            "issue_id": entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN),
         },
     )
     assert resp.status == 200
@@ -176,7 +180,7 @@ async def test_foreign_slot_kept_then_repaired(
     await hass.async_block_till_done()
     assert sim.phone.settings.action_urls == want
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, action_url_writer.slots_taken_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
     assert CONF_ACTION_URLS_FINGERPRINT in mock_config_entry.data
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
@@ -228,7 +232,7 @@ async def test_release_on_removal(
     await hass.async_block_till_done()
     assert sim.phone.settings.action_urls == {"incoming_call": FOREIGN}
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, action_url_writer.slots_taken_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
 
 

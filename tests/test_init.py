@@ -8,6 +8,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.grandstream_gxp import firmware
 from custom_components.grandstream_gxp.const import CONF_FIRMWARE, DOMAIN
+from custom_components.grandstream_gxp.issues import VULNERABLE_FIRMWARE, entry_issue_id
 from gxp_simulator import SimulatedPhone
 
 from .common import refresh
@@ -116,7 +117,7 @@ async def test_vulnerable_firmware_issue_until_updated(
     await hass.async_block_till_done()
     issues = ir.async_get(hass)
     issue = issues.async_get_issue(
-        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
     )
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
@@ -136,7 +137,7 @@ async def test_vulnerable_firmware_issue_until_updated(
     )
     await refresh(hass, mock_config_entry)
     issue = issues.async_get_issue(
-        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
     )
     assert issue is not None
     assert issue.translation_placeholders == {**placeholders, "firmware": "1.0.7.9"}
@@ -146,7 +147,7 @@ async def test_vulnerable_firmware_issue_until_updated(
     )
     await refresh(hass, mock_config_entry)
     assert not issues.async_get_issue(
-        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
     )
 
     # Removing the entry removes an issue it still had.
@@ -155,12 +156,12 @@ async def test_vulnerable_firmware_issue_until_updated(
     )
     await refresh(hass, mock_config_entry)
     assert issues.async_get_issue(
-        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
     )
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert not issues.async_get_issue(
-        DOMAIN, firmware.vulnerable_firmware_issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
     )
 
 

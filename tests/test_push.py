@@ -53,7 +53,8 @@ from custom_components.grandstream_gxp.cti.call_events import (
     apply_push,
     resolve_push,
 )
-from custom_components.grandstream_gxp.webhook import parse_push, push_issue_id
+from custom_components.grandstream_gxp.issues import PUSH_NOT_SET_UP, entry_issue_id
+from custom_components.grandstream_gxp.webhook import parse_push
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.action_url import EVENT_PVALUES
 from scripts.raw_request import fill_verbatim, raw_get
@@ -460,7 +461,10 @@ async def test_no_repair_issue_before_a_reason(
     await coordinator.async_refresh()
     await coordinator.async_refresh()
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
 
 
@@ -477,10 +481,15 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     await coordinator.async_refresh()
     # One read may still have the push on its way.
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
     await coordinator.async_refresh()
-    issue = issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration))
+    issue = issue_registry.async_get_issue(
+        DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+    )
     assert issue is not None
     assert issue.translation_key == "push_not_set_up"
     assert not issue.is_fixable
@@ -493,7 +502,10 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     await hass.async_block_till_done()
 
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
     assert init_integration.data[CONF_PUSH_SEEN] is True
     # Stored without a reload.
@@ -507,7 +519,10 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     await coordinator.async_refresh()
     await coordinator.async_refresh()
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
 
 
@@ -524,7 +539,10 @@ async def test_no_repair_issue_for_a_phone_without_action_urls(
     await coordinator.async_refresh()
     await coordinator.async_refresh()
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
 
 
@@ -539,10 +557,15 @@ async def test_repair_issue_goes_with_the_entry(
     sim.phone.incoming_call("1001", "Alice")
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration))
+    assert issue_registry.async_get_issue(
+        DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+    )
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert (
-        issue_registry.async_get_issue(DOMAIN, push_issue_id(init_integration)) is None
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
     )
 
 

@@ -6,11 +6,7 @@ from homeassistant.components.webhook import async_generate_id
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    issue_registry as ir,
-)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .action_url_writer import async_release_slots, async_start_writing_slots
@@ -38,13 +34,10 @@ from .cti import (
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .cti.keys_only import KeysOnlyController
 from .entity import phone_device_info
-from .firmware import (
-    async_note_firmware,
-    current_firmware,
-    vulnerable_firmware_issue_id,
-)
+from .firmware import async_note_firmware, current_firmware
 from .frontend import async_register_card
 from .helpers import async_update_auto_attended_issue
+from .issues import VULNERABLE_FIRMWARE, async_set_issue
 from .key_table import key_table_for, learned_swap_for
 from .services import async_setup_services
 from .voice_sentences import async_update_voice_sentences
@@ -169,7 +162,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Give the phone's Action URL slots back when the entry wrote them; drop its calls."""
-    ir.async_delete_issue(hass, DOMAIN, vulnerable_firmware_issue_id(entry))
+    async_set_issue(hass, entry, VULNERABLE_FIRMWARE, None)
     await CallHistory.async_remove(hass, entry.entry_id)
     await async_release_slots(hass, entry)
 

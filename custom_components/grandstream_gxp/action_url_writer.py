@@ -23,7 +23,6 @@ import json
 
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 
 from .action_urls import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
 from .connection import client_for
@@ -37,11 +36,7 @@ from .const import (
 )
 from .coordinator import GxpConfigEntry
 from .cti import CtiAuthError, CtiError
-
-
-def slots_taken_issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "slots taken" repair issue."""
-    return f"action_url_slots_taken_{entry.entry_id}"
+from .issues import ACTION_URL_SLOTS_TAKEN, async_set_issue
 
 
 def enabled(entry: GxpConfigEntry, model: str | None) -> bool:
@@ -121,7 +116,15 @@ async def async_write_slots(
             entry.title,
             ", ".join(slot.name for slot in result.mismatched),
         )
-    _update_issue(hass, entry, result.foreign)
+    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in result.foreign)
+    async_set_issue(
+        hass,
+        entry,
+        ACTION_URL_SLOTS_TAKEN,
+        {"slots": slots} if slots else None,
+        is_fixable=True,
+        data={"entry_id": entry.entry_id, "slots": slots},
+    )
     _store_fingerprint(
         hass,
         entry,
@@ -142,25 +145,6 @@ def _store_fingerprint(
     hass.config_entries.async_update_entry(entry, data=data)
 
 
-def _update_issue(
-    hass: HomeAssistant, entry: GxpConfigEntry, foreign: list[PushSlot]
-) -> None:
-    if not foreign:
-        ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
-        return
-    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        slots_taken_issue_id(entry),
-        data={"entry_id": entry.entry_id, "slots": slots},
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="action_url_slots_taken",
-        translation_placeholders={"name": entry.title, "slots": slots},
-    )
-
-
 async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Write the slots once, in the background; problems are logged, never raised."""
     try:
@@ -179,7 +163,7 @@ async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
 def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Start writing the slots in the background when the option is on."""
     if not enabled(entry, entry.runtime_data.model):
-        ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
+        async_set_issue(hass, entry, ACTION_URL_SLOTS_TAKEN, None)
         # Slots may be changed by hand while the option is off: look again when it is on.
         _store_fingerprint(hass, entry, None)
         return
@@ -193,7 +177,7 @@ def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> Non
 
 async def async_release_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Clear the slots that hold this entry's URLs; best effort, never raises."""
-    ir.async_delete_issue(hass, DOMAIN, slots_taken_issue_id(entry))
+    async_set_issue(hass, entry, ACTION_URL_SLOTS_TAKEN, None)
     webhook_id = entry.data.get(CONF_WEBHOOK_ID)
     if not webhook_id or not enabled(entry, entry.data.get(CONF_MODEL)):
         return

@@ -1,19 +1,17 @@
 """Running a phone action from Home Assistant: errors in the user's words, then fresh state."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
+from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import (
     CtiAuthError,
     CtiClosedError,
     CtiCommandError,
-    CtiConnectionError,
     CtiError,
     CtiForbiddenError,
     CtiKeyError,
@@ -24,6 +22,7 @@ from .cti import (
     ProbeRestoreError,
 )
 from .cti.call_control import CallStateError, Dialled, describe_lines
+from .issues import AUTO_ATTENDED_MISMATCH, async_set_issue
 from .key_table import async_store_learned_swap
 
 type Lines = Sequence[LineStatus]
@@ -35,11 +34,6 @@ _STATE_ERRORS = {"step_failed": "wrong_call_state"}
 _BLIND_HANDOVER = "transferred_blind_auto_attended_off"
 
 
-def auto_attended_issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "the phone transfers without consultation" issue."""
-    return f"auto_attended_mismatch_{entry.entry_id}"
-
-
 @callback
 def async_update_auto_attended_issue(
     hass: HomeAssistant, entry: GxpConfigEntry, *, mismatch: bool
@@ -49,117 +43,81 @@ def async_update_auto_attended_issue(
     Reading the phone's setting (P1376) needs a web login, which the integration does
     not do; the user fixes one side, the phone or the option.
     """
-    if not mismatch:
-        ir.async_delete_issue(hass, DOMAIN, auto_attended_issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        auto_attended_issue_id(entry),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="auto_attended_mismatch",
-        translation_placeholders={"name": entry.title},
+    async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {} if mismatch else None)
+
+
+def _error(
+    cls: type[HomeAssistantError], translation_key: str, /, **placeholders: str
+) -> HomeAssistantError:
+    return cls(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders=placeholders or None,
     )
 
 
-def _raise_auth(coordinator: GxpCoordinator, err: CtiAuthError) -> NoReturn:
-    """Ask for the new password and say why the action did not run."""
-    coordinator.config_entry.async_start_reauth(coordinator.hass)
-    raise HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="phone_locked" if err.locked else "invalid_auth",
-    ) from err
+def _translated(err: CtiError | CtiKeyError) -> HomeAssistantError:
+    """Return `err` in the user's words.
+
+    Bad input and a phone in the wrong state are the user's to fix
+    (`ServiceValidationError`); a phone that fails or cannot be reached is not.
+    """
+    match err:
+        case CtiKeyRefusedError():
+            return _error(ServiceValidationError, "key_refused", key=err.key)
+        case CtiKeyError():
+            return _error(ServiceValidationError, "unknown_key", key=err.key)
+        case CallStateError():
+            key = _STATE_ERRORS.get(err.reason, err.reason)
+            return _error(ServiceValidationError, key, found=describe_lines(err.lines))
+        case ProbeBusyError():
+            found = describe_lines(err.lines)
+            return _error(ServiceValidationError, "probe_not_idle", found=found)
+        case ProbeRestoreError():
+            found = describe_lines(err.lines)
+            return _error(
+                HomeAssistantError, "probe_not_restored", key=err.key, found=found
+            )
+        case CtiCommandError():
+            return _error(HomeAssistantError, "command_failed", answer=str(err.body))
+        case CtiAuthError():
+            key = "phone_locked" if err.locked else "invalid_auth"
+            return _error(HomeAssistantError, key)
+        case CtiForbiddenError():
+            return _error(HomeAssistantError, "cti_disabled")
+        case CtiPasswordNotAcceptedError():
+            return _error(HomeAssistantError, "password_not_accepted")
+        case CtiClosedError():
+            return _error(HomeAssistantError, "action_stopped")
+    return _error(HomeAssistantError, "cannot_connect", error=str(err))
 
 
 async def async_run_action[T](
     runtime: GxpRuntimeData, action: Callable[[], Awaitable[T]]
 ) -> T:
-    """Run `action` against the phone; raise translated errors; publish the new lines.
-
-    Bad input and a phone in the wrong state are the user's to fix
-    (`ServiceValidationError`); a phone that fails or cannot be reached is not
-    (`HomeAssistantError`).
-    """
+    """Run `action` against the phone; raise translated errors; publish the new lines."""
     coordinator = runtime.coordinator
-    if coordinator.auth_error is not None:
+    hass, entry = coordinator.hass, coordinator.config_entry
+    if (rejected := coordinator.auth_error) is not None:
         # Another try with the rejected password would move the phone's lockout counter.
-        _raise_auth(coordinator, coordinator.auth_error)
+        entry.async_start_reauth(hass)
+        raise _translated(rejected) from rejected
     try:
         result = await coordinator.async_run_action(action)
-    except CtiKeyRefusedError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="key_refused",
-            translation_placeholders={"key": err.key},
-        ) from err
-    except CtiKeyError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_key",
-            translation_placeholders={"key": err.key},
-        ) from err
-    except CallStateError as err:
-        if err.reason == _BLIND_HANDOVER:
-            async_update_auto_attended_issue(
-                coordinator.hass, coordinator.config_entry, mismatch=True
-            )
-        await coordinator.async_request_refresh()
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=_STATE_ERRORS.get(err.reason, err.reason),
-            translation_placeholders={"found": describe_lines(err.lines)},
-        ) from err
-    except CtiCommandError as err:
-        await coordinator.async_request_refresh()
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_failed",
-            translation_placeholders={"answer": str(err.body)},
-        ) from err
-    except CtiAuthError as err:
-        coordinator.note_auth_error(err)
-        _raise_auth(coordinator, err)
-    except CtiForbiddenError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="cti_disabled"
-        ) from err
-    except CtiPasswordNotAcceptedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="password_not_accepted"
-        ) from err
-    except ProbeBusyError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="probe_not_idle",
-            translation_placeholders={"found": describe_lines(err.lines)},
-        ) from err
-    except ProbeRestoreError as err:
-        await coordinator.async_request_refresh()
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="probe_not_restored",
-            translation_placeholders={
-                "key": err.key,
-                "found": describe_lines(err.lines),
-            },
-        ) from err
-    except CtiClosedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="action_stopped"
-        ) from err
-    except (CtiConnectionError, CtiError) as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
+    except (CtiError, CtiKeyError) as err:
+        if isinstance(err, CtiAuthError):
+            coordinator.note_auth_error(err)
+            entry.async_start_reauth(hass)
+        if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
+            async_update_auto_attended_issue(hass, entry, mismatch=True)
+        if isinstance(err, (CallStateError, CtiCommandError, ProbeRestoreError)):
+            # The phone is in a state the action did not expect: show it.
+            await coordinator.async_request_refresh()
+        raise _translated(err) from err
     if runtime.controller.expectations.transfer is not None:
         # A consultation call started: the phone's setting is on now.
-        async_update_auto_attended_issue(
-            coordinator.hass, coordinator.config_entry, mismatch=False
-        )
-    async_store_learned_swap(coordinator.hass, runtime)
+        async_update_auto_attended_issue(hass, entry, mismatch=False)
+    async_store_learned_swap(hass, runtime)
     if runtime.keys_only:
         return result  # no lines were read, and none can be
     lines = _lines_of(result)

@@ -13,7 +13,6 @@ from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from multidict import MultiDict
 
 from .action_urls import (
@@ -25,6 +24,7 @@ from .action_urls import (
 from .const import CONF_PUSH_SEEN, DOMAIN, LOGGER
 from .coordinator import GxpConfigEntry
 from .cti import normalize_mac
+from .issues import PUSH_NOT_SET_UP, async_set_issue
 
 # The phone drops values over about 256 characters [CAP S8]; longer ones are not its.
 MAX_VALUE_LENGTH: Final = 256
@@ -88,11 +88,6 @@ def parse_raw_query(raw: str) -> MultiDict[str]:
     return query
 
 
-def push_issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "push not set up" repair issue."""
-    return f"push_not_set_up_{entry.entry_id}"
-
-
 @callback
 def _async_push_seen(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Remember that the phone pushes, and drop the repair issue."""
@@ -101,7 +96,7 @@ def _async_push_seen(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_PUSH_SEEN: True}
         )
-    ir.async_delete_issue(hass, DOMAIN, push_issue_id(entry))
+    async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
 
 
 @callback
@@ -135,18 +130,8 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
             or not supports_action_urls(runtime.model)
         ):
             return
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            push_issue_id(entry),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="push_not_set_up",
-            translation_placeholders={
-                "name": entry.title,
-                "urls": format_action_urls(hass, entry.data.get(CONF_WEBHOOK_ID)),
-            },
-        )
+        urls = format_action_urls(hass, entry.data.get(CONF_WEBHOOK_ID))
+        async_set_issue(hass, entry, PUSH_NOT_SET_UP, {"urls": urls})
 
     webhook.async_register(
         hass,
@@ -164,4 +149,4 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
 def async_unload_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Unregister the webhook; the issue comes back with the next unannounced call."""
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
-    ir.async_delete_issue(hass, DOMAIN, push_issue_id(entry))
+    async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
