@@ -52,6 +52,11 @@ PLATFORMS: list[Platform] = [
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
+_NOT_READY_KEYS = {
+    CtiForbiddenError: "cti_disabled",
+    CtiPasswordNotAcceptedError: "password_not_accepted",
+}
+
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and its dashboard card."""
@@ -68,21 +73,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         device = await client.identify()
     except CtiAuthError as err:
         raise auth_failed(err) from err
-    except CtiForbiddenError as err:
-        # Retrying is right (the setting may be changed on the phone); the message says
-        # what to change rather than calling the phone unreachable.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cti_disabled"
-        ) from err
-    except CtiPasswordNotAcceptedError as err:
-        # Not a wrong password (no reauth): the firmware refuses the passcode style.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="password_not_accepted"
-        ) from err
     except CtiError as err:
+        # Retried: CTI disabled or a passcode style the firmware refuses (not a wrong
+        # password, no reauth) is changed on the phone; the message says what to change.
+        key = next(
+            (key for cls, key in _NOT_READY_KEYS.items() if isinstance(err, cls)),
+            "cannot_connect",
+        )
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
-            translation_key="cannot_connect",
+            translation_key=key,
             translation_placeholders={"error": str(err)},
         ) from err
 

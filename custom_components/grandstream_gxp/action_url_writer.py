@@ -2,8 +2,8 @@
 
 With the option `write_action_urls` on, the integration logs in to the phone's web
 interface once (the admin password is the entry's password, cti-api.md §3.2), reads
-every slot of `action_urls.SLOTS` (`api.values.get`) and writes its own URL into the slots
-that are empty or already hold one of its URLs (`api.values.post`), then reads them
+every slot of `action_urls.SLOTS` (`api.values.get`) and writes its own URL into
+the slots that are empty or already hold one of its URLs (`api.values.post`), then reads them
 back. A slot that holds something else is left alone and named in a fixable repair
 issue; fixing it overwrites those slots. Removing the entry clears the slots that
 hold this entry's URLs. The GXP116x has no slots, so the option does nothing there.
@@ -61,12 +61,6 @@ def fingerprint(urls: Mapping[str, str]) -> str:
     """Return the SHA-256 of a slot -> URL map: it shows no webhook id, only change."""
     text = json.dumps(dict(urls), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def is_written(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
-    """Whether the last successful write put exactly the URLs wanted now."""
-    stored = entry.data.get(CONF_ACTION_URLS_FINGERPRINT)
-    return stored == fingerprint(wanted_urls(hass, entry))
 
 
 @dataclass(slots=True)
@@ -167,7 +161,8 @@ def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> Non
         # Slots may be changed by hand while the option is off: look again when it is on.
         _store_fingerprint(hass, entry, None)
         return
-    if is_written(hass, entry):
+    wanted = fingerprint(wanted_urls(hass, entry))
+    if entry.data.get(CONF_ACTION_URLS_FINGERPRINT) == wanted:
         LOGGER.debug("%s: the Action URLs are as last written", entry.title)
         return
     entry.async_create_background_task(

@@ -157,9 +157,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     ) -> None:
         """Poll `client` every `idle_interval` while the phone is idle.
 
-        `expectations` are the call controller's; `firmware` is the version the entry
-        was set up with. A keys-only phone has nothing to poll: no interval, and no
-        request on a refresh.
+        `expectations` are the call controller's; `firmware` is the one at setup. A
+        keys-only phone has nothing to poll: no interval, no request on a refresh.
         """
         super().__init__(
             hass,
@@ -267,9 +266,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
         """Read the accounts when they are due, then the lines.
 
-        The lines come last so that nothing is awaited between reading and publishing
-        them: an action that publishes its own read meanwhile is never overwritten by
-        an older one.
+        The lines come last: nothing is awaited between reading and publishing them, so
+        an older read never overwrites one an action published meanwhile.
         """
         try:
             accounts = await self._read_accounts()
@@ -281,15 +279,12 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # Unavailable until the next read: at the user's polling interval, not the
             # longer one for an idle phone whose push works, nor 1 s as in a call.
             self.update_interval = self.idle_interval
-            if isinstance(err, CtiPasswordNotAcceptedError):
-                # Not a wrong password: no reauth, the message names the cause.
-                raise UpdateFailed(
-                    translation_domain=DOMAIN, translation_key="password_not_accepted"
-                ) from err
+            # Not a wrong password: no reauth, the message names the cause.
+            refused = isinstance(err, CtiPasswordNotAcceptedError)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
+                translation_key="password_not_accepted" if refused else "update_failed",
+                translation_placeholders=None if refused else {"error": str(err)},
             ) from err
         self.auth_error = None
         return lines, accounts
@@ -426,9 +421,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     async def _async_confirm(self) -> None:
         """Read for the events pushed so far, until none is waiting.
 
-        An event that arrives while a read is under way is confirmed by one more; each
-        read takes the events that came before it (a failed read drops them), so this
-        ends when the phone stops pushing.
+        An event that arrives during a read is confirmed by one more (HA's Debouncer
+        would drop it when the read outlasts its cooldown); a failed read drops them.
         """
         while self._pending:
             waiting = self._pending

@@ -239,11 +239,7 @@ def _reported_as(
     when_ringing: CallEventType | None,
     outcomes: Mapping[int, CallEventType] | None,
 ) -> CallEventType:
-    """Return the type to report an event of `kind` on `line` as.
-
-    A call that went away is the outcome Home Assistant caused on its line, else
-    `when_ringing` if the line (as last read) was ringing, else `kind`.
-    """
+    """Return the type to report an event of `kind` on `line` as (see `apply_push`)."""
     if line is None or kind not in _GONE_EVENTS:
         return kind
     outcome = (outcomes or {}).get(line.line)
@@ -280,23 +276,15 @@ def apply_push(
     state = _STATE_AFTER.get(kind)
     if line is None or state is None:
         return tuple(lines), event
-    if state is LineState.IDLE:
-        changed = replace(
-            line,
-            state=state,
-            raw_state=state.value,
-            remote_number="",
-            remote_name="",
-            active=False,
-        )
-    else:
-        changed = replace(
-            line,
-            state=state,
-            raw_state=state.value,
-            remote_number=event.remote_number,
-            remote_name=event.remote_name,
-        )
+    gone = state is LineState.IDLE
+    changed = replace(
+        line,
+        state=state,
+        raw_state=state.value,
+        remote_number="" if gone else event.remote_number,
+        remote_name="" if gone else event.remote_name,
+        active=False if gone else line.active,
+    )
     return tuple(changed if other is line else other for other in lines), event
 
 
@@ -330,10 +318,8 @@ def resolve_push(
     `before` is the read before the event, `after` the read that confirms it. The
     event's line is one in a state the event leads to (for a call that went away: busy
     before and not after), preferring the pushed number, then a line that changed.
-    When the read no longer shows the call (it was over that fast), the event is what
-    `apply_push` makes of `before` and the pushed number and name, if any. A call
-    that went away is named as in `apply_push`: the outcome Home Assistant caused on
-    its line, else `when_ringing` if it was ringing before.
+    When the read no longer shows the call (it was over that fast), `apply_push`
+    decides from `before` and the pushed number and name, if any.
     """
     key = number_key(number)
     old = {line.line: line for line in before}
