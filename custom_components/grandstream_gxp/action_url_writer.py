@@ -1,19 +1,12 @@
 """Writing the Action URLs into the phone's slots, when the option allows it.
 
-With the option `write_action_urls` on, the integration logs in to the phone's web
-interface once (the admin password is the entry's password, cti-api.md §3.2), reads
-every slot of `action_urls.SLOTS` (`api.values.get`) and writes its own URL into
-the slots that are empty or already hold one of its URLs (`api.values.post`), then reads them
-back. A slot that holds something else is left alone and named in a fixable repair
-issue; fixing it overwrites those slots. Removing the entry clears the slots that
-hold this entry's URLs. The GXP116x has no slots, so the option does nothing there.
-
-The login is never retried: a refused password is logged once, and the phone's
-lockout counter moves by one at most per setup. After a pass that put every URL in
-place, the entry keeps a fingerprint (SHA-256) of the slot -> URL map; a setup that
-wants the same URLs does not log in at all. A slot changed on the phone since then is
-therefore not noticed until the URLs change or the entry is set up without a
-fingerprint (the "slots taken" issue keeps none).
+One web login (the admin password is the entry's password, cti-api.md §3.2) reads every
+slot and writes our URL where a slot is empty or holds one of ours, then reads back. A
+slot holding something else is named in a fixable repair issue. The login is never
+retried (the phone's lockout counter moves by one at most per setup); a complete write
+keeps a SHA-256 fingerprint of the slot -> URL map, and a setup that wants the same URLs
+does not log in at all, so a slot changed by hand since is noticed only when the URLs
+change or after an incomplete write. Removing the entry clears our slots.
 """
 
 from collections.abc import Mapping

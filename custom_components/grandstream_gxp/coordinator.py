@@ -1,28 +1,11 @@
-"""The data coordinator: one line-status read per poll, faster while calls are up.
+"""The data coordinator: polls one phone and turns reads and pushes into call events.
 
-Push (the phone's Action URLs, `webhook.py`) and polling work together:
-
-* a pushed event starts ONE confirming read at once; the event is fired with that
-  read, which names the caller (the Action URLs carry no number or name, see
-  `action_urls.py`). `EventDeduplicator` drops the read's own report of the same
-  event (and a push that arrives just after a poll found the change). A push whose
-  read fails is dropped: the entities stay unavailable rather than flip to available
-  and back;
-* push is "proven alive" when an event arrived and its confirming poll found no call
-  that push had not announced. While it is, an idle phone is read rarely
-  (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
-  `scan_interval`. During calls the phone is read every second, but only for a
-  state this library knows (an invented state string is no reason to hurry) and only
-  until the lines have looked the same for `STEADY_CALL_LIMIT`. While an action runs
-  its controller reads the lines itself and publishes the last read
-  (`async_apply_lines`): no fast polls then, so the phone is never read twice at once;
-* a poll that finds a call push never announced (on two reads in a row, so a push
-  still on its way is not blamed) ends "proven alive" (`push_missed`): back to
-  `scan_interval`; `webhook.py` then shows the repair issue with the URLs;
-* polls never overlap: one lock around every read;
-* a new firmware version in the `Server` header (the phone rebooted into it) is
-  stored and reloads the entry, which rebuilds key table, device and line entities;
-* a keys-only phone (no `api-get_line_status`) is never read: its data stays empty.
+The data flow is in docs/architecture.md. The rules that are not obvious from the code:
+a push is fired with its confirming read (which names the caller) and dropped when that
+read fails, so entities never flip to available and back; push counts as alive once a
+confirming read found no call it had not announced, and two reads in a row with an
+unannounced call end that (`push_missed`); a new firmware in the `Server` header reloads
+the entry; a keys-only phone (no `api-get_line_status`) is never read.
 """
 
 import asyncio
