@@ -110,7 +110,7 @@ async def async_write_slots(
         ACTION_URL_SLOTS_TAKEN,
         {"slots": slots} if slots else None,
         is_fixable=True,
-        data={"entry_id": entry.entry_id, "slots": slots},
+        data={"entry_id": entry.entry_id},
     )
     _store_fingerprint(
         hass,

@@ -5,8 +5,9 @@ literal `$name` of a variable it does not fill [CODE N2]. A raw space anywhere i
 request line makes Home Assistant's HTTP server answer 400 before any handler runs
 (cti-api.md §12), so a URL carries only what cannot hold one: `e` (the slot's event)
 and `m` (`$mac`, which must be the entry's). The caller comes from the confirming
-read. URLs of earlier versions also carry `r` (`$remote`), `n` (`$display_remote`),
-`l` (`$local`) and `a` (`$active_user`); the webhook still parses them.
+read. URLs of earlier versions also carry `r` (`$remote`) and `n` (`$display_remote`),
+used when the read no longer shows the call, and `l` (`$local`) and `a`
+(`$active_user`), checked like every value but not used.
 """
 
 from dataclasses import dataclass
@@ -74,8 +75,6 @@ class PushEvent:
     slot: PushSlot
     remote_number: str = ""
     remote_name: str = ""
-    local: str = ""
-    active_user: str = ""
 
 
 def supports_action_urls(model: str | None) -> bool:

@@ -69,8 +69,6 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
         slot=slot,
         remote_number=values.get("r", ""),
         remote_name=values.get("n", ""),
-        local=values.get("l", ""),
-        active_user=values.get("a", ""),
     )
 
 

@@ -92,21 +92,23 @@ def call_events(
     current = {line.line: line for line in after}
     events = []
     for number in sorted(previous.keys() | current.keys()):
-        old = previous.get(number) or _idle(number)
-        new = current.get(number) or _idle(number)
-        kind = _event_type(old.state, new.state, outcomes.get(number))
-        if kind is None:
-            continue
-        # An ended call's line is already blank; name the party it had.
-        party = old if new.state in _GONE else new
-        events.append(
-            CallEvent(
-                type=kind,
-                line=number,
-                remote_number=party.remote_number,
-                remote_name=party.remote_name,
-            )
+        old, new = previous.get(number), current.get(number)
+        kind = _event_type(
+            old.state if old else LineState.IDLE,
+            new.state if new else LineState.IDLE,
+            outcomes.get(number),
         )
+        # An ended call's line is already blank; name the party it had.
+        party = old if new is None or new.state in _GONE else new
+        if kind is not None and party is not None:
+            events.append(
+                CallEvent(
+                    type=kind,
+                    line=number,
+                    remote_number=party.remote_number,
+                    remote_name=party.remote_name,
+                )
+            )
     return events
 
 
@@ -167,19 +169,6 @@ class CallExpectations:
 
 
 _CONSULTATION = frozenset({LineState.CALLING, LineState.CONNECTED})
-
-
-def _idle(number: int) -> LineStatus:
-    return LineStatus(
-        line=number,
-        state=LineState.IDLE,
-        raw_state=LineState.IDLE.value,
-        account=None,
-        remote_number="",
-        remote_name="",
-        active=False,
-        conference=None,
-    )
 
 
 def known_lines(
