@@ -87,17 +87,6 @@ def parse_raw_query(raw: str) -> MultiDict[str]:
 
 
 @callback
-def _async_push_seen(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Remember that the phone pushes, and drop the repair issue."""
-    if not entry.data.get(CONF_PUSH_SEEN):
-        # No update listener: changing the data does not reload the entry.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_PUSH_SEEN: True}
-        )
-    async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
-
-
-@callback
 def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Register the entry's webhook, and show the issue when polling missed a push.
 
@@ -116,7 +105,11 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
             LOGGER.debug("Action URL ignored: the query is %d long", len(raw))
         elif (push := parse_push(parse_raw_query(raw), entry.unique_id)) is not None:
             if coordinator.auth_error is None:
-                _async_push_seen(hass, entry)
+                # The phone pushes (no update listener: storing it reloads nothing).
+                if not entry.data.get(CONF_PUSH_SEEN):
+                    data = {**entry.data, CONF_PUSH_SEEN: True}
+                    hass.config_entries.async_update_entry(entry, data=data)
+                async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
 
