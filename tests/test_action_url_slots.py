@@ -13,7 +13,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.grandstream_gxp import slots
+from custom_components.grandstream_gxp import action_url_writer
+from custom_components.grandstream_gxp.action_urls import SLOTS, slot_url, webhook_url
 from custom_components.grandstream_gxp.const import (
     CONF_ACTION_URLS_FINGERPRINT,
     CONF_PUSH_SEEN,
@@ -21,7 +22,10 @@ from custom_components.grandstream_gxp.const import (
     DOMAIN,
 )
 from custom_components.grandstream_gxp.cti import CtiError
-from custom_components.grandstream_gxp.push import SLOTS, slot_url, webhook_url
+from custom_components.grandstream_gxp.issues import (
+    ACTION_URL_SLOTS_TAKEN,
+    entry_issue_id,
+)
 from custom_components.grandstream_gxp.repairs import (
     SlotsTakenRepairFlow,
     async_create_fix_flow,
@@ -66,7 +70,7 @@ async def test_writes_empty_slots(
     assert sim.phone.requests.count("dologout") == 1
     assert sim.phone.auth.sessions == {}
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, slots.issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
 
     # The same URLs as last written: a reload does not even log in.
@@ -142,7 +146,7 @@ async def test_foreign_slot_kept_then_repaired(
         k: v for k, v in want.items() if k != "incoming_call"
     }
     issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, slots.issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
     assert issue is not None
     assert issue.is_fixable
@@ -157,7 +161,10 @@ async def test_foreign_slot_kept_then_repaired(
     client = await hass_client()
     resp = await client.post(
         "/api/repairs/issues/fix",
-        json={"handler": DOMAIN, "issue_id": slots.issue_id(mock_config_entry)},
+        json={
+            "handler": DOMAIN,
+            "issue_id": entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN),
+        },
     )
     assert resp.status == 200
     flow: dict[str, Any] = await resp.json()
@@ -173,7 +180,7 @@ async def test_foreign_slot_kept_then_repaired(
     await hass.async_block_till_done()
     assert sim.phone.settings.action_urls == want
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, slots.issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
     assert CONF_ACTION_URLS_FINGERPRINT in mock_config_entry.data
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
@@ -225,7 +232,7 @@ async def test_release_on_removal(
     await hass.async_block_till_done()
     assert sim.phone.settings.action_urls == {"incoming_call": FOREIGN}
     assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, slots.issue_id(mock_config_entry)
+        DOMAIN, entry_issue_id(mock_config_entry, ACTION_URL_SLOTS_TAKEN)
     )
 
 
@@ -283,8 +290,8 @@ async def test_phone_error_is_logged(
         raise CtiError("boom")
 
     caplog.clear()
-    monkeypatch.setattr(slots, "async_write_slots", broken)
-    await slots.async_sync_slots(hass, mock_config_entry)
+    monkeypatch.setattr(action_url_writer, "async_write_slots", broken)
+    await action_url_writer.async_sync_slots(hass, mock_config_entry)
     assert "cannot write the Action URLs: boom" in caplog.text
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -12,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.grandstream_gxp.const import (
     ACCOUNTS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
     FAST_POLL_INTERVAL,
     STEADY_CALL_LIMIT,
 )
@@ -166,4 +168,32 @@ async def test_fast_polling_ends_when_a_call_stays_unchanged(
     # Any change on the lines starts fast polling again.
     sim.phone.phone_operation("acceptcall")
     await coordinator.async_refresh()
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+
+async def test_no_fast_polls_while_an_action_reads_the_lines(
+    hass: HomeAssistant,
+    sim: SimulatedPhone,
+    init_integration: MockConfigEntry,
+    device_id: str,
+) -> None:
+    """An action verifies with its own reads: the coordinator adds no 1 s polls to them."""
+    coordinator = init_integration.runtime_data.coordinator
+    sim.phone.incoming_call("1001", "Alice")
+    sim.phone.phone_operation("acceptcall")
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+    sim.phone.set_faults(latency=0.3, endpoints=frozenset({"api-phone_operation"}))
+    hold = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN, "hold", {ATTR_DEVICE_ID: device_id}, blocking=True
+        )
+    )
+    await sim.phone.wait_for(lambda p: p.requests.in_flight == 1)
+    assert coordinator.update_interval == IDLE
+    await hold
+
+    # The action published its last read: a call is up, fast polling follows it again.
+    assert coordinator.data.lines[0].raw_state == "onhold"
     assert coordinator.update_interval == FAST_POLL_INTERVAL

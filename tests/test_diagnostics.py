@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.grandstream_gxp import helpers
+from custom_components.grandstream_gxp import key_table
 from custom_components.grandstream_gxp.const import DOMAIN
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
 from gxp_simulator import SimulatedPhone
@@ -99,7 +99,7 @@ async def test_diagnostics_after_a_key_probe(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The probe's findings and the phone's answers are there to report; in use too."""
-    monkeypatch.setattr(helpers, "PROBE_SETTLE", 0)
+    monkeypatch.setattr(key_table, "PROBE_SETTLE", 0)
     device = dr.async_entries_for_config_entry(
         dr.async_get(hass), init_integration.entry_id
     )[0]

@@ -452,7 +452,7 @@ async def test_setup(
 UNAVAILABLE = "unavailable"  # entities unavailable, back after the fault
 REAUTH = "reauth"  # entities unavailable, reauth flow, polling stops
 FINE = "fine"  # nothing visible
-NEW_LINES = "new_lines"  # the line sensors follow the new line count, no reload
+NEW_LINES = "new_lines"  # the entry reloads; the line sensors follow the new count
 
 # Faults whose failed poll names its cause instead of the generic `update_failed`.
 POLL_ERRORS: dict[str, str] = {"http_401": "password_not_accepted"}
@@ -500,8 +500,9 @@ async def test_polling(
     shown = hass.states.get(PHONE_STATUS)
     assert shown is not None
     if expected == NEW_LINES:
-        # Without a reload: the same coordinator, the entities follow the phone.
-        assert init_integration.runtime_data.coordinator is coordinator
+        # The new firmware reloads the entry: a new coordinator, entities for the lines.
+        assert init_integration.runtime_data.coordinator is not coordinator
+        coordinator = init_integration.runtime_data.coordinator
         assert coordinator.last_update_success
         assert_lines(hass, LINE_COUNT[fault])
         assert_firmware(hass, NEW_FIRMWARE)
@@ -691,6 +692,8 @@ async def test_action_on_a_line_after_an_upgrade(
     assert raised.value.translation_domain == DOMAIN
     assert raised.value.translation_key == reason
     assert sim.phone.requests.count("api-phone_operation") == 0
+    # The refresh after the error found the new firmware: let its reload finish.
+    await hass.async_block_till_done()
 
 
 # --- phase: push (the phone's Action URL to the webhook) ---------------------------
@@ -816,7 +819,7 @@ def _setup_cell(fault: str) -> str:
 def _poll_cell(fault: str) -> str:
     test = f"`test_polling[{fault}]`"
     if POLL_OUTCOMES[fault] == NEW_LINES:
-        return f"{_lines_text(fault)}, new firmware shown, no reload {test}"
+        return f"{_lines_text(fault)}, new firmware shown, entry reloaded {test}"
     return f"{_POLL_TEXT[POLL_OUTCOMES[fault]]} {test}"
 
 

@@ -8,6 +8,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.grandstream_gxp import firmware
 from custom_components.grandstream_gxp.const import CONF_FIRMWARE, DOMAIN
+from custom_components.grandstream_gxp.issues import VULNERABLE_FIRMWARE, entry_issue_id
 from gxp_simulator import SimulatedPhone
 
 from .common import refresh
@@ -115,7 +116,9 @@ async def test_vulnerable_firmware_issue_until_updated(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     issues = ir.async_get(hass)
-    issue = issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    issue = issues.async_get_issue(
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
+    )
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
     assert issue.translation_key == "vulnerable_firmware"
@@ -133,7 +136,9 @@ async def test_vulnerable_firmware_issue_until_updated(
         server_header="Grandstream GXP1628 1.0.7.9"
     )
     await refresh(hass, mock_config_entry)
-    issue = issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    issue = issues.async_get_issue(
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
+    )
     assert issue is not None
     assert issue.translation_placeholders == {**placeholders, "firmware": "1.0.7.9"}
 
@@ -141,17 +146,23 @@ async def test_vulnerable_firmware_issue_until_updated(
         server_header="Grandstream GXP1628 1.0.7.81"
     )
     await refresh(hass, mock_config_entry)
-    assert not issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert not issues.async_get_issue(
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
+    )
 
     # Removing the entry removes an issue it still had.
     sim.phone.profile = sim.phone.profile.with_changes(
         server_header="Grandstream GXP1628 1.0.4.10"
     )
     await refresh(hass, mock_config_entry)
-    assert issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert issues.async_get_issue(
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
+    )
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert not issues.async_get_issue(DOMAIN, firmware.issue_id(mock_config_entry))
+    assert not issues.async_get_issue(
+        DOMAIN, entry_issue_id(mock_config_entry, VULNERABLE_FIRMWARE)
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.grandstream_gxp.const import DOMAIN
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry
+from custom_components.grandstream_gxp.cti.call_events import CallEventType
 from custom_components.grandstream_gxp.cti.errors import CtiClosedError
-from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 
 from .common import device_id_of

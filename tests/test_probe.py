@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.grandstream_gxp import helpers
+from custom_components.grandstream_gxp import key_table
 from custom_components.grandstream_gxp.const import (
     CONF_KEY_OVERRIDES,
     CONF_PROBED_KEYS,
@@ -39,8 +39,8 @@ DEFAULTS = {
 @pytest.fixture(autouse=True)
 def fast_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     """Probe without settling time: the simulator acts on a key before it answers."""
-    monkeypatch.setattr(helpers, "PROBE_SETTLE", 0)
-    monkeypatch.setattr(helpers, "PROBE_POLL_INTERVAL", 0.01)
+    monkeypatch.setattr(key_table, "PROBE_SETTLE", 0)
+    monkeypatch.setattr(key_table, "PROBE_POLL_INTERVAL", 0.01)
 
 
 def line_states(sim: SimulatedPhone) -> list[str]:
@@ -424,6 +424,9 @@ async def test_findings_stop_with_a_new_firmware(
     sim.phone.upgrade_firmware(firmware="1.0.11.99")
     await sim.phone.wait_for(lambda p: p.upgrades == 1 and not p.down, timeout=5)
     await init_integration.runtime_data.coordinator.async_refresh()
+    # The new firmware reloads the entry, which builds the key table anew.
+    await hass.async_block_till_done()
+    client = init_integration.runtime_data.client
 
     assert init_integration.runtime_data.firmware == "1.0.11.99"
     assert client.key_table.probed == {}

@@ -25,6 +25,16 @@ from custom_components.grandstream_gxp import (
     async_migrate_entry,
     coordinator as coordinator_module,
 )
+from custom_components.grandstream_gxp.action_urls import (
+    SLOTS,
+    SLOTS_BY_CODE,
+    URL_PLACEHOLDER,
+    PushEvent,
+    action_urls,
+    format_action_urls,
+    slot_url,
+    webhook_url,
+)
 from custom_components.grandstream_gxp.const import (
     CONF_PUSH_SEEN,
     DEFAULT_SCAN_INTERVAL,
@@ -35,23 +45,16 @@ from custom_components.grandstream_gxp.const import (
 )
 from custom_components.grandstream_gxp.coordinator import GxpConfigEntry, GxpCoordinator
 from custom_components.grandstream_gxp.cti import LineState, LineStatus
-from custom_components.grandstream_gxp.cti.transitions import CallEvent, CallEventType
-from custom_components.grandstream_gxp.push import (
-    SLOTS,
-    SLOTS_BY_CODE,
-    URL_PLACEHOLDER,
+from custom_components.grandstream_gxp.cti.call_events import (
+    CallEvent,
+    CallEventType,
     EventDeduplicator,
-    PushEvent,
     Source,
-    action_urls,
     apply_push,
-    format_action_urls,
-    issue_id,
-    parse_push,
     resolve_push,
-    slot_url,
-    webhook_url,
 )
+from custom_components.grandstream_gxp.issues import PUSH_NOT_SET_UP, entry_issue_id
+from custom_components.grandstream_gxp.webhook import parse_push
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.action_url import EVENT_PVALUES
 from scripts.raw_request import fill_verbatim, raw_get
@@ -457,7 +460,12 @@ async def test_no_repair_issue_before_a_reason(
     coordinator = coordinator_of(init_integration)
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
 
 
 async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
@@ -472,9 +480,16 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     sim.phone.incoming_call("1001", "Alice")
     await coordinator.async_refresh()
     # One read may still have the push on its way.
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
     await coordinator.async_refresh()
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
+    issue = issue_registry.async_get_issue(
+        DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+    )
     assert issue is not None
     assert issue.translation_key == "push_not_set_up"
     assert not issue.is_fixable
@@ -486,7 +501,12 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     await client.get(f"{hook_path(init_integration)}?e=registered&m={SIM_MAC}")
     await hass.async_block_till_done()
 
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
     assert init_integration.data[CONF_PUSH_SEEN] is True
     # Stored without a reload.
     assert init_integration.runtime_data is runtime
@@ -498,7 +518,12 @@ async def test_repair_issue_after_an_unannounced_call_until_the_first_event(
     coordinator = coordinator_of(init_integration)
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize("phone_model", ["GXP1165"])
@@ -513,7 +538,12 @@ async def test_no_repair_issue_for_a_phone_without_action_urls(
     sim.phone.incoming_call("1001", "Alice")
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
 
 
 async def test_repair_issue_goes_with_the_entry(
@@ -527,9 +557,16 @@ async def test_repair_issue_goes_with_the_entry(
     sim.phone.incoming_call("1001", "Alice")
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
+    assert issue_registry.async_get_issue(
+        DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+    )
     assert await hass.config_entries.async_unload(init_integration.entry_id)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(init_integration)) is None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, entry_issue_id(init_integration, PUSH_NOT_SET_UP)
+        )
+        is None
+    )
 
 
 # --- polling and push -------------------------------------------------------------

@@ -6,13 +6,11 @@ Any query gives an event from this phone or nothing, and never an exception.
 from hypothesis import given, settings, strategies as st
 from multidict import MultiDict
 
+from custom_components.grandstream_gxp.action_urls import SLOTS, PushSlot
 from custom_components.grandstream_gxp.cti import LineState, LineStatus
-from custom_components.grandstream_gxp.cti.transitions import CallEventType
-from custom_components.grandstream_gxp.push import (
+from custom_components.grandstream_gxp.cti.call_events import CallEventType, apply_push
+from custom_components.grandstream_gxp.webhook import (
     MAX_VALUE_LENGTH,
-    SLOTS,
-    PushSlot,
-    apply_push,
     parse_push,
     parse_raw_query,
 )

@@ -2,18 +2,14 @@
 
 from datetime import timedelta
 
-from homeassistant.components import webhook
+from homeassistant.components.webhook import async_generate_id
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    issue_registry as ir,
-)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from . import slots
+from .action_url_writer import async_release_slots, async_start_writing_slots
 from .call_history import CallHistory
 from .connection import client_for
 from .const import (
@@ -38,16 +34,14 @@ from .cti import (
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .cti.keys_only import KeysOnlyController
 from .entity import phone_device_info
-from .firmware import (
-    async_note_firmware,
-    current_firmware,
-    issue_id as firmware_issue_id,
-)
+from .firmware import async_note_firmware, current_firmware
 from .frontend import async_register_card
-from .helpers import async_update_auto_attended_issue, key_table_for, learned_swap_for
-from .push import async_setup_push, async_unload_push
+from .helpers import async_update_auto_attended_issue
+from .issues import VULNERABLE_FIRMWARE, async_set_issue
+from .key_table import key_table_for, learned_swap_for
 from .services import async_setup_services
 from .voice_sentences import async_update_voice_sentences
+from .webhook import async_setup_webhook, async_unload_webhook
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -57,6 +51,11 @@ PLATFORMS: list[Platform] = [
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+_NOT_READY_KEYS = {
+    CtiForbiddenError: "cti_disabled",
+    CtiPasswordNotAcceptedError: "password_not_accepted",
+}
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -74,21 +73,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         device = await client.identify()
     except CtiAuthError as err:
         raise auth_failed(err) from err
-    except CtiForbiddenError as err:
-        # Retrying is right (the setting may be changed on the phone); the message says
-        # what to change rather than calling the phone unreachable.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cti_disabled"
-        ) from err
-    except CtiPasswordNotAcceptedError as err:
-        # Not a wrong password (no reauth): the firmware refuses the passcode style.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="password_not_accepted"
-        ) from err
     except CtiError as err:
+        # Retried: CTI disabled or a passcode style the firmware refuses (not a wrong
+        # password, no reauth) is changed on the phone; the message says what to change.
+        key = next(
+            (key for cls, key in _NOT_READY_KEYS.items() if isinstance(err, cls)),
+            "cannot_connect",
+        )
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
-            translation_key="cannot_connect",
+            translation_key=key,
             translation_placeholders={"error": str(err)},
         ) from err
 
@@ -117,12 +111,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         else CallController(client, settings)
     )
     controller.learned_swap_method = learned_swap_for(entry, firmware)
+    # On unload, an action under way stops before its next request.
+    entry.async_on_unload(controller.close)
     coordinator = GxpCoordinator(
         hass,
         entry,
         client,
-        controller,
+        controller.expectations,
         timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+        firmware=firmware,
         keys_only=keys_only,
     )
     await coordinator.async_config_entry_first_refresh()
@@ -145,8 +142,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_note_firmware(hass, entry, model, firmware)
-    async_setup_push(hass, entry)
-    slots.async_start(hass, entry)
+    async_setup_webhook(hass, entry)
+    async_start_writing_slots(hass, entry)
     if not controller.settings.auto_attended_transfer:
         # The user set the option to match the phone: attended transfers are refused.
         async_update_auto_attended_issue(hass, entry, mismatch=False)
@@ -156,7 +153,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
 
 async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Stop listening to the phone and unload its entities."""
-    async_unload_push(hass, entry)
+    async_unload_webhook(hass, entry)
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     await async_update_voice_sentences(hass, unloading=entry)
@@ -165,9 +162,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool
 
 async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Give the phone's Action URL slots back when the entry wrote them; drop its calls."""
-    ir.async_delete_issue(hass, DOMAIN, firmware_issue_id(entry))
+    async_set_issue(hass, entry, VULNERABLE_FIRMWARE, None)
     await CallHistory.async_remove(hass, entry.entry_id)
-    await slots.async_release_slots(hass, entry)
+    await async_release_slots(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
@@ -181,7 +178,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> boo
     if entry.minor_version < 2:
         hass.config_entries.async_update_entry(
             entry,
-            data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()},
+            data={**entry.data, CONF_WEBHOOK_ID: async_generate_id()},
             minor_version=2,
         )
     return True

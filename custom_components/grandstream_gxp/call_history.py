@@ -17,7 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpCoordinator, PhoneData
-from .cti.transitions import CallEvent, CallEventType
+from .cti.call_events import CallEvent, CallEventType
 
 # Fired once per finished call; `logbook.py` describes it.
 EVENT_CALL = f"{DOMAIN}_call"
@@ -265,7 +265,7 @@ def _ended_outcome(call: _OpenCall) -> CallOutcome:
     """Return how a call that ended (not transferred) went.
 
     A ringing call that ends is `missed` unless Home Assistant rejected it, and then
-    the event is `ended` (cti/transitions.py `CallExpectations`): an incoming call that
+    the event is `ended` (cti/call_events.py `CallExpectations`): an incoming call that
     ends unanswered was rejected.
     """
     if call.answered_at is not None:

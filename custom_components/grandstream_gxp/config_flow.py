@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
+from .action_urls import format_action_urls
 from .const import (
     CONF_ADVANCED,
     CONF_AUTO_ATTENDED_TRANSFER,
@@ -97,7 +98,6 @@ from .cti import (
 )
 from .cti.call_control import SwapMethod
 from .cti.url import split_host
-from .push import format_action_urls
 
 # Discovery reads only the web root's Server header; a desk phone answers quickly.
 PROBE_TIMEOUT: Final = 5.0

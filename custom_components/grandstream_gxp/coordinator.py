@@ -1,27 +1,15 @@
-"""The data coordinator: one line-status read per poll, faster while calls are up.
+"""The data coordinator: polls one phone and turns reads and pushes into call events.
 
-Push (the phone's Action URLs, `push.py`) and polling work together:
-
-* a pushed event starts ONE confirming read at once; the event is fired with that
-  read, which names the caller (the Action URLs carry no number or name, see
-  `push.py`): one CTI read later than the event itself, for the caller's name.
-  `EventDeduplicator` drops the read's own report of the same event (and a push that
-  arrives just after a poll found the change). A push whose read fails is dropped:
-  the entities stay unavailable rather than flip to available and back;
-* push is "proven alive" when an event arrived and its confirming poll found no call
-  that push had not announced. While it is, an idle phone is read rarely
-  (`PUSH_IDLE_INTERVAL`, accounts every `PUSH_ACCOUNTS_INTERVAL`); otherwise every
-  `scan_interval`. During calls and actions the phone is read every second, but
-  only for a state this library knows (an invented state string is no reason to
-  hurry) and only until the lines have looked the same for `STEADY_CALL_LIMIT`;
-* a poll that finds a call push never announced (on two reads in a row, so a push
-  still on its way is not blamed) ends "proven alive": back to `scan_interval`; on a
-  phone that never pushed, it shows the repair issue with the URLs;
-* polls never overlap: one lock around every read;
-* a keys-only phone (no `api-get_line_status`) is never read: its data stays empty.
+The data flow is in docs/architecture.md. The rules that are not obvious from the code:
+a push is fired with its confirming read (which names the caller) and dropped when that
+read fails, so entities never flip to available and back; push counts as alive once a
+confirming read found no call it had not announced, and two reads in a row with an
+unannounced call end that (`push_missed`); a new firmware in the `Server` header reloads
+the entry; a keys-only phone (no `api-get_line_status`) is never read.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,12 +17,13 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .action_urls import PushEvent
 from .const import (
     ACCOUNTS_INTERVAL,
+    CONF_FIRMWARE,
     DOMAIN,
     DUPLICATE_WINDOW,
     FAST_POLL_INTERVAL,
@@ -56,20 +45,20 @@ from .cti import (
     PhoneState,
     parse_server_header,
 )
-from .cti.call_control import CallController
-from .cti.transitions import CallEvent, call_events, known_lines
-from .push import (
+from .cti.call_events import (
+    CallEvent,
+    CallExpectations,
     EventDeduplicator,
-    PushEvent,
     Source,
-    async_push_missed,
-    async_push_seen,
+    call_events,
+    known_lines,
     number_key,
     resolve_push,
 )
 
 if TYPE_CHECKING:
     from .call_history import CallHistory
+    from .cti.call_control import CallController
 
 # Lines in these states are calls push should have announced.
 _CALL_STATES = frozenset(
@@ -128,7 +117,7 @@ class GxpRuntimeData:
     coordinator: GxpCoordinator
     history: CallHistory
     model: str | None
-    firmware: str | None
+    firmware: str | None  # as at setup: a new one reloads the entry
     # The phone takes keys but reports no line state: actions cannot be checked.
     keys_only: bool = False
 
@@ -143,14 +132,16 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         hass: HomeAssistant,
         entry: GxpConfigEntry,
         client: CtiClient,
-        controller: CallController,
+        expectations: CallExpectations,
         idle_interval: timedelta,
         *,
+        firmware: str | None,
         keys_only: bool = False,
     ) -> None:
         """Poll `client` every `idle_interval` while the phone is idle.
 
-        A keys-only phone has nothing to poll: no interval, and no request on a refresh.
+        `expectations` are the call controller's; `firmware` is the one at setup. A
+        keys-only phone has nothing to poll: no interval, no request on a refresh.
         """
         super().__init__(
             hass,
@@ -161,8 +152,10 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         )
         self.keys_only = keys_only
         self.client = client
-        self.controller = controller
+        self.expectations = expectations
         self.idle_interval = idle_interval
+        self.firmware = firmware
+        self._actions_running = 0
         self._baseline: tuple[LineStatus, ...] | None = None
         self._accounts: tuple[Account, ...] = ()
         self._accounts_read_at: datetime | None = None
@@ -170,6 +163,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._dedupe = EventDeduplicator(DUPLICATE_WINDOW)
         # Push state: see the module docstring.
         self.push_alive = False
+        self.push_missed = False
         self.last_push_at: datetime | None = None
         # Pushes waiting for their confirming read, which fires their events.
         self._pending: list[PushEvent] = []
@@ -183,10 +177,22 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # account after 5 failures) until a read succeeds or reauth reloads the entry.
         self.auth_error: CtiAuthError | None = None
 
-    async def async_shutdown(self) -> None:
-        """Stop polling, and stop an action under way before its next request."""
-        self.controller.close()
-        await super().async_shutdown()
+    def note_auth_error(self, err: CtiAuthError) -> None:
+        """Ask the phone nothing automatically until a read succeeds or reauth."""
+        self.auth_error = err
+
+    async def async_run_action[T](self, action: Callable[[], Awaitable[T]]) -> T:
+        """Run an action that reads the lines itself: no fast polls meanwhile."""
+        self._actions_running += 1
+        if self.data is not None and self._unsub_refresh is not None:
+            interval = self._interval(self.data)
+            if interval != self.update_interval:
+                self.update_interval = interval
+                self._schedule_refresh()
+        try:
+            return await action()
+        finally:
+            self._actions_running -= 1
 
     async def _async_update_data(self) -> PhoneData:
         if self.keys_only:
@@ -206,7 +212,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                         len(pushes),
                     )
                 raise
-            self._note_firmware()
+            self._check_firmware()
             pushed = self._pushed_events(pushes, lines)
             data = self._next_data(lines, accounts, confirming=bool(pushes))
             if pushed:
@@ -219,7 +225,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Return the events of `pushes` not yet fired, callers from `lines`."""
         before = self.data.lines if self.data is not None else lines
         now = dt_util.utcnow()
-        expectations = self.controller.expectations
+        expectations = self.expectations
         events = []
         for push in pushes:
             if push.slot.event is None:
@@ -243,29 +249,25 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
         """Read the accounts when they are due, then the lines.
 
-        The lines come last so that nothing is awaited between reading and publishing
-        them: an action that publishes its own read meanwhile is never overwritten by
-        an older one.
+        The lines come last: nothing is awaited between reading and publishing them, so
+        an older read never overwrites one an action published meanwhile.
         """
         try:
             accounts = await self._read_accounts()
             lines = tuple(await self.client.get_line_status())
         except CtiAuthError as err:
-            self.auth_error = err
+            self.note_auth_error(err)
             raise auth_failed(err) from err
         except CtiError as err:
             # Unavailable until the next read: at the user's polling interval, not the
             # longer one for an idle phone whose push works, nor 1 s as in a call.
             self.update_interval = self.idle_interval
-            if isinstance(err, CtiPasswordNotAcceptedError):
-                # Not a wrong password: no reauth, the message names the cause.
-                raise UpdateFailed(
-                    translation_domain=DOMAIN, translation_key="password_not_accepted"
-                ) from err
+            # Not a wrong password: no reauth, the message names the cause.
+            refused = isinstance(err, CtiPasswordNotAcceptedError)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
+                translation_key="password_not_accepted" if refused else "update_failed",
+                translation_placeholders=None if refused else {"error": str(err)},
             ) from err
         self.auth_error = None
         return lines, accounts
@@ -287,33 +289,22 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             LOGGER.debug("Accounts not available from %s: %s", self.name, err)
         return self._accounts
 
-    def _note_firmware(self) -> None:
-        """Show a new firmware version (the phone was upgraded) on the device page."""
+    def _check_firmware(self) -> None:
+        """Reload on a new firmware: the phone rebooted into it, maybe with new lines.
+
+        Setup then builds the key table (probe findings are per firmware), the device's
+        version, the advisory issue and the line entities for it.
+        """
         _, version = parse_server_header(self.client.server_header)
-        runtime: GxpRuntimeData | None = getattr(
-            self.config_entry, "runtime_data", None
-        )
-        if version is None or runtime is None or version == runtime.firmware:
+        if version is None or version == self.firmware:
             return
-        LOGGER.debug("%s: firmware %s -> %s", self.name, runtime.firmware, version)
-        # Entities added later (lines the new firmware has) describe the device with it.
-        runtime.firmware = version
-        # Probe findings hold for the firmware they were made on: stop using old ones.
-        from .helpers import key_table_for  # late: helpers imports this module
-
-        runtime.client.key_table = key_table_for(
-            self.config_entry, runtime.client.key_table.family, version
-        )
-        from .firmware import async_note_firmware  # late: it imports this module
-
-        async_note_firmware(self.hass, self.config_entry, runtime.model, version)
-        registry = dr.async_get(self.hass)
+        LOGGER.debug("%s: firmware %s -> %s", self.name, self.firmware, version)
+        self.firmware = version
         entry = self.config_entry
-        device = registry.async_get_device_by_identifier(
-            (DOMAIN, entry.unique_id or ""), entry.entry_id
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_FIRMWARE: version}
         )
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=version)
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     def _next_data(
         self,
@@ -328,7 +319,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         what a push implied is a guess, and a wrong guess must not become an event.
         """
         now = dt_util.utcnow()
-        expectations = self.controller.expectations
+        expectations = self.expectations
         events = tuple(
             event
             for event in call_events(self._baseline, lines, expectations.outcomes())
@@ -347,9 +338,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     def _interval(self, data: PhoneData) -> timedelta:
         """Return the polling period that fits the phone's state and push."""
-        if self.controller.busy:
-            return FAST_POLL_INTERVAL
-        if any(line.state not in (LineState.IDLE, None) for line in data.lines):
+        if not self._actions_running and any(
+            line.state not in (LineState.IDLE, None) for line in data.lines
+        ):
             steady = dt_util.utcnow() - self._lines_changed_at >= STEADY_CALL_LIMIT
             return self.idle_interval if steady else FAST_POLL_INTERVAL
         if self.push_alive:
@@ -368,9 +359,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._unannounced_reads += 1
         else:
             self._unannounced_reads = 0
-        if self._unannounced_reads == _UNANNOUNCED_READS:
-            async_push_missed(self.hass, self.config_entry)
-        if self._unannounced_reads >= _UNANNOUNCED_READS and self.push_alive:
+        self.push_missed = self._unannounced_reads >= _UNANNOUNCED_READS
+        if self.push_missed and self.push_alive:
             LOGGER.debug("%s: a call was not pushed; polling as usual", self.name)
             self.push_alive = False
         elif confirming and self._unannounced_reads == 0 and not self.push_alive:
@@ -399,7 +389,6 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # unavailable until the password is fixed.
             LOGGER.debug("%s: event ignored while the password is rejected", self.name)
             return
-        async_push_seen(self.hass, self.config_entry)
         if push.slot.event is None:
             # Registration changed: read the accounts with the confirming poll.
             self._accounts_read_at = None
@@ -415,9 +404,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     async def _async_confirm(self) -> None:
         """Read for the events pushed so far, until none is waiting.
 
-        An event that arrives while a read is under way is confirmed by one more; each
-        read takes the events that came before it (a failed read drops them), so this
-        ends when the phone stops pushing.
+        An event that arrives during a read is confirmed by one more (HA's Debouncer
+        would drop it when the read outlasts its cooldown); a failed read drops them.
         """
         while self._pending:
             waiting = self._pending

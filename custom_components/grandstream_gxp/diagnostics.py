@@ -8,9 +8,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_MAC, CONF_NAME, CONF_PASSWORD, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
+from .action_urls import action_urls, supports_action_urls
 from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
-from .push import action_urls, supports_action_urls
 
 # The host stays: a wrong address is the commonest problem. The MAC identifies the
 # phone, and callers, account user names and servers are personal data. The webhook
@@ -34,19 +34,11 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: GxpConfigEntry
 ) -> dict[str, Any]:
     """Return the entry's settings, the phone's facts and the last data read."""
+    shown = {"unique_id": entry.unique_id, "options": dict(entry.options)}
     if entry.state is not ConfigEntryState.LOADED:
         # Reloading, or waiting to retry setup: only the entry is there to show.
-        return async_redact_data(
-            {
-                "entry": {
-                    "unique_id": entry.unique_id,
-                    "state": entry.state.value,
-                    "data": dict(entry.data),
-                    "options": dict(entry.options),
-                }
-            },
-            TO_REDACT,
-        )
+        shown |= {"state": entry.state.value, "data": dict(entry.data)}
+        return async_redact_data({"entry": shown}, TO_REDACT)
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
     controller = runtime.controller
@@ -57,11 +49,7 @@ async def async_get_config_entry_diagnostics(
     entry_data = {k: v for k, v in entry.data.items() if k != CONF_PROBED_KEYS}
     probe = entry.data.get(CONF_PROBED_KEYS)
     diagnostics: dict[str, Any] = {
-        "entry": {
-            "unique_id": entry.unique_id,
-            "data": entry_data,
-            "options": dict(entry.options),
-        },
+        "entry": {**shown, "data": entry_data},
         "phone": {
             "model": runtime.model,
             "firmware": runtime.firmware,

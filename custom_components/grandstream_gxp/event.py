@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GxpConfigEntry, PhoneData
-from .cti.transitions import CallEventType
+from .cti.call_events import CallEventType
 from .entity import GxpEntity
 
 # Entities only read what the coordinator fetched.

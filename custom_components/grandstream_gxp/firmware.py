@@ -12,8 +12,9 @@ from typing import Final
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_FIRMWARE, DOMAIN, LOGGER
+from .const import CONF_FIRMWARE, LOGGER
 from .coordinator import GxpConfigEntry
+from .issues import VULNERABLE_FIRMWARE, async_set_issue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,32 +37,19 @@ ADVISORIES: Final = (
 )
 
 
-def parse_version(version: str | None) -> tuple[int, ...] | None:
-    """Return `1.0.7.81` as (1, 0, 7, 81); None when it is not dotted numbers."""
-    if not version or not re.fullmatch(r"\d+(?:\.\d+)*", version.strip()):
-        return None
-    return tuple(int(part) for part in version.strip().split("."))
-
-
-def format_version(version: tuple[int, ...]) -> str:
-    """Return (1, 0, 7, 81) as `1.0.7.81`."""
-    return ".".join(str(part) for part in version)
-
-
 def advisory_for(model: str | None, firmware: str | None) -> Advisory | None:
-    """Return the advisory a model on this firmware falls under, if any."""
-    version = parse_version(firmware)
-    if model is None or version is None:
+    """Return the advisory a model on this firmware falls under, if any.
+
+    Versions compare part by part as numbers; one that is not dotted numbers has none.
+    """
+    firmware = (firmware or "").strip()
+    if model is None or not re.fullmatch(r"\d+(?:\.\d+)*", firmware):
         return None
-    for advisory in ADVISORIES:
-        if advisory.models.fullmatch(model) and version < advisory.fixed:
-            return advisory
-    return None
-
-
-def issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "vulnerable firmware" repair issue."""
-    return f"vulnerable_firmware_{entry.entry_id}"
+    version = tuple(int(part) for part in firmware.split("."))
+    return next(
+        (a for a in ADVISORIES if a.models.fullmatch(model) and version < a.fixed),
+        None,
+    )
 
 
 def current_firmware(entry: GxpConfigEntry, header_version: str | None) -> str | None:
@@ -80,22 +68,21 @@ def async_note_firmware(
             entry, data={**entry.data, CONF_FIRMWARE: firmware}
         )
     advisory = advisory_for(model, firmware)
-    if advisory is None:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id(entry),
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key="vulnerable_firmware",
-        translation_placeholders={
-            "name": entry.title,
+    placeholders = (
+        None
+        if advisory is None
+        else {
             "model": model or "",
             "firmware": firmware or "",
-            "fixed": format_version(advisory.fixed),
+            "fixed": ".".join(str(part) for part in advisory.fixed),
             "cve": advisory.cve,
-        },
+        }
+    )
+    async_set_issue(
+        hass,
+        entry,
+        VULNERABLE_FIRMWARE,
+        placeholders,
+        severity=ir.IssueSeverity.ERROR,
+        is_persistent=False,
     )

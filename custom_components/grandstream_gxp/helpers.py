@@ -1,46 +1,29 @@
-"""Running a phone action from Home Assistant: errors in the user's words, then fresh state.
+"""Running a phone action from Home Assistant: errors in the user's words, then fresh state."""
 
-Also the phone's key table, which the key probe's findings feed.
-"""
-
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, NoReturn, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
 
-from .const import (
-    CONF_KEY_OVERRIDES,
-    CONF_LEARNED_SWAP,
-    CONF_PROBED_KEYS,
-    DOMAIN,
-    LOGGER,
-    PROBE_POLL_INTERVAL,
-    PROBE_RESTORE_TIMEOUT,
-    PROBE_SETTLE,
-)
-from .coordinator import GxpConfigEntry, GxpCoordinator, GxpRuntimeData
+from .const import DOMAIN
+from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import (
     CtiAuthError,
     CtiClosedError,
     CtiCommandError,
-    CtiConnectionError,
     CtiError,
     CtiForbiddenError,
     CtiKeyError,
     CtiKeyRefusedError,
     CtiPasswordNotAcceptedError,
-    Family,
-    KeyProbe,
-    KeyTable,
     LineStatus,
     ProbeBusyError,
     ProbeRestoreError,
-    ProbeResult,
-    stored_keys,
 )
-from .cti.call_control import CallStateError, Dialled, SwapMethod, describe_lines
+from .cti.call_control import CallStateError, Dialled, describe_lines
+from .issues import AUTO_ATTENDED_MISMATCH, async_set_issue
+from .key_table import async_store_learned_swap
 
 type Lines = Sequence[LineStatus]
 
@@ -49,11 +32,6 @@ type Lines = Sequence[LineStatus]
 _STATE_ERRORS = {"step_failed": "wrong_call_state"}
 # The phone handed a caller over blind where the option promised a consultation call.
 _BLIND_HANDOVER = "transferred_blind_auto_attended_off"
-
-
-def auto_attended_issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "the phone transfers without consultation" issue."""
-    return f"auto_attended_mismatch_{entry.entry_id}"
 
 
 @callback
@@ -65,117 +43,81 @@ def async_update_auto_attended_issue(
     Reading the phone's setting (P1376) needs a web login, which the integration does
     not do; the user fixes one side, the phone or the option.
     """
-    if not mismatch:
-        ir.async_delete_issue(hass, DOMAIN, auto_attended_issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        auto_attended_issue_id(entry),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="auto_attended_mismatch",
-        translation_placeholders={"name": entry.title},
+    async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {} if mismatch else None)
+
+
+def _error(
+    cls: type[HomeAssistantError], translation_key: str, /, **placeholders: str
+) -> HomeAssistantError:
+    return cls(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders=placeholders or None,
     )
 
 
-def _raise_auth(coordinator: GxpCoordinator, err: CtiAuthError) -> NoReturn:
-    """Ask for the new password and say why the action did not run."""
-    coordinator.config_entry.async_start_reauth(coordinator.hass)
-    raise HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="phone_locked" if err.locked else "invalid_auth",
-    ) from err
+def _translated(err: CtiError | CtiKeyError) -> HomeAssistantError:
+    """Return `err` in the user's words.
+
+    Bad input and a phone in the wrong state are the user's to fix
+    (`ServiceValidationError`); a phone that fails or cannot be reached is not.
+    """
+    match err:
+        case CtiKeyRefusedError():
+            return _error(ServiceValidationError, "key_refused", key=err.key)
+        case CtiKeyError():
+            return _error(ServiceValidationError, "unknown_key", key=err.key)
+        case CallStateError():
+            key = _STATE_ERRORS.get(err.reason, err.reason)
+            return _error(ServiceValidationError, key, found=describe_lines(err.lines))
+        case ProbeBusyError():
+            found = describe_lines(err.lines)
+            return _error(ServiceValidationError, "probe_not_idle", found=found)
+        case ProbeRestoreError():
+            found = describe_lines(err.lines)
+            return _error(
+                HomeAssistantError, "probe_not_restored", key=err.key, found=found
+            )
+        case CtiCommandError():
+            return _error(HomeAssistantError, "command_failed", answer=str(err.body))
+        case CtiAuthError():
+            key = "phone_locked" if err.locked else "invalid_auth"
+            return _error(HomeAssistantError, key)
+        case CtiForbiddenError():
+            return _error(HomeAssistantError, "cti_disabled")
+        case CtiPasswordNotAcceptedError():
+            return _error(HomeAssistantError, "password_not_accepted")
+        case CtiClosedError():
+            return _error(HomeAssistantError, "action_stopped")
+    return _error(HomeAssistantError, "cannot_connect", error=str(err))
 
 
 async def async_run_action[T](
     runtime: GxpRuntimeData, action: Callable[[], Awaitable[T]]
 ) -> T:
-    """Run `action` against the phone; raise translated errors; publish the new lines.
-
-    Bad input and a phone in the wrong state are the user's to fix
-    (`ServiceValidationError`); a phone that fails or cannot be reached is not
-    (`HomeAssistantError`).
-    """
+    """Run `action` against the phone; raise translated errors; publish the new lines."""
     coordinator = runtime.coordinator
-    if coordinator.auth_error is not None:
+    hass, entry = coordinator.hass, coordinator.config_entry
+    if (rejected := coordinator.auth_error) is not None:
         # Another try with the rejected password would move the phone's lockout counter.
-        _raise_auth(coordinator, coordinator.auth_error)
+        entry.async_start_reauth(hass)
+        raise _translated(rejected) from rejected
     try:
-        result = await action()
-    except CtiKeyRefusedError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="key_refused",
-            translation_placeholders={"key": err.key},
-        ) from err
-    except CtiKeyError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_key",
-            translation_placeholders={"key": err.key},
-        ) from err
-    except CallStateError as err:
-        if err.reason == _BLIND_HANDOVER:
-            async_update_auto_attended_issue(
-                coordinator.hass, coordinator.config_entry, mismatch=True
-            )
-        await coordinator.async_request_refresh()
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=_STATE_ERRORS.get(err.reason, err.reason),
-            translation_placeholders={"found": describe_lines(err.lines)},
-        ) from err
-    except CtiCommandError as err:
-        await coordinator.async_request_refresh()
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_failed",
-            translation_placeholders={"answer": str(err.body)},
-        ) from err
-    except CtiAuthError as err:
-        coordinator.auth_error = err
-        _raise_auth(coordinator, err)
-    except CtiForbiddenError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="cti_disabled"
-        ) from err
-    except CtiPasswordNotAcceptedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="password_not_accepted"
-        ) from err
-    except ProbeBusyError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="probe_not_idle",
-            translation_placeholders={"found": describe_lines(err.lines)},
-        ) from err
-    except ProbeRestoreError as err:
-        await coordinator.async_request_refresh()
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="probe_not_restored",
-            translation_placeholders={
-                "key": err.key,
-                "found": describe_lines(err.lines),
-            },
-        ) from err
-    except CtiClosedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="action_stopped"
-        ) from err
-    except (CtiConnectionError, CtiError) as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        result = await coordinator.async_run_action(action)
+    except (CtiError, CtiKeyError) as err:
+        if isinstance(err, CtiAuthError):
+            coordinator.note_auth_error(err)
+            entry.async_start_reauth(hass)
+        if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
+            async_update_auto_attended_issue(hass, entry, mismatch=True)
+        if isinstance(err, (CallStateError, CtiCommandError, ProbeRestoreError)):
+            # The phone is in a state the action did not expect: show it.
+            await coordinator.async_request_refresh()
+        raise _translated(err) from err
     if runtime.controller.expectations.transfer is not None:
         # A consultation call started: the phone's setting is on now.
-        async_update_auto_attended_issue(
-            coordinator.hass, coordinator.config_entry, mismatch=False
-        )
-    async_store_learned_swap(coordinator.hass, runtime)
+        async_update_auto_attended_issue(hass, entry, mismatch=False)
+    async_store_learned_swap(hass, runtime)
     if runtime.keys_only:
         return result  # no lines were read, and none can be
     lines = _lines_of(result)
@@ -199,32 +141,6 @@ def _lines_of(result: object) -> tuple[LineStatus, ...] | None:
     return None
 
 
-@callback
-def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> None:
-    """Keep the swap method `auto` learned in the entry, with the firmware it holds for."""
-    method = runtime.controller.learned_swap_method
-    if method is None:
-        return
-    entry = runtime.coordinator.config_entry
-    learned = {"method": method.value, "firmware": runtime.firmware}
-    if entry.data.get(CONF_LEARNED_SWAP) != learned:
-        # No update listener: changing the data does not reload the entry.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
-        )
-
-
-def learned_swap_for(entry: GxpConfigEntry, firmware: str | None) -> SwapMethod | None:
-    """Return the stored swap method when it was learned on this firmware."""
-    stored = entry.data.get(CONF_LEARNED_SWAP)
-    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
-        return None
-    try:
-        return SwapMethod(str(stored.get("method")))
-    except ValueError:
-        return None
-
-
 def lines_response(lines: Lines) -> dict[str, Any]:
     """Return the lines as an action response: `{"lines": [{"line": 1, ...}, ...]}`."""
     return {
@@ -238,78 +154,3 @@ def lines_response(lines: Lines) -> dict[str, Any]:
             for line in lines
         ]
     }
-
-
-# --- the key table and the key probe --------------------------------------------------
-
-
-def probe_findings(
-    entry: GxpConfigEntry, firmware: str | None
-) -> dict[str, str | None]:
-    """Return the stored probe findings when they were made on this firmware, else {}.
-
-    Another firmware may spell keys otherwise, so its findings are kept (they show in
-    the diagnostics) but not used until the probe runs again.
-    """
-    stored = entry.data.get(CONF_PROBED_KEYS)
-    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
-        return {}
-    return stored_keys(stored)
-
-
-def key_table_for(
-    entry: GxpConfigEntry, family: Family, firmware: str | None
-) -> KeyTable:
-    """Build the phone's key table: the user's overrides > probe findings > defaults.
-
-    Raise CtiKeyError for invalid overrides; stored findings that are not valid are
-    dropped with a warning.
-    """
-    overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
-    try:
-        return KeyTable(family, overrides, probe_findings(entry, firmware))
-    except CtiKeyError as err:
-        LOGGER.warning("Ignoring the stored key probe findings: %s", err)
-    return KeyTable(family, overrides)
-
-
-async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
-    """Run the key probe on the phone (see `cti.probe`)."""
-    probe = KeyProbe(
-        runtime.client,
-        settle=PROBE_SETTLE,
-        poll_interval=PROBE_POLL_INTERVAL,
-        restore_timeout=PROBE_RESTORE_TIMEOUT,
-    )
-    return await probe.run(model=runtime.model, firmware=runtime.firmware)
-
-
-@callback
-def async_store_probe(
-    hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
-) -> dict[str, Any]:
-    """Store the findings in the entry and use them at once; return what was stored.
-
-    A run that stopped early adds its findings to those of an earlier run on the same
-    firmware. The key table is rebuilt in place: no reload, and changing the entry's
-    data does not trigger one.
-    """
-    found = result.as_dict()
-    previous = entry.data.get(CONF_PROBED_KEYS)
-    if (
-        result.interrupted
-        and isinstance(previous, Mapping)
-        and previous.get("firmware") == result.firmware
-    ):
-        found["keys"] = {**stored_keys(previous), **found["keys"]}
-        answers = previous.get("answers")
-        if isinstance(answers, Mapping):
-            found["answers"] = {**answers, **found["answers"]}
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PROBED_KEYS: found}
-    )
-    runtime = entry.runtime_data
-    runtime.client.key_table = key_table_for(
-        entry, runtime.client.key_table.family, runtime.firmware
-    )
-    return found

@@ -2,33 +2,30 @@
 
 from typing import Any
 
-from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.components.repairs import (
+    ConfirmRepairFlow,
+    RepairsFlow,
+    RepairsFlowResult,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from .action_url_writer import async_write_slots
 from .coordinator import GxpConfigEntry
 from .cti import CtiError
-from .slots import async_write_slots
 
 
-class SlotsTakenRepairFlow(RepairsFlow):
+class SlotsTakenRepairFlow(ConfirmRepairFlow):
     """Overwrite the taken slots with this entry's URLs after a confirmation."""
 
-    def __init__(self, entry_id: str | None, slots: str) -> None:
-        """Fix the issue of the entry `entry_id` about the taken `slots` (their names)."""
+    def __init__(self, entry_id: str | None) -> None:
+        """Fix the issue of the entry `entry_id`."""
         self._entry_id = entry_id
-        self._slots = slots
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> RepairsFlowResult:
-        """Start with the confirmation."""
-        return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
-        """Ask, then overwrite and check the slots."""
+        """Ask (the form names the slots, as the issue does), then overwrite them."""
         entry: GxpConfigEntry | None = (
             self.hass.config_entries.async_get_entry(self._entry_id)
             if self._entry_id
@@ -37,10 +34,7 @@ class SlotsTakenRepairFlow(RepairsFlow):
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         if user_input is None:
-            return self.async_show_form(
-                step_id="confirm",
-                description_placeholders={"name": entry.title, "slots": self._slots},
-            )
+            return await super().async_step_confirm()
         try:
             result = await async_write_slots(self.hass, entry, overwrite=True)
         except CtiError:
@@ -55,5 +49,4 @@ async def async_create_fix_flow(
 ) -> RepairsFlow:
     """Return the flow that fixes `issue_id`."""
     entry_id = data.get("entry_id") if data else None
-    slots = str(data.get("slots", "")) if data else ""
-    return SlotsTakenRepairFlow(str(entry_id) if entry_id else None, slots)
+    return SlotsTakenRepairFlow(str(entry_id) if entry_id else None)

@@ -36,12 +36,8 @@ from .call_history import MAX_CALLS, CallHistory, calls_response
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
-from .helpers import (
-    async_probe_keys,
-    async_run_action,
-    async_store_probe,
-    lines_response,
-)
+from .helpers import async_run_action, lines_response
+from .key_table import async_probe_keys, async_store_probe
 
 ATTR_KEYS = "keys"
 ATTR_DELAY = "delay"

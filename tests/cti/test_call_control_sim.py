@@ -21,8 +21,8 @@ from custom_components.grandstream_gxp.cti.call_control import (
     TransferMode,
     describe_lines,
 )
+from custom_components.grandstream_gxp.cti.call_events import CallEventType
 from custom_components.grandstream_gxp.cti.errors import CtiClosedError
-from custom_components.grandstream_gxp.cti.transitions import CallEventType
 from gxp_simulator import SimulatedPhone
 from gxp_simulator.farend import FarEnd
 from tests.common import REALISTIC_FOR_TESTS

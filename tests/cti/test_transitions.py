@@ -3,7 +3,7 @@
 import pytest
 
 from custom_components.grandstream_gxp.cti import LineState, LineStatus
-from custom_components.grandstream_gxp.cti.transitions import (
+from custom_components.grandstream_gxp.cti.call_events import (
     CallEvent,
     CallEventType,
     CallExpectations,

@@ -17,11 +17,11 @@ from enum import StrEnum
 import logging
 import time
 
+from .call_events import CallEventType, CallExpectations
 from .client import CtiClient
 from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
 from .models import LineState, LineStatus, PhoneOperation
-from .transitions import CallEventType, CallExpectations
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,19 +1,12 @@
 """Writing the Action URLs into the phone's slots, when the option allows it.
 
-With the option `write_action_urls` on, the integration logs in to the phone's web
-interface once (the admin password is the entry's password, cti-api.md §3.2), reads
-every slot of `push.SLOTS` (`api.values.get`) and writes its own URL into the slots
-that are empty or already hold one of its URLs (`api.values.post`), then reads them
-back. A slot that holds something else is left alone and named in a fixable repair
-issue; fixing it overwrites those slots. Removing the entry clears the slots that
-hold this entry's URLs. The GXP116x has no slots, so the option does nothing there.
-
-The login is never retried: a refused password is logged once, and the phone's
-lockout counter moves by one at most per setup. After a pass that put every URL in
-place, the entry keeps a fingerprint (SHA-256) of the slot -> URL map; a setup that
-wants the same URLs does not log in at all. A slot changed on the phone since then is
-therefore not noticed until the URLs change or the entry is set up without a
-fingerprint (the "slots taken" issue keeps none).
+One web login (the admin password is the entry's password, cti-api.md §3.2) reads every
+slot and writes our URL where a slot is empty or holds one of ours, then reads back. A
+slot holding something else is named in a fixable repair issue. The login is never
+retried (the phone's lockout counter moves by one at most per setup); a complete write
+keeps a SHA-256 fingerprint of the slot -> URL map, and a setup that wants the same URLs
+does not log in at all, so a slot changed by hand since is noticed only when the URLs
+change or after an incomplete write. Removing the entry clears our slots.
 """
 
 from collections.abc import Mapping
@@ -23,8 +16,8 @@ import json
 
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 
+from .action_urls import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
 from .connection import client_for
 from .const import (
     CONF_ACTION_URLS_FINGERPRINT,
@@ -36,12 +29,7 @@ from .const import (
 )
 from .coordinator import GxpConfigEntry
 from .cti import CtiAuthError, CtiError
-from .push import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
-
-
-def issue_id(entry: GxpConfigEntry) -> str:
-    """Return the id of the entry's "slots taken" repair issue."""
-    return f"action_url_slots_taken_{entry.entry_id}"
+from .issues import ACTION_URL_SLOTS_TAKEN, async_set_issue
 
 
 def enabled(entry: GxpConfigEntry, model: str | None) -> bool:
@@ -66,12 +54,6 @@ def fingerprint(urls: Mapping[str, str]) -> str:
     """Return the SHA-256 of a slot -> URL map: it shows no webhook id, only change."""
     text = json.dumps(dict(urls), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def is_written(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
-    """Whether the last successful write put exactly the URLs wanted now."""
-    stored = entry.data.get(CONF_ACTION_URLS_FINGERPRINT)
-    return stored == fingerprint(wanted_urls(hass, entry))
 
 
 @dataclass(slots=True)
@@ -121,7 +103,15 @@ async def async_write_slots(
             entry.title,
             ", ".join(slot.name for slot in result.mismatched),
         )
-    _update_issue(hass, entry, result.foreign)
+    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in result.foreign)
+    async_set_issue(
+        hass,
+        entry,
+        ACTION_URL_SLOTS_TAKEN,
+        {"slots": slots} if slots else None,
+        is_fixable=True,
+        data={"entry_id": entry.entry_id},
+    )
     _store_fingerprint(
         hass,
         entry,
@@ -142,25 +132,6 @@ def _store_fingerprint(
     hass.config_entries.async_update_entry(entry, data=data)
 
 
-def _update_issue(
-    hass: HomeAssistant, entry: GxpConfigEntry, foreign: list[PushSlot]
-) -> None:
-    if not foreign:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
-        return
-    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id(entry),
-        data={"entry_id": entry.entry_id, "slots": slots},
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="action_url_slots_taken",
-        translation_placeholders={"name": entry.title, "slots": slots},
-    )
-
-
 async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Write the slots once, in the background; problems are logged, never raised."""
     try:
@@ -176,14 +147,15 @@ async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         LOGGER.warning("%s: cannot write the Action URLs: %s", entry.title, err)
 
 
-def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
+def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Start writing the slots in the background when the option is on."""
     if not enabled(entry, entry.runtime_data.model):
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+        async_set_issue(hass, entry, ACTION_URL_SLOTS_TAKEN, None)
         # Slots may be changed by hand while the option is off: look again when it is on.
         _store_fingerprint(hass, entry, None)
         return
-    if is_written(hass, entry):
+    wanted = fingerprint(wanted_urls(hass, entry))
+    if entry.data.get(CONF_ACTION_URLS_FINGERPRINT) == wanted:
         LOGGER.debug("%s: the Action URLs are as last written", entry.title)
         return
     entry.async_create_background_task(
@@ -193,7 +165,7 @@ def async_start(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
 
 async def async_release_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     """Clear the slots that hold this entry's URLs; best effort, never raises."""
-    ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+    async_set_issue(hass, entry, ACTION_URL_SLOTS_TAKEN, None)
     webhook_id = entry.data.get(CONF_WEBHOOK_ID)
     if not webhook_id or not enabled(entry, entry.data.get(CONF_MODEL)):
         return

@@ -1,0 +1,113 @@
+"""The phone's key table, what the key probe found, and the swap method `auto` learned.
+
+Both findings are stored in the entry with the firmware they were made on: another
+firmware may spell keys otherwise, so they are kept (they show in the diagnostics)
+but not used until found again.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+
+from .const import (
+    CONF_KEY_OVERRIDES,
+    CONF_LEARNED_SWAP,
+    CONF_PROBED_KEYS,
+    LOGGER,
+    PROBE_POLL_INTERVAL,
+    PROBE_RESTORE_TIMEOUT,
+    PROBE_SETTLE,
+)
+from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .cti import CtiKeyError, Family, KeyProbe, KeyTable, ProbeResult, stored_keys
+from .cti.call_control import SwapMethod
+
+
+def _stored_for(
+    entry: GxpConfigEntry, key: str, firmware: str | None
+) -> Mapping[str, Any] | None:
+    """Return what the entry stored under `key` when it was found on `firmware`."""
+    stored = entry.data.get(key)
+    if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
+        return None
+    return stored
+
+
+def key_table_for(
+    entry: GxpConfigEntry, family: Family, firmware: str | None
+) -> KeyTable:
+    """Build the phone's key table: the user's overrides > probe findings > defaults.
+
+    Raise CtiKeyError for invalid overrides; stored findings that are not valid are
+    dropped with a warning.
+    """
+    overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
+    stored = _stored_for(entry, CONF_PROBED_KEYS, firmware)
+    try:
+        return KeyTable(family, overrides, stored_keys(stored) if stored else {})
+    except CtiKeyError as err:
+        LOGGER.warning("Ignoring the stored key probe findings: %s", err)
+    return KeyTable(family, overrides)
+
+
+async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
+    """Run the key probe on the phone (see `cti.probe`)."""
+    probe = KeyProbe(
+        runtime.client,
+        settle=PROBE_SETTLE,
+        poll_interval=PROBE_POLL_INTERVAL,
+        restore_timeout=PROBE_RESTORE_TIMEOUT,
+    )
+    return await probe.run(model=runtime.model, firmware=runtime.firmware)
+
+
+@callback
+def async_store_probe(
+    hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
+) -> dict[str, Any]:
+    """Store the findings in the entry and use them at once; return what was stored.
+
+    A run that stopped early adds its findings to those of an earlier run on the same
+    firmware. The key table is rebuilt in place: no reload, and changing the entry's
+    data does not trigger one.
+    """
+    found = result.as_dict()
+    previous = _stored_for(entry, CONF_PROBED_KEYS, result.firmware)
+    if result.interrupted and previous is not None:
+        found["keys"] = {**stored_keys(previous), **found["keys"]}
+        answers = previous.get("answers")
+        if isinstance(answers, Mapping):
+            found["answers"] = {**answers, **found["answers"]}
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_PROBED_KEYS: found}
+    )
+    runtime = entry.runtime_data
+    runtime.client.key_table = key_table_for(
+        entry, runtime.client.key_table.family, runtime.firmware
+    )
+    return found
+
+
+@callback
+def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> None:
+    """Keep the swap method `auto` learned in the entry, with the firmware it holds for."""
+    method = runtime.controller.learned_swap_method
+    if method is None:
+        return
+    entry = runtime.coordinator.config_entry
+    learned = {"method": method.value, "firmware": runtime.firmware}
+    if entry.data.get(CONF_LEARNED_SWAP) != learned:
+        # No update listener: changing the data does not reload the entry.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
+        )
+
+
+def learned_swap_for(entry: GxpConfigEntry, firmware: str | None) -> SwapMethod | None:
+    """Return the stored swap method when it was learned on this firmware."""
+    stored = _stored_for(entry, CONF_LEARNED_SWAP, firmware)
+    try:
+        return SwapMethod(str(stored.get("method"))) if stored else None
+    except ValueError:
+        return None
