@@ -33,7 +33,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
@@ -85,6 +85,7 @@ from .cti.call_control import SwapMethod
 from .cti.connect import (
     PROBE_TIMEOUT,
     CheckedPhone,
+    CheckError,
     check_phone,
     find_desk_phone,
     https_redirect,
@@ -165,10 +166,7 @@ def _connection_schema(*, password: bool, collapsed: bool) -> vol.Schema:
 
 
 def _connection_from_form(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return entry data from the host field (`name[:port]`) and the HTTPS section.
-
-    Raise ValueError for a host that is not a name or address with an optional port.
-    """
+    """Return entry data from the host field and the HTTPS section (ValueError: bad host)."""
     host, port = split_host(user_input[CONF_HOST])
     return {CONF_HOST: host, CONF_PORT: port, **user_input[CONF_ADVANCED]}
 
@@ -181,35 +179,9 @@ def _address(data: Mapping[str, Any]) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _dhcp_mac(hass: HomeAssistant, host: str) -> str | None:
-    """Return the MAC the dhcp integration last saw with this address, if it runs."""
-    if "dhcp" not in hass.config.components:
-        return None
-    # Late: the dhcp integration's module needs its packages, present only when it runs.
-    from homeassistant.components.dhcp import async_discovered_service_info
-
-    for info in async_discovered_service_info(hass):
-        if info.ip == host:
-            return format_mac(info.macaddress)
-    return None
-
-
 def _title(model: str | None, host: str) -> str:
     """Return how the flow names a phone before it knows which one it is."""
     return f"Grandstream {model}" if model else host
-
-
-def _entry_title(
-    model: str | None, host: str, extension: str | None, mac: str, taken: set[str]
-) -> str:
-    """Name a phone so that two of one model differ: `GXP2170 1001`, `GXP2170 34:56`.
-
-    The extension is account 1's SIP user id (the lowest account that has one), else
-    the MAC's last bytes; a title another entry has gets the MAC's last bytes too.
-    """
-    mac_suffix = mac[-5:].upper()
-    title = host if model is None else f"{model} {extension or mac_suffix}"
-    return f"{title} {mac_suffix}" if title in taken else title
 
 
 def parse_key_overrides(text: str) -> dict[str, str]:
@@ -221,22 +193,15 @@ def parse_key_overrides(text: str) -> dict[str, str]:
     digits (or `%23`), or the same key given twice.
     """
     pairs: list[tuple[str, str]] = []
-    for item in _OVERRIDE_SEPARATORS.split(text):
-        if not item.strip():
-            continue
-        token, equals, wire = item.partition("=")
-        if not equals or not token.strip() or not wire.strip():
+    for item in filter(str.strip, _OVERRIDE_SEPARATORS.split(text)):
+        token, _, wire = (part.strip() for part in item.partition("="))
+        if not token or not wire:
             raise ValueError(f"Not TOKEN=VALUE: {item.strip()!r}")
-        pairs.append((token.strip(), wire.strip()))
+        pairs.append((token, wire))
     overrides = KeyTable(overrides=dict(pairs)).overrides
     if len(overrides) != len(pairs):
         raise ValueError("A key is given more than once")
     return dict(overrides)
-
-
-def format_key_overrides(overrides: Mapping[str, str]) -> str:
-    """Return stored overrides as the text the options form shows."""
-    return ", ".join(f"{token}={wire}" for token, wire in overrides.items())
 
 
 class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -259,21 +224,12 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         return GxpOptionsFlow()
 
     def _client(
-        self,
-        connection: Mapping[str, Any],
-        password: str,
-        timeout: float = REQUEST_TIMEOUT,
+        self, data: Mapping[str, Any], password: str, timeout: float = REQUEST_TIMEOUT
     ) -> CtiClient:
-        return client_for(
-            self.hass, {**connection, CONF_PASSWORD: password}, timeout=timeout
-        )
+        return client_for(self.hass, {**data, CONF_PASSWORD: password}, timeout=timeout)
 
     def _known_mac(self, host: str) -> str | None:
-        """Return the MAC Home Assistant already knows for a host, without a login.
-
-        A DHCP discovery of this integration in progress for the host, else what the
-        dhcp integration saw for the address.
-        """
+        """Return the MAC a DHCP discovery in progress or the dhcp integration knows."""
         for flow in self._async_in_progress(include_uninitialized=True):
             context = flow["context"]
             placeholders = context.get("title_placeholders") or {}
@@ -283,11 +239,17 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
                 and (unique_id := context.get("unique_id"))
             ):
                 return unique_id
-        return _dhcp_mac(self.hass, host)
+        if "dhcp" not in self.hass.config.components:
+            return None
+        # Late: the dhcp integration's module needs its packages, present only when it runs.
+        from homeassistant.components.dhcp import async_discovered_service_info
+
+        found = async_discovered_service_info(self.hass)
+        return next((format_mac(i.macaddress) for i in found if i.ip == host), None)
 
     async def _async_check(
         self, connection: Mapping[str, Any], password: str, *, login: bool
-    ) -> str | None:
+    ) -> CheckError | None:
         """Check the phone once and keep what it told; return the error key if any.
 
         The accounts only name a new entry. Where the user typed the address, a phone
@@ -299,20 +261,14 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         checked = await check_phone(
             self._client(connection, password), login=login, accounts=accounts
         )
-        if (
-            checked == "cannot_connect"
-            and self.source in (SOURCE_USER, SOURCE_RECONFIGURE)
-            and not connection[CONF_SSL]
-            and (
-                redirect := await https_redirect(
-                    self._client(connection, "", PROBE_TIMEOUT)
+        typed = self.source in (SOURCE_USER, SOURCE_RECONFIGURE)
+        if checked == CheckError.CANNOT_CONNECT and typed and not connection[CONF_SSL]:
+            probe = self._client(connection, "", PROBE_TIMEOUT)
+            if redirect := await https_redirect(probe):
+                connection = {**connection, CONF_SSL: True, CONF_PORT: redirect.port}
+                checked = await check_phone(
+                    self._client(connection, password), login=login, accounts=accounts
                 )
-            )
-        ):
-            connection = {**connection, CONF_SSL: True, CONF_PORT: redirect.port}
-            checked = await check_phone(
-                self._client(connection, password), login=login, accounts=accounts
-            )
         if not isinstance(checked, CheckedPhone):
             return checked
         self._connection, self._password, self._checked = connection, password, checked
@@ -326,11 +282,9 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_configured()
             return self._async_create_phone_entry()
         self._abort_if_unique_id_mismatch()
-        updates = dict(self._connection)
-        if self._checked.model is not None:
-            updates[CONF_MODEL] = self._checked.model
-        if self._checked.firmware:
-            updates[CONF_FIRMWARE] = self._checked.firmware
+        # What the phone does not name (model, firmware) stays as stored.
+        told = {CONF_MODEL: self._checked.model, CONF_FIRMWARE: self._checked.firmware}
+        updates = {**self._connection, **{k: v for k, v in told.items() if v}}
         return self.async_update_reload_and_abort(
             self._get_reconfigure_entry(), data_updates=updates
         )
@@ -349,17 +303,16 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_FIRMWARE] = checked.firmware
         if checked.keys_only:
             data[CONF_KEYS_ONLY] = True
-        taken = {entry.title for entry in self._async_current_entries()}
-        return self.async_create_entry(
-            title=_entry_title(
-                self._model,
-                self._connection[CONF_HOST],
-                checked.extension,
-                self.unique_id or "",
-                taken,
-            ),
-            data=data,
-        )
+        # Two phones of one model differ: `GXP2170 1001` (account 1's SIP user id, the
+        # lowest account that has one), else `GXP2170 34:56` (the MAC's last bytes); a
+        # title another entry has gets the MAC's last bytes too.
+        mac_suffix = (self.unique_id or "")[-5:].upper()
+        title = self._connection[CONF_HOST]
+        if self._model is not None:
+            title = f"{self._model} {checked.extension or mac_suffix}"
+        if title in {entry.title for entry in self._async_current_entries()}:
+            title = f"{title} {mac_suffix}"
+        return self.async_create_entry(title=title, data=data)
 
     # --- by hand -------------------------------------------------------------
 
@@ -404,13 +357,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
                 else:
                     return await self.async_step_mac()
         if user_input is None and entry is not None:
-            user_input = {
-                CONF_HOST: _address(entry.data),
-                CONF_ADVANCED: {
-                    CONF_SSL: entry.data[CONF_SSL],
-                    CONF_VERIFY_SSL: entry.data[CONF_VERIFY_SSL],
-                },
-            }
+            advanced = {key: entry.data[key] for key in (CONF_SSL, CONF_VERIFY_SSL)}
+            user_input = {CONF_HOST: _address(entry.data), CONF_ADVANCED: advanced}
         # The password is never sent back to the form.
         shown = {k: v for k, v in (user_input or {}).items() if k != CONF_PASSWORD}
         return self.async_show_form(
@@ -454,13 +402,14 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         host = discovery_info.ip
         await self.async_set_unique_id(format_mac(discovery_info.macaddress))
         self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-        http, https = (
-            {CONF_HOST: host, CONF_PORT: None, CONF_SSL: ssl, CONF_VERIFY_SSL: False}
-            for ssl in (False, True)
-        )
+        http = {
+            CONF_HOST: host,
+            CONF_PORT: None,
+            CONF_SSL: False,
+            CONF_VERIFY_SSL: False,
+        }
         found = await find_desk_phone(
-            self._client(http, "", PROBE_TIMEOUT),
-            self._client(https, "", PROBE_TIMEOUT),
+            lambda https: self._client({**http, CONF_SSL: https}, "", PROBE_TIMEOUT)
         )
         if found is None:
             return self.async_abort(reason="not_supported")
@@ -486,12 +435,11 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[_PASSWORD_ERRORS.get(error, "base")] = error
             else:
                 return self._async_create_phone_entry()
-        host = self._connection[CONF_HOST]
         return self.async_show_form(
             step_id="discovery_confirm",
             data_schema=_discovery_schema(ssl=self._connection[CONF_SSL]),
             errors=errors,
-            description_placeholders={"name": _title(self._model, host), "host": host},
+            description_placeholders=self.context["title_placeholders"],
         )
 
     # --- reauthentication ----------------------------------------------------
@@ -554,8 +502,9 @@ class GxpOptionsFlow(OptionsFlowWithReload):
         current = user_input or {
             **OPTIONS_SCHEMA({}),
             **options,
-            CONF_KEY_OVERRIDES: format_key_overrides(
-                options.get(CONF_KEY_OVERRIDES) or {}
+            CONF_KEY_OVERRIDES: ", ".join(
+                f"{token}={wire}"
+                for token, wire in (options.get(CONF_KEY_OVERRIDES) or {}).items()
             ),
         }
         return self.async_show_form(

@@ -4,6 +4,7 @@ Nothing is retried, so one check costs the phone at most one wrong password: pho
 lock web and CTI access after a few.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
@@ -152,17 +153,19 @@ async def https_redirect(client: CtiClient) -> Endpoint | None:
 
 
 async def find_desk_phone(
-    http: CtiClient, https: CtiClient
+    client_at: Callable[[bool], CtiClient],
 ) -> tuple[Endpoint, str] | None:
     """Return where a host answers and its model, if it is a desk phone.
 
-    Reads only the `Server` header of the web root, without the password, so an
+    `client_at(https)` returns a client without the password for the host. Reads
+    only the `Server` header of the web root, without the password, so an
     unknown device is never sent a password and the phone's lockout counter is
     not touched. HTTP comes first; HTTPS is tried when HTTP does not answer or
     redirects to HTTPS (the web UI may be HTTPS only, as on GRP26xx by default
     [DOC S10]).
     """
-    for client in (http, https):
+    for https in (False, True):
+        client = client_at(https)
         try:
             info = await client.probe()
         except CtiError as err:
@@ -176,5 +179,5 @@ async def find_desk_phone(
             return None
         if info.https_redirect:
             return Endpoint(https=True, port=info.https_port), model
-        return Endpoint(https=client is https), model
+        return Endpoint(https=https), model
     return None
