@@ -66,7 +66,7 @@ from gxp_simulator.profiles import GXP2170
 from .conftest import MAC, PASSWORD
 from .simulator.tls import self_signed_server_context
 
-FLOW = "custom_components.grandstream_gxp.config_flow"
+CONNECTION = "custom_components.grandstream_gxp.connection"
 COMPONENT = Path("custom_components") / DOMAIN
 USER_PASSWORD = "user-pw 7"  # noqa: S105 - the phone's user-level password
 OTHER_MAC = "00:0b:82:aa:bb:cc"
@@ -109,7 +109,7 @@ def default_port(port: int) -> Iterator[None]:
             kwargs["port"] = port
         return real(*args, **kwargs)
 
-    with patch(f"{FLOW}.CtiClient", side_effect=client):
+    with patch(f"{CONNECTION}.CtiClient", side_effect=client):
         yield
 
 
@@ -292,8 +292,8 @@ async def test_user_https_settings_are_stored(
         mac=Sourced(value=MAC, source=InfoSource.LOGIN),
     )
     with (
-        patch(f"{FLOW}.CtiClient", autospec=True) as client_cls,
-        patch(f"{FLOW}.async_get_clientsession") as get_session,
+        patch(f"{CONNECTION}.CtiClient", autospec=True) as client_cls,
+        patch(f"{CONNECTION}.async_get_clientsession") as get_session,
     ):
         client_cls.return_value.identify.return_value = info
         client_cls.return_value.get_accounts.return_value = []
@@ -392,6 +392,25 @@ async def test_user_refused_then_fixed(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert result["result"].unique_id == MAC
+
+
+async def test_user_locked_phone_says_so(
+    hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
+) -> None:
+    """The fifth wrong password locks the phone: then even the right one is refused."""
+    result = await start_user_flow(hass)
+    user_input = {CONF_HOST: f"{sim.host}:{sim.port}", CONF_PASSWORD: PASSWORD}
+    wrong = {**user_input, CONF_PASSWORD: "wrong"}
+    for error in ["invalid_auth"] * 4 + ["phone_locked"]:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], wrong | NO_ADVANCED
+        )
+        assert_form(result, "user", {CONF_PASSWORD: error})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input | NO_ADVANCED
+    )
+    assert_form(result, "user", {CONF_PASSWORD: "phone_locked"})
+    assert api_requests(sim) == ["api-get_line_status"] * 6
 
 
 async def test_user_phone_down_then_up(

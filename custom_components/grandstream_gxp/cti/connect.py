@@ -1,0 +1,183 @@
+"""Check a phone before it is stored: does it answer, take the password, say who it is.
+
+Nothing is retried, so one check costs the phone at most one wrong password: phones
+lock web and CTI access after a few.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+import logging
+from typing import Final, TypeIs
+
+from .client import CtiClient
+from .errors import (
+    CtiAuthError,
+    CtiConnectionError,
+    CtiError,
+    CtiForbiddenError,
+    CtiPasswordNotAcceptedError,
+    CtiResponseError,
+)
+from .models import Account
+
+_LOGGER = logging.getLogger(__name__)
+
+# Discovery reads only the web root's Server header; a desk phone answers quickly.
+PROBE_TIMEOUT: Final = 5.0
+# Models the integration drives (cti-api.md §1); other Grandstream devices (HT8xx
+# ATAs, GSC cameras and speakers, GWN access points) are not offered.
+DESK_PHONE_PREFIXES: Final = ("GXP", "GRP")
+
+
+class CheckError(StrEnum):
+    """Why a phone failed the check."""
+
+    CANNOT_CONNECT = "cannot_connect"
+    INVALID_AUTH = "invalid_auth"
+    PHONE_LOCKED = "phone_locked"
+    CTI_DISABLED = "cti_disabled"
+    PASSWORD_NOT_ACCEPTED = "password_not_accepted"  # noqa: S105 - an error key
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckedPhone:
+    """What a phone that took the password told about itself (None: it did not)."""
+
+    model: str | None = None
+    mac: str | None = None
+    firmware: str | None = None
+    keys_only: bool = False
+    extension: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a phone's web server answers: HTTPS or not, and the port (None: default)."""
+
+    https: bool
+    port: int | None = None
+
+
+async def check_phone(
+    client: CtiClient, *, login: bool, accounts: bool = True
+) -> CheckedPhone | CheckError:
+    """Check the connection and the password once; return the facts or the error.
+
+    `identify` reads the line status (one request with the passcode) and, with
+    `login`, only after that worked, makes one web login for the MAC. A phone with no
+    line status (HTTP 404) is asked `api-send_key` with no key instead: the password
+    is checked and nothing is pressed (keys-only). With `accounts` the accounts are
+    read after that, for the extension.
+    """
+    try:
+        info = await client.identify(login=login)
+    except Exception as err:  # noqa: BLE001
+        return _check_error(client, err)
+    extension = None
+    # A keys-only phone answers nothing but api-send_key.
+    if accounts and not info.keys_only:
+        try:
+            extension = _extension(await client.get_accounts())
+        except CtiError as err:
+            # The GXP116x is not in the CTI guide; it may lack this endpoint [INF].
+            _LOGGER.debug("No accounts from %s: %s", client.base_url, err)
+    return CheckedPhone(
+        model=info.model.value if info.model else None,
+        mac=info.mac.value if info.mac else None,
+        firmware=info.firmware.value if info.firmware else None,
+        keys_only=info.keys_only,
+        extension=extension,
+    )
+
+
+def _check_error(client: CtiClient, err: Exception) -> CheckError:
+    match err:
+        case CtiConnectionError() | CtiResponseError():
+            error = CheckError.CANNOT_CONNECT
+        # Locked, the phone refuses even the right password: say so, or the user
+        # tries other passwords and extends the lockout.
+        case CtiAuthError(locked=True):
+            error = CheckError.PHONE_LOCKED
+        case CtiAuthError():
+            error = CheckError.INVALID_AUTH
+        case CtiForbiddenError():
+            error = CheckError.CTI_DISABLED
+        case CtiPasswordNotAcceptedError():
+            error = CheckError.PASSWORD_NOT_ACCEPTED
+        case _ if client._leaks(err):  # noqa: SLF001 - the client's password scanner
+            _LOGGER.error(
+                "Unexpected %s testing the phone at %s (details not logged: they "
+                "contain the password)",
+                type(err).__name__,
+                client.base_url,
+            )
+            return CheckError.UNKNOWN
+        case _:
+            _LOGGER.error(
+                "Unexpected error testing the phone at %s",
+                client.base_url,
+                exc_info=err,
+            )
+            return CheckError.UNKNOWN
+    _LOGGER.debug(
+        "The phone at %s fails the check (%s): %s", client.base_url, error, err
+    )
+    return error
+
+
+def _extension(accounts: list[Account]) -> str | None:
+    """Return the SIP user id of the lowest-numbered account that has one."""
+    for account in sorted(accounts, key=lambda account: account.id):
+        if account.sip_id.strip():
+            return account.sip_id.strip()
+    return None
+
+
+def _is_desk_phone(model: str | None) -> TypeIs[str]:
+    """Whether a model name (`GXP2170`, `GRP2614`) is one of the supported desk phones."""
+    return model is not None and model.upper().startswith(DESK_PHONE_PREFIXES)
+
+
+async def https_redirect(client: CtiClient) -> Endpoint | None:
+    """Return where the plain-HTTP web root redirects to on HTTPS, if it does.
+
+    Reads only the web root, without the password.
+    """
+    try:
+        info = await client.probe()
+    except CtiError:
+        return None
+    return Endpoint(https=True, port=info.https_port) if info.https_redirect else None
+
+
+async def find_desk_phone(
+    client_at: Callable[[bool], CtiClient],
+) -> tuple[Endpoint, str] | None:
+    """Return where a host answers and its model, if it is a desk phone.
+
+    `client_at(https)` returns a client without the password for the host. Reads
+    only the `Server` header of the web root, without the password, so an
+    unknown device is never sent a password and the phone's lockout counter is
+    not touched. HTTP comes first; HTTPS is tried when HTTP does not answer or
+    redirects to HTTPS (the web UI may be HTTPS only, as on GRP26xx by default
+    [DOC S10]).
+    """
+    for https in (False, True):
+        client = client_at(https)
+        try:
+            info = await client.probe()
+        except CtiError as err:
+            _LOGGER.debug("No answer from %s: %s", client.base_url, err)
+            continue
+        _LOGGER.debug("%s answers as %r", client.base_url, info.server_header)
+        model = info.model.value if info.model else None
+        if not _is_desk_phone(model):
+            if info.https_redirect:
+                continue
+            return None
+        if info.https_redirect:
+            return Endpoint(https=True, port=info.https_port), model
+        return Endpoint(https=https), model
+    return None
