@@ -1,6 +1,6 @@
 """Sensors of a phone: the state of each line and of the phone as a whole, missed calls."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .call_history import RECENT_CALLS
 from .const import LOGGER
 from .coordinator import GxpConfigEntry, PhoneData
-from .cti import Account, LineState, LineStatus, PhoneState, account_id
+from .cti import LineState, LineStatus, PhoneState, account_id
 from .entity import GxpEntity, async_add_per_item
 
 # Entities only read what the coordinator fetched.
@@ -41,31 +41,6 @@ class GxpSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[PhoneData], str | None]
 
 
-@dataclass(frozen=True, kw_only=True)
-class GxpLineSensorEntityDescription(SensorEntityDescription):
-    """The sensor of one line; the key gets the line number appended."""
-
-    value_fn: Callable[[LineStatus], str | None]
-    attributes_fn: Callable[[LineStatus, Sequence[Account]], dict[str, Any]]
-
-
-def _line_attributes(line: LineStatus, accounts: Sequence[Account]) -> dict[str, Any]:
-    """Who the call is with, on which account, and whether the line has the focus."""
-    attributes: dict[str, Any] = {
-        ATTR_REMOTE_NUMBER: line.remote_number or None,
-        ATTR_REMOTE_NAME: line.remote_name or None,
-        # Counted from 1, as the account entities and the dial action do; an idle
-        # line has none. The phone's `acct` base differs by family (`account_id`).
-        ATTR_ACCOUNT: (
-            None if line.state is LineState.IDLE else account_id(line.account, accounts)
-        ),
-        ATTR_ACTIVE: line.active,
-    }
-    if line.state is None:
-        attributes[ATTR_RAW_STATE] = line.raw_state
-    return attributes
-
-
 PHONE_SENSORS: tuple[GxpSensorEntityDescription, ...] = (
     GxpSensorEntityDescription(
         key="phone_status",
@@ -81,13 +56,11 @@ MISSED_CALLS_SENSOR = SensorEntityDescription(
     translation_key="missed_calls",
 )
 
-LINE_SENSOR = GxpLineSensorEntityDescription(
+LINE_SENSOR = SensorEntityDescription(
     key="line",
     translation_key="line",
     device_class=SensorDeviceClass.ENUM,
     options=[state.value for state in LineState],
-    value_fn=lambda line: None if line.state is None else line.state.value,
-    attributes_fn=_line_attributes,
 )
 
 
@@ -103,9 +76,11 @@ async def async_setup_entry(
     if entry.runtime_data.keys_only:
         return
     async_add_entities(
-        GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
+        [
+            *(GxpPhoneSensor(entry, desc) for desc in PHONE_SENSORS),
+            GxpMissedCallsSensor(entry),
+        ]
     )
-    async_add_entities([GxpMissedCallsSensor(entry)])
     async_add_per_item(
         entry,
         lambda data: data.lines,
@@ -130,8 +105,6 @@ class GxpPhoneSensor(GxpEntity, SensorEntity):
 class GxpLineSensor(GxpEntity, SensorEntity):
     """The state of one line and the call on it."""
 
-    entity_description: GxpLineSensorEntityDescription
-
     def __init__(self, entry: GxpConfigEntry, number: int) -> None:
         """Describe the sensor of line `number` (1-based, as the phone counts)."""
         super().__init__(entry, LINE_SENSOR, f"{LINE_SENSOR.key}_{number}")
@@ -152,11 +125,7 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     def _note_raw_state(self) -> None:
         """Log, once per string, a state the phone invented."""
         line = self._line
-        if (
-            line is not None
-            and line.state is None
-            and line.raw_state not in self._raw_states_seen
-        ):
+        if line and line.state is None and line.raw_state not in self._raw_states_seen:
             self._raw_states_seen.add(line.raw_state)
             LOGGER.debug(
                 "Line %s of %s reports the unknown state %r; shown as unknown",
@@ -182,18 +151,27 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     def native_value(self) -> str | None:
         """Return the line state; None (unknown) for a state the phone invented."""
         line = self._line
-        return None if line is None else self.entity_description.value_fn(line)
+        return line.state.value if line and line.state else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the remote party, account and focus of the line."""
-        line = self._line
-        if line is None:
+        """Who the call is with, on which account, and whether the line has the focus."""
+        if (line := self._line) is None:
             return None
-        return self.entity_description.attributes_fn(
-            line, self.coordinator.data.accounts
-        )
+        attributes: dict[str, Any] = {
+            ATTR_REMOTE_NUMBER: line.remote_number or None,
+            ATTR_REMOTE_NAME: line.remote_name or None,
+            # Counted from 1, as the account entities and the dial action do; an idle
+            # line has none. The phone's `acct` base differs by family (`account_id`).
+            ATTR_ACCOUNT: None
+            if line.state is LineState.IDLE
+            else account_id(line.account, self.coordinator.data.accounts),
+            ATTR_ACTIVE: line.active,
+        }
+        if line.state is None:
+            attributes[ATTR_RAW_STATE] = line.raw_state
+        return attributes
 
 
 class GxpMissedCallsSensor(GxpEntity, SensorEntity):
@@ -206,7 +184,7 @@ class GxpMissedCallsSensor(GxpEntity, SensorEntity):
     _unrecorded_attributes = frozenset({ATTR_RECENT_CALLS})
 
     def __init__(self, entry: GxpConfigEntry) -> None:
-        """Describe the sensor."""
+        """Describe the sensor; it reads the entry's call history."""
         super().__init__(entry, MISSED_CALLS_SENSOR)
         self._history = entry.runtime_data.history
 
