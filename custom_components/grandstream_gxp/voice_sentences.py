@@ -63,6 +63,11 @@ class Command:
     sentences: Sentences
     slots: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def templates(self) -> list[str]:
+        """Return the sentences of every language."""
+        return [s for sentences in self.sentences.values() for s in sentences]
+
 
 COMMANDS: Final[tuple[Command, ...]] = (
     Command(
@@ -309,27 +314,22 @@ def _intents() -> list[tuple[Command, Intents]]:
     # hassil comes with the conversation integration, not with Home Assistant itself.
     from hassil import Intents
 
-    parsed = []
-    for index, command in enumerate(COMMANDS):
-        templates = [s for sentences in command.sentences.values() for s in sentences]
-        parsed.append(
-            (
-                command,
-                Intents.from_dict(
-                    {
-                        "language": "en",
-                        "intents": {
-                            f"command_{index}": {"data": [{"sentences": templates}]}
-                        },
-                        "lists": {
-                            "phone": {"wildcard": True},
-                            "number": {"wildcard": True},
-                        },
-                    }
-                ),
-            )
+    wildcards = {"phone": {"wildcard": True}, "number": {"wildcard": True}}
+    return [
+        (
+            command,
+            Intents.from_dict(
+                {
+                    "language": "en",
+                    "intents": {
+                        "command": {"data": [{"sentences": command.templates}]}
+                    },
+                    "lists": wildcards,
+                }
+            ),
         )
-    return parsed
+        for command in COMMANDS
+    ]
 
 
 class VoiceSentences:
@@ -347,9 +347,7 @@ class VoiceSentences:
         return self._remove is not None
 
     async def async_update(
-        self,
-        loading: GxpConfigEntry | None = None,
-        unloading: GxpConfigEntry | None = None,
+        self, loading: GxpConfigEntry | None, unloading: GxpConfigEntry | None
     ) -> None:
         """Register or remove the trigger to match the loaded phones' options."""
         wanted = "conversation" in self._hass.config.components and any(
@@ -359,36 +357,29 @@ class VoiceSentences:
             and entry is not unloading
         )
         if wanted and self._remove is None:
-            await self._async_register()
+            if not self._commands:
+                self._commands = await self._hass.async_add_executor_job(_intents)
+            sentences = [s for command in COMMANDS for s in command.templates]
+            config = await async_validate_trigger_config(
+                self._hass, [{CONF_PLATFORM: "conversation", CONF_COMMAND: sentences}]
+            )
+            self._remove = await async_initialize_triggers(
+                self._hass, config, self._async_run, DOMAIN, "voice sentences", _log
+            )
         elif not wanted and self._remove is not None:
             self._remove()
             self._remove = None
-
-    async def _async_register(self) -> None:
-        if not self._commands:
-            self._commands = await self._hass.async_add_executor_job(_intents)
-        sentences = [
-            sentence
-            for command in COMMANDS
-            for by_language in command.sentences.values()
-            for sentence in by_language
-        ]
-        config = await async_validate_trigger_config(
-            self._hass, [{CONF_PLATFORM: "conversation", CONF_COMMAND: sentences}]
-        )
-        self._remove = await async_initialize_triggers(
-            self._hass, config, self._async_run, DOMAIN, "voice sentences", _log
-        )
 
     async def _async_run(
         self, run_variables: dict[str, Any], context: Context | None = None
     ) -> ScriptRunResult:
         """Handle a matched sentence: the first command it matches, one reply."""
         trigger = run_variables["trigger"]
-        user_input = trigger["user_input"]
-        language = user_input.get("language")
         speech = await self._async_speech(
-            trigger["sentence"], language, trigger.get("device_id"), context
+            trigger["sentence"],
+            trigger["user_input"].get("language"),
+            trigger.get("device_id"),
+            context,
         )
         return ScriptRunResult(
             conversation_response=speech, service_response=None, variables={}
@@ -403,6 +394,7 @@ class VoiceSentences:
     ) -> str:
         from hassil import recognize_best
 
+        device = dr.async_get(self._hass).async_get(device_id) if device_id else None
         for command, intents in self._commands:
             if (result := recognize_best(text, intents)) is None:
                 continue
@@ -411,8 +403,8 @@ class VoiceSentences:
             }
             for name, entity in result.entities.items():
                 slots[name] = {"value": str(entity.value).strip()}
-            if (area_id := _area_of(self._hass, device_id)) is not None:
-                slots[SLOT_PREFERRED_AREA] = {"value": area_id}
+            if device and device.area_id is not None:
+                slots[SLOT_PREFERRED_AREA] = {"value": device.area_id}
             try:
                 response = await intent.async_handle(
                     self._hass,
@@ -433,11 +425,6 @@ class VoiceSentences:
             return str(response.speech.get("plain", {}).get("speech", ""))
         replies = await async_get_replies(self._hass, language)
         return replies.say("not_understood")
-
-
-def _area_of(hass: HomeAssistant, device_id: str | None) -> str | None:
-    device = dr.async_get(hass).async_get(device_id) if device_id else None
-    return device.area_id if device else None
 
 
 def _log(level: int, msg: str, **kwargs: Any) -> None:
