@@ -8,7 +8,7 @@ per call and line: opened by `incoming` or `outgoing`, answered by `answered`, c
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -72,9 +72,9 @@ class _OpenCall:
     """A call in progress on one line."""
 
     direction: CallDirection | None
-    number: str
-    name: str
     start: datetime
+    number: str = ""
+    name: str = ""
     answered_at: datetime | None = None
 
     def note_party(self, event: CallEvent) -> None:
@@ -176,11 +176,7 @@ class CallHistory:
             return
         for call in finished:
             self._calls.insert(0, call)
-            if (
-                call["direction"] == CallDirection.INCOMING
-                and call["outcome"] == CallOutcome.MISSED
-            ):
-                self._missed_calls += 1
+            self._missed_calls += is_missed(call)
             self._fire(call)
         del self._calls[MAX_CALLS:]
         self._changed()
@@ -207,17 +203,14 @@ class CallHistory:
                 )
             case CallEventType.ANSWERED | CallEventType.HELD | CallEventType.RESUMED:
                 # A call already up when Home Assistant started has no direction.
-                up = self._open.setdefault(
-                    line,
-                    _OpenCall(direction=None, number="", name="", start=now),
-                )
+                up = self._open.setdefault(line, _OpenCall(direction=None, start=now))
                 up.note_party(event)
                 if up.answered_at is None:
                     up.answered_at = now
             case CallEventType.MISSED:
                 # A ringing call that went away; its `incoming` may have been missed.
                 rang = self._open.pop(line, None) or _OpenCall(
-                    direction=CallDirection.INCOMING, number="", name="", start=now
+                    direction=CallDirection.INCOMING, start=now
                 )
                 rang.note_party(event)
                 finished.append(rang.close(CallOutcome.MISSED, now))
@@ -275,6 +268,9 @@ def _ended_outcome(call: _OpenCall) -> CallOutcome:
     return CallOutcome.MISSED
 
 
-def calls_response(history: CallHistory, limit: int | None) -> dict[str, Any]:
-    """Return the `get_call_history` response."""
-    return {"calls": [dict(call) for call in history.calls(limit)]}
+def is_missed(call: CallDict) -> bool:
+    """Whether the call is an incoming call nobody answered."""
+    return (
+        call["direction"] == CallDirection.INCOMING
+        and call["outcome"] == CallOutcome.MISSED
+    )

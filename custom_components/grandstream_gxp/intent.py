@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .call_history import CallDict, CallDirection, CallOutcome
+from .call_history import CallDict, is_missed
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import LineState, LineStatus
@@ -188,10 +188,7 @@ def _call_to_return(phone: _Phone, slots: Slots) -> CallDict | None:
     """Return the newest call of the history (`last`), or the newest missed call."""
     last = _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_LAST
     for call in phone.runtime.history.calls():
-        if last or (
-            call["direction"] == CallDirection.INCOMING
-            and call["outcome"] == CallOutcome.MISSED
-        ):
+        if last or is_missed(call):
             return call
     return None
 

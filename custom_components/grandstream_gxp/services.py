@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .call_history import MAX_CALLS, calls_response
+from .call_history import MAX_CALLS
 from .const import DOMAIN
 from .coordinator import GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
@@ -247,7 +247,9 @@ ACTIONS: dict[str, _Action] = {
 async def _get_call_history(
     runtime: GxpRuntimeData, data: dict[str, Any]
 ) -> dict[str, Any]:
-    return calls_response(runtime.history, data.get(ATTR_LIMIT))
+    return {
+        "calls": [dict(call) for call in runtime.history.calls(data.get(ATTR_LIMIT))]
+    }
 
 
 async def _clear_missed_calls(runtime: GxpRuntimeData, _: dict[str, Any]) -> None:
