@@ -374,26 +374,18 @@ class VoiceSentences:
         self, run_variables: dict[str, Any], context: Context | None = None
     ) -> ScriptRunResult:
         """Handle a matched sentence: the first command it matches, one reply."""
-        trigger = run_variables["trigger"]
-        speech = await self._async_speech(
-            trigger["sentence"],
-            trigger["user_input"].get("language"),
-            trigger.get("device_id"),
-            context,
-        )
+        speech = await self._async_speech(run_variables["trigger"], context)
         return ScriptRunResult(
             conversation_response=speech, service_response=None, variables={}
         )
 
     async def _async_speech(
-        self,
-        text: str,
-        language: str | None,
-        device_id: str | None,
-        context: Context | None,
+        self, trigger: dict[str, Any], context: Context | None
     ) -> str:
         from hassil import recognize_best
 
+        text, device_id = trigger["sentence"], trigger.get("device_id")
+        language = trigger["user_input"].get("language")
         device = dr.async_get(self._hass).async_get(device_id) if device_id else None
         for command, intents in self._commands:
             if (result := recognize_best(text, intents)) is None:
