@@ -1,15 +1,10 @@
 """The integration's actions: each takes the phone's `device_id`.
 
-Every call-control action checks the line state before and after (the procedures live in
-`cti.call_control`) and, when asked, responds with the lines it left behind and
-`"verified": true`. On a keys-only phone (`cti.keys_only`) it presses the key recipe
-unchecked and responds with no lines and `"verified": false`. `probe` asks the
-idle phone which key names it takes (`cti.probe`), stores and uses the findings, and
-responds with them. The call history is Home Assistant's own data: its actions never
-ask the phone.
+Call control responds with the lines it left behind and `"verified"`: false on a
+keys-only phone, which presses keys unchecked. The call history actions never ask the phone.
 """
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 import re
@@ -91,7 +86,8 @@ _DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*", separators=True)
 _KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*", separators=True)
 _DTMF_DIGITS = _dial_string(r"[0-9*#]+", separators=False)
 
-type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Awaitable[Any]]
+# Awaited through `async_run_action` when the action uses the phone; else returns the result.
+type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +139,7 @@ async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Dialled:
 
 
 async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any]:
-    """Run the key probe; store and use its findings; return them.
-
-    Refused (nothing sent) unless `confirm` is true and every line is idle. A run that
-    something else on the phone stopped keeps what it found and raises
-    `probe_interrupted`, naming the keys it did not get to.
-    """
+    """Run the key probe; store and use its findings (also of an interrupted run)."""
     if not data[ATTR_CONFIRM]:
         raise _error("probe_not_confirmed")
     if runtime.keys_only:
@@ -244,18 +235,6 @@ ACTIONS: dict[str, _Action] = {
 }
 
 
-async def _get_call_history(
-    runtime: GxpRuntimeData, data: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "calls": [dict(call) for call in runtime.history.calls(data.get(ATTR_LIMIT))]
-    }
-
-
-async def _clear_missed_calls(runtime: GxpRuntimeData, _: dict[str, Any]) -> None:
-    runtime.history.async_clear_missed_calls()
-
-
 HISTORY_ACTIONS: dict[str, _Action] = {
     "get_call_history": _Action(
         vol.Schema(
@@ -266,7 +245,9 @@ HISTORY_ACTIONS: dict[str, _Action] = {
                 ),
             }
         ),
-        _get_call_history,
+        lambda rt, data: {
+            "calls": [dict(call) for call in rt.history.calls(data.get(ATTR_LIMIT))]
+        },
         SupportsResponse.ONLY,
         response=dict,
         call_control=False,
@@ -274,7 +255,7 @@ HISTORY_ACTIONS: dict[str, _Action] = {
     ),
     "clear_missed_calls": _Action(
         vol.Schema(_DEVICE),
-        _clear_missed_calls,
+        lambda rt, _: rt.history.async_clear_missed_calls(),
         SupportsResponse.NONE,
         uses_phone=False,
     ),
@@ -282,7 +263,6 @@ HISTORY_ACTIONS: dict[str, _Action] = {
 
 
 def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
-    """Return the loaded phone behind `device_id`, or raise a translated error."""
     device = dr.async_get(hass).async_get(device_id)
     entry = next(
         (
@@ -305,8 +285,8 @@ def _service(
 ) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def handle(call: ServiceCall) -> ServiceResponse:
         runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = await (
-            async_run_action(runtime, partial(action.handler, runtime, call.data))
+        result = (
+            await async_run_action(runtime, partial(action.handler, runtime, call.data))
             if action.uses_phone
             else action.handler(runtime, call.data)
         )
