@@ -99,7 +99,6 @@ class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
     @property
     @override
     def is_on(self) -> bool:
-        """Return the state."""
         return self.entity_description.is_on_fn(self.coordinator.data)
 
 
@@ -126,11 +125,9 @@ class GxpAccountRegisteredSensor(GxpEntity, BinarySensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Whether the phone answered and still reports this account."""
         return super().available and self._account is not None
 
     @property
     @override
     def is_on(self) -> bool | None:
-        """Return whether the account is registered."""
         return None if (account := self._account) is None else account.registered

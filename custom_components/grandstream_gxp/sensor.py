@@ -1,7 +1,5 @@
 """Sensors of a phone: the state of each line and of the phone as a whole, missed calls."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -14,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_history import RECENT_CALLS
 from .const import LOGGER
-from .coordinator import GxpConfigEntry, PhoneData
+from .coordinator import GxpConfigEntry
 from .cti import LineState, LineStatus, PhoneState, account_id
 from .entity import GxpEntity, async_add_per_item
 
@@ -34,21 +32,11 @@ ATTR_RECENT_CALLS = "recent_calls"
 ENABLED_LINES = 2
 
 
-@dataclass(frozen=True, kw_only=True)
-class GxpSensorEntityDescription(SensorEntityDescription):
-    """A sensor about the phone as a whole."""
-
-    value_fn: Callable[[PhoneData], str | None]
-
-
-PHONE_SENSORS: tuple[GxpSensorEntityDescription, ...] = (
-    GxpSensorEntityDescription(
-        key="phone_status",
-        translation_key="phone_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in PhoneState],
-        value_fn=lambda data: data.phone_status.value,
-    ),
+PHONE_STATUS_SENSOR = SensorEntityDescription(
+    key="phone_status",
+    translation_key="phone_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=[state.value for state in PhoneState],
 )
 
 MISSED_CALLS_SENSOR = SensorEntityDescription(
@@ -76,10 +64,7 @@ async def async_setup_entry(
     if entry.runtime_data.keys_only:
         return
     async_add_entities(
-        [
-            *(GxpPhoneSensor(entry, desc) for desc in PHONE_SENSORS),
-            GxpMissedCallsSensor(entry),
-        ]
+        [GxpPhoneStatusSensor(entry, PHONE_STATUS_SENSOR), GxpMissedCallsSensor(entry)]
     )
     async_add_per_item(
         entry,
@@ -90,16 +75,13 @@ async def async_setup_entry(
     )
 
 
-class GxpPhoneSensor(GxpEntity, SensorEntity):
-    """A sensor computed from all the lines."""
-
-    entity_description: GxpSensorEntityDescription
+class GxpPhoneStatusSensor(GxpEntity, SensorEntity):
+    """The state of the phone as a whole, computed from all the lines."""
 
     @property
     @override
-    def native_value(self) -> str | None:
-        """Return the state."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    def native_value(self) -> str:
+        return self.coordinator.data.phone_status.value
 
 
 class GxpLineSensor(GxpEntity, SensorEntity):
@@ -143,20 +125,18 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Whether the phone answered and still reports this line."""
         return super().available and self._line is not None
 
     @property
     @override
     def native_value(self) -> str | None:
-        """Return the line state; None (unknown) for a state the phone invented."""
+        # Unknown for a state the phone invented.
         line = self._line
         return line.state.value if line and line.state else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Who the call is with, on which account, and whether the line has the focus."""
         if (line := self._line) is None:
             return None
         attributes: dict[str, Any] = {
@@ -203,13 +183,11 @@ class GxpMissedCallsSensor(GxpEntity, SensorEntity):
     @property
     @override
     def native_value(self) -> int:
-        """Return the number of missed calls."""
         return self._history.missed_calls
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the last calls, newest first."""
         return {
             ATTR_RECENT_CALLS: [
                 dict(call) for call in self._history.calls(RECENT_CALLS)
