@@ -1,22 +1,14 @@
 """Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
-The intent integration finds this platform by itself (`async_setup_intents`, through
-`async_process_integration_platforms`, which covers custom integrations too). LLM
-agents get the handlers as tools through `llm.py`; the built-in agent through the
-sentences of `voice_sentences.py`. Replies are in the request's language (`replies.py`).
+The intent integration finds `async_setup_intents` by itself (custom integrations too);
+LLM agents get the handlers through `llm.py`, the built-in agent through
+`voice_sentences.py`. Replies are in the request's language (`replies.py`).
 
-Which phone (`_choose`):
-
-* the optional `phone` slot names it: a device's name (as the user renamed it or
-  as the integration named it), the entry's title, or the device's area, compared
-  without case or extra spaces. Several matches (an area with two phones) are
-  narrowed as below;
-* without the slot: the only configured phone; with several, the loaded phones
-  that suit the intent (ringing to answer or to say who calls, any call to hang up,
-  a connected call to transfer, a free line to call, a call in the history to call
-  back). One such phone is used; none gives the intent's "nothing to do" answer;
-  several are narrowed to the area the request came from (`preferred_area_id`, set
-  by the voice satellite), else the user is asked to name the phone.
+Which phone (`_choose`): the optional `phone` slot names it (device name, entry title or
+area, without case or extra spaces); else the only phone. Several candidates are
+narrowed to the loaded phones that suit the intent (ringing to answer, a free line to
+call, ...), then to the request's area (`preferred_area_id`, set by the satellite);
+still several, the user is asked to name one.
 """
 
 from collections.abc import Awaitable, Callable
@@ -38,6 +30,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
+from .binary_sensor import IN_CALL_STATES
 from .call_history import CallDict, is_missed
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
@@ -184,33 +177,21 @@ def _party(replies: Replies, name: str, number: str) -> str:
     return name or number or replies.say("unknown_caller")
 
 
+def _any_call(slots: Slots) -> bool:
+    """Whether call-back means the last call of any kind, not the last missed one."""
+    return _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_LAST
+
+
 def _call_to_return(phone: _Phone, slots: Slots) -> CallDict | None:
-    """Return the newest call of the history (`last`), or the newest missed call."""
-    last = _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_LAST
+    last = _any_call(slots)
     for call in phone.runtime.history.calls():
         if last or is_missed(call):
             return call
     return None
 
 
-_IN_A_CALL = (
-    LineState.RINGING,
-    LineState.DIALING,
-    LineState.CALLING,
-    LineState.CONNECTED,
-    LineState.ONHOLD,
-)
-
-
 def _ringing(phone: _Phone, _slots: Slots) -> bool:
     return bool(phone.lines(LineState.RINGING))
-
-
-def _can_dial(phone: _Phone, _slots: Slots) -> bool:
-    """Whether a line is free and none is dialling already."""
-    return bool(phone.lines(LineState.IDLE)) and not phone.lines(
-        LineState.DIALING, LineState.CALLING
-    )
 
 
 async def _answer(replies: Replies, slots: Slots, phone: _Phone) -> str:
@@ -248,26 +229,21 @@ async def _who_is_calling(replies: Replies, slots: Slots, phone: _Phone) -> str:
     return replies.say(key, callers=callers, phone=phone.name)
 
 
-async def _dial(replies: Replies, phone: _Phone, number: str) -> None:
-    await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
-
-
 async def _call(replies: Replies, slots: Slots, phone: _Phone) -> str:
     number = slots[SLOT_NUMBER]["value"]
-    await _dial(replies, phone, number)
+    await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
     return replies.say("dialling", number=number, phone=phone.name)
 
 
 async def _call_back(replies: Replies, slots: Slots, phone: _Phone) -> str:
     if (call := _call_to_return(phone, slots)) is None:
-        missed = _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_MISSED
-        key = "no_missed_call_on" if missed else "no_call_on"
+        key = "no_call_on" if _any_call(slots) else "no_missed_call_on"
         raise intent.IntentHandleError(replies.say(key, phone=phone.name))
     if not (number := call["number"].strip()):
         raise intent.IntentHandleError(
             replies.say("no_number_to_call", phone=phone.name)
         )
-    await _dial(replies, phone, number)
+    await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
     caller = _party(replies, call["name"], number)
     return replies.say("calling_back", caller=caller, phone=phone.name)
 
@@ -334,7 +310,7 @@ HANDLERS: Final[tuple[PhoneIntent, ...]] = (
         "Hangs up a Grandstream desk phone: ends the current call, rejects a ringing "
         "call, or cancels a call being dialled. Use when the user asks to hang up, end "
         "the call, or reject or decline a call.",
-        suits=lambda phone, _: bool(phone.lines(*_IN_A_CALL)),
+        suits=lambda phone, _: bool(phone.lines(LineState.RINGING, *IN_CALL_STATES)),
         nothing="no_phone_in_call",
         act=_hang_up,
     ),
@@ -372,7 +348,11 @@ HANDLERS: Final[tuple[PhoneIntent, ...]] = (
         "the phone dials on its speaker. Use when the user asks to call or dial a "
         "number. Needs slot 'number' (digits, *, # and a leading +; resolve a contact "
         "name to its number first).",
-        suits=_can_dial,
+        # A free line, and none dialling already.
+        suits=lambda phone, _: (
+            bool(phone.lines(LineState.IDLE))
+            and not phone.lines(LineState.DIALING, LineState.CALLING)
+        ),
         nothing="no_phone_free",
         act=_call,
         slots={vol.Required(SLOT_NUMBER): cv.string},
@@ -384,11 +364,7 @@ HANDLERS: Final[tuple[PhoneIntent, ...]] = (
         "('last'), from the phone's call history. Use when the user asks to call back, "
         "return a missed call, or redial the last call.",
         suits=lambda phone, slots: _call_to_return(phone, slots) is not None,
-        nothing=lambda slots: (
-            "no_calls"
-            if _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_LAST
-            else "no_missed_calls"
-        ),
+        nothing=lambda slots: "no_calls" if _any_call(slots) else "no_missed_calls",
         act=_call_back,
         slots={vol.Optional(SLOT_WHICH): vol.In([CALL_BACK_MISSED, CALL_BACK_LAST])},
     ),
