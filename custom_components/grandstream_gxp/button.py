@@ -1,6 +1,6 @@
 """Buttons of a phone: one press = one call-control action, a reboot, clear missed calls."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -26,7 +26,8 @@ PARALLEL_UPDATES = 1
 class GxpButtonEntityDescription(ButtonEntityDescription):
     """A button and what a press does to the phone."""
 
-    press_fn: Callable[[GxpRuntimeData], Awaitable[Any]]
+    # Awaited through `async_run_action` when the press uses the phone.
+    press_fn: Callable[[GxpRuntimeData], Any]
     # False for the missed-call count: Home Assistant's data, so no phone needed.
     uses_phone: bool = True
 
@@ -38,10 +39,6 @@ def _call_control(key: str) -> GxpButtonEntityDescription:
         translation_key=key,
         press_fn=lambda runtime: getattr(runtime.controller, key)(),
     )
-
-
-async def _clear_missed_calls(runtime: GxpRuntimeData) -> None:
-    runtime.history.async_clear_missed_calls()
 
 
 BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
@@ -68,7 +65,7 @@ BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
     GxpButtonEntityDescription(
         key="clear_missed_calls",
         translation_key="clear_missed_calls",
-        press_fn=_clear_missed_calls,
+        press_fn=lambda runtime: runtime.history.async_clear_missed_calls(),
         uses_phone=False,
     ),
 )
@@ -104,13 +101,6 @@ class GxpButton(GxpEntity, ButtonEntity):
 
     entity_description: GxpButtonEntityDescription
 
-    def __init__(
-        self, entry: GxpConfigEntry, description: GxpButtonEntityDescription
-    ) -> None:
-        """Describe the button."""
-        super().__init__(entry, description)
-        self._runtime = entry.runtime_data
-
     @property
     @override
     def available(self) -> bool:
@@ -118,9 +108,9 @@ class GxpButton(GxpEntity, ButtonEntity):
 
     @override
     async def async_press(self) -> None:
-        """Run the action; errors come back translated, the new lines are published."""
-        runtime, press = self._runtime, self.entity_description.press_fn
+        runtime = self.coordinator.config_entry.runtime_data
+        press = self.entity_description.press_fn
         if self.entity_description.uses_phone:
             await async_run_action(runtime, lambda: press(runtime))
         else:
-            await press(runtime)
+            press(runtime)
