@@ -36,13 +36,6 @@ class GxpBinarySensorEntityDescription(BinarySensorEntityDescription):
     is_on_fn: Callable[[PhoneData], bool]
 
 
-@dataclass(frozen=True, kw_only=True)
-class GxpAccountBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A binary sensor of one account; the key is a template with `{account}`."""
-
-    is_on_fn: Callable[[Account], bool]
-
-
 PHONE_BINARY_SENSORS: tuple[GxpBinarySensorEntityDescription, ...] = (
     GxpBinarySensorEntityDescription(
         key="ringing",
@@ -67,12 +60,12 @@ STATE_CHECKS = GxpBinarySensorEntityDescription(
     is_on_fn=lambda _data: False,
 )
 
-ACCOUNT_REGISTERED = GxpAccountBinarySensorEntityDescription(
+# The key is a template with `{account}`.
+ACCOUNT_REGISTERED = BinarySensorEntityDescription(
     key="account_{account}_registered",
     translation_key="account_registered",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
-    is_on_fn=lambda account: account.registered,
 )
 
 
@@ -93,7 +86,7 @@ async def async_setup_entry(
         entry,
         lambda data: data.accounts,
         lambda account: account.id,
-        lambda account: GxpAccountBinarySensor(entry, ACCOUNT_REGISTERED, account),
+        lambda account: GxpAccountRegisteredSensor(entry, account),
         async_add_entities,
     )
 
@@ -106,23 +99,16 @@ class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
     @property
     @override
     def is_on(self) -> bool:
-        """Return the state."""
         return self.entity_description.is_on_fn(self.coordinator.data)
 
 
-class GxpAccountBinarySensor(GxpEntity, BinarySensorEntity):
-    """A binary sensor of one SIP account."""
+class GxpAccountRegisteredSensor(GxpEntity, BinarySensorEntity):
+    """Whether one SIP account is registered with its server."""
 
-    entity_description: GxpAccountBinarySensorEntityDescription
-
-    def __init__(
-        self,
-        entry: GxpConfigEntry,
-        description: GxpAccountBinarySensorEntityDescription,
-        account: Account,
-    ) -> None:
+    def __init__(self, entry: GxpConfigEntry, account: Account) -> None:
         """Describe the sensor of `account` (ids are 1-based, as the phone counts)."""
-        super().__init__(entry, description, description.key.format(account=account.id))
+        key = ACCOUNT_REGISTERED.key.format(account=account.id)
+        super().__init__(entry, ACCOUNT_REGISTERED, key)
         self._attr_translation_placeholders = {"account": str(account.id)}
         self._id = account.id
         # Phones list every account slot; an empty slot is only noise until it is set up.
@@ -139,12 +125,9 @@ class GxpAccountBinarySensor(GxpEntity, BinarySensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Whether the phone answered and still reports this account."""
         return super().available and self._account is not None
 
     @property
     @override
     def is_on(self) -> bool | None:
-        """Return whether the account is registered with its SIP server."""
-        account = self._account
-        return None if account is None else self.entity_description.is_on_fn(account)
+        return None if (account := self._account) is None else account.registered

@@ -1,6 +1,6 @@
 """Buttons of a phone: one press = one call-control action, a reboot, clear missed calls."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -26,44 +26,33 @@ PARALLEL_UPDATES = 1
 class GxpButtonEntityDescription(ButtonEntityDescription):
     """A button and what a press does to the phone."""
 
-    press_fn: Callable[[GxpRuntimeData], Awaitable[Any]]
+    # Awaited through `async_run_action` when the press uses the phone.
+    press_fn: Callable[[GxpRuntimeData], Any]
+    # False for the missed-call count: Home Assistant's data, so no phone needed.
+    uses_phone: bool = True
+
+
+def _call_control(key: str) -> GxpButtonEntityDescription:
+    # The key is the controller's method (the keys-only phone has its own).
+    return GxpButtonEntityDescription(
+        key=key,
+        translation_key=key,
+        press_fn=lambda runtime: getattr(runtime.controller, key)(),
+    )
 
 
 BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
-    GxpButtonEntityDescription(
-        key="answer",
-        translation_key="answer",
-        press_fn=lambda runtime: runtime.controller.answer(),
-    ),
-    GxpButtonEntityDescription(
-        key="hang_up",
-        translation_key="hang_up",
-        press_fn=lambda runtime: runtime.controller.hang_up(),
-    ),
-    GxpButtonEntityDescription(
-        key="hold",
-        translation_key="hold",
-        press_fn=lambda runtime: runtime.controller.hold(),
-    ),
-    GxpButtonEntityDescription(
-        key="resume",
-        translation_key="resume",
-        press_fn=lambda runtime: runtime.controller.resume(),
-    ),
-    GxpButtonEntityDescription(
-        key="swap",
-        translation_key="swap",
-        press_fn=lambda runtime: runtime.controller.swap(),
-    ),
-    GxpButtonEntityDescription(
-        key="complete_transfer",
-        translation_key="complete_transfer",
-        press_fn=lambda runtime: runtime.controller.complete_transfer(),
-    ),
-    GxpButtonEntityDescription(
-        key="cancel_transfer",
-        translation_key="cancel_transfer",
-        press_fn=lambda runtime: runtime.controller.cancel_transfer(),
+    *map(
+        _call_control,
+        (
+            "answer",
+            "hang_up",
+            "hold",
+            "resume",
+            "swap",
+            "complete_transfer",
+            "cancel_transfer",
+        ),
     ),
     GxpButtonEntityDescription(
         key="reboot",
@@ -73,11 +62,12 @@ BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
         entity_registry_enabled_default=False,
         press_fn=lambda runtime: runtime.client.reboot(),
     ),
-)
-
-
-CLEAR_MISSED_CALLS = ButtonEntityDescription(
-    key="clear_missed_calls", translation_key="clear_missed_calls"
+    GxpButtonEntityDescription(
+        key="clear_missed_calls",
+        translation_key="clear_missed_calls",
+        press_fn=lambda runtime: runtime.history.async_clear_missed_calls(),
+        uses_phone=False,
+    ),
 )
 
 
@@ -93,58 +83,34 @@ async def async_setup_entry(
     hold-key method, and no missed calls to clear (no call events).
     """
     runtime = entry.runtime_data
-    if runtime.keys_only:
-        async_add_entities(
-            GxpButton(entry, description)
-            for description in BUTTONS
-            if _keys_only_button(description.key, runtime)
-        )
-        return
-    async_add_entities(GxpButton(entry, description) for description in BUTTONS)
-    async_add_entities([GxpClearMissedCallsButton(entry)])
+    async_add_entities(
+        GxpButton(entry, description)
+        for description in BUTTONS
+        if not runtime.keys_only or _keys_only_button(description.key, runtime)
+    )
 
 
 def _keys_only_button(key: str, runtime: GxpRuntimeData) -> bool:
     if key == "swap":
         return runtime.controller.settings.swap_method is SwapMethod.HOLD_KEY
-    return key not in {"reboot", "cancel_transfer"}
+    return key not in {"reboot", "cancel_transfer", "clear_missed_calls"}
 
 
 class GxpButton(GxpEntity, ButtonEntity):
-    """A button that runs one action on the phone."""
+    """A button that runs one action."""
 
     entity_description: GxpButtonEntityDescription
-
-    def __init__(
-        self, entry: GxpConfigEntry, description: GxpButtonEntityDescription
-    ) -> None:
-        """Describe the button."""
-        super().__init__(entry, description)
-        self._runtime = entry.runtime_data
-
-    @override
-    async def async_press(self) -> None:
-        """Run the action; errors come back translated, the new lines are published."""
-        runtime = self._runtime
-        await async_run_action(
-            runtime, lambda: self.entity_description.press_fn(runtime)
-        )
-
-
-class GxpClearMissedCallsButton(GxpEntity, ButtonEntity):
-    """Sets the missed-call count to 0; Home Assistant's data, so no phone needed."""
-
-    def __init__(self, entry: GxpConfigEntry) -> None:
-        """Describe the button."""
-        super().__init__(entry, CLEAR_MISSED_CALLS)
-        self._history = entry.runtime_data.history
 
     @property
     @override
     def available(self) -> bool:
-        return True
+        return not self.entity_description.uses_phone or super().available
 
     @override
     async def async_press(self) -> None:
-        """Clear the count."""
-        self._history.async_clear_missed_calls()
+        runtime = self.coordinator.config_entry.runtime_data
+        press = self.entity_description.press_fn
+        if self.entity_description.uses_phone:
+            await async_run_action(runtime, lambda: press(runtime))
+        else:
+            press(runtime)

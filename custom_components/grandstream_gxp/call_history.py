@@ -8,7 +8,7 @@ per call and line: opened by `incoming` or `outgoing`, answered by `answered`, c
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -72,9 +72,9 @@ class _OpenCall:
     """A call in progress on one line."""
 
     direction: CallDirection | None
-    number: str
-    name: str
     start: datetime
+    number: str = ""
+    name: str = ""
     answered_at: datetime | None = None
 
     def note_party(self, event: CallEvent) -> None:
@@ -82,9 +82,11 @@ class _OpenCall:
         self.number = self.number or event.remote_number
         self.name = self.name or event.remote_name
 
-    def close(self, outcome: CallOutcome, now: datetime) -> CallDict:
-        """Return the finished call; its duration runs from answer to end."""
+    def close(self, now: datetime, outcome: CallOutcome | None = None) -> CallDict:
+        """Return the finished call: `answered` or `missed` unless `outcome` says."""
         duration = (now - self.answered_at).total_seconds() if self.answered_at else 0
+        if outcome is None:
+            outcome = CallOutcome.ANSWERED if self.answered_at else CallOutcome.MISSED
         return CallDict(
             direction=None if self.direction is None else self.direction.value,
             number=self.number,
@@ -169,70 +171,58 @@ class CallHistory:
     @callback
     def _handle_events(self, events: tuple[CallEvent, ...]) -> None:
         now = dt_util.utcnow()
-        finished: list[CallDict] = []
-        for event in events:
-            finished.extend(self._apply(event, now))
+        finished = [call for event in events if (call := self._apply(event, now))]
         if not finished:
             return
         for call in finished:
             self._calls.insert(0, call)
-            if (
-                call["direction"] == CallDirection.INCOMING
-                and call["outcome"] == CallOutcome.MISSED
-            ):
-                self._missed_calls += 1
+            self._missed_calls += is_missed(call)
             self._fire(call)
         del self._calls[MAX_CALLS:]
         self._changed()
 
-    def _apply(self, event: CallEvent, now: datetime) -> list[CallDict]:
-        """Apply one event to the open calls; return the calls it finished."""
-        finished: list[CallDict] = []
+    def _apply(self, event: CallEvent, now: datetime) -> CallDict | None:
+        """Apply one event to the open calls; return the call it finished."""
         line = event.line
         match event.type:
             case CallEventType.INCOMING | CallEventType.OUTGOING:
-                if (stale := self._open.pop(line, None)) is not None:
-                    # The end of the previous call on this line was never seen.
-                    outcome = (
-                        CallOutcome.MISSED
-                        if stale.answered_at is None
-                        else CallOutcome.ANSWERED
-                    )
-                    finished.append(stale.close(outcome, now))
+                # An open call here is one whose end was never seen.
+                stale = self._open.pop(line, None)
                 self._open[line] = _OpenCall(
                     direction=CallDirection(event.type.value),
                     number=event.remote_number,
                     name=event.remote_name,
                     start=now,
                 )
+                return None if stale is None else stale.close(now)
             case CallEventType.ANSWERED | CallEventType.HELD | CallEventType.RESUMED:
                 # A call already up when Home Assistant started has no direction.
-                up = self._open.setdefault(
-                    line,
-                    _OpenCall(direction=None, number="", name="", start=now),
-                )
+                up = self._open.setdefault(line, _OpenCall(direction=None, start=now))
                 up.note_party(event)
                 if up.answered_at is None:
                     up.answered_at = now
             case CallEventType.MISSED:
                 # A ringing call that went away; its `incoming` may have been missed.
                 rang = self._open.pop(line, None) or _OpenCall(
-                    direction=CallDirection.INCOMING, number="", name="", start=now
+                    direction=CallDirection.INCOMING, start=now
                 )
                 rang.note_party(event)
-                finished.append(rang.close(CallOutcome.MISSED, now))
+                return rang.close(now, CallOutcome.MISSED)
             case CallEventType.ENDED | CallEventType.TRANSFERRED:
                 # A call whose start was never seen is not recorded: whether it was
                 # answered, and by whom it was placed, is unknown.
                 if (gone := self._open.pop(line, None)) is not None:
                     gone.note_party(event)
-                    outcome = (
-                        CallOutcome.TRANSFERRED
-                        if event.type is CallEventType.TRANSFERRED
-                        else _ended_outcome(gone)
+                    if event.type is CallEventType.TRANSFERRED:
+                        return gone.close(now, CallOutcome.TRANSFERRED)
+                    # A ringing call that ends is `missed` unless Home Assistant
+                    # rejected it, and then the event is `ended` (cti/call_events.py
+                    # `CallExpectations`): an incoming call ending unanswered was rejected.
+                    rejected = gone.answered_at is None and (
+                        gone.direction is CallDirection.INCOMING
                     )
-                    finished.append(gone.close(outcome, now))
-        return finished
+                    return gone.close(now, CallOutcome.REJECTED if rejected else None)
+        return None
 
     def _fire(self, call: CallDict) -> None:
         entry = self._entry
@@ -261,20 +251,9 @@ class CallHistory:
         return _StoredHistory(calls=self._calls, missed_calls=self._missed_calls)
 
 
-def _ended_outcome(call: _OpenCall) -> CallOutcome:
-    """Return how a call that ended (not transferred) went.
-
-    A ringing call that ends is `missed` unless Home Assistant rejected it, and then
-    the event is `ended` (cti/call_events.py `CallExpectations`): an incoming call that
-    ends unanswered was rejected.
-    """
-    if call.answered_at is not None:
-        return CallOutcome.ANSWERED
-    if call.direction is CallDirection.INCOMING:
-        return CallOutcome.REJECTED
-    return CallOutcome.MISSED
-
-
-def calls_response(history: CallHistory, limit: int | None) -> dict[str, Any]:
-    """Return the `get_call_history` response."""
-    return {"calls": [dict(call) for call in history.calls(limit)]}
+def is_missed(call: CallDict) -> bool:
+    """Whether the call is an incoming call nobody answered."""
+    return (
+        call["direction"] == CallDirection.INCOMING
+        and call["outcome"] == CallOutcome.MISSED
+    )

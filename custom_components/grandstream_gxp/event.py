@@ -51,17 +51,11 @@ class GxpCallEventEntity(GxpEntity, EventEntity):
     @override
     def _handle_coordinator_update(self) -> None:
         data = self.coordinator.data
-        if data is self._handled:
-            # Availability may have changed.
-            self.async_write_ha_state()
-            return
+        events = data.events if data is not self._handled else ()
         self._handled = data
-        if not data.events:
-            self.async_write_ha_state()
-            return
         # One state per event: the entity's state shows only the last event, so an
         # automation watching it would miss all but the last of a burst otherwise.
-        for event in data.events:
+        for event in events:
             self._trigger_event(
                 event.type.value,
                 {
@@ -70,4 +64,7 @@ class GxpCallEventEntity(GxpEntity, EventEntity):
                     ATTR_REMOTE_NAME: event.remote_name,
                 },
             )
+            self.async_write_ha_state()
+        if not events:
+            # Availability may have changed.
             self.async_write_ha_state()

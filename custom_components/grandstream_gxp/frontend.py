@@ -16,10 +16,6 @@ CARD_URL = f"/{DOMAIN}/grandstream-phone-card.js"
 _REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_card_registered")
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
-
-
 async def async_register_card(hass: HomeAssistant) -> None:
     """Serve the card and add it to every dashboard, once.
 
@@ -31,9 +27,9 @@ async def async_register_card(hass: HomeAssistant) -> None:
     # Claimed before the first await: a second registration of the path raises.
     hass.data[_REGISTERED] = True
     integration = await async_get_integration(hass, DOMAIN)
-    digest = await hass.async_add_executor_job(_file_hash, CARD_FILE)
-    url = f"{CARD_URL}?v={integration.version}-{digest}"
+    card = await hass.async_add_executor_job(CARD_FILE.read_bytes)
+    digest = hashlib.sha256(card).hexdigest()[:8]
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_FILE), cache_headers=True)]
     )
-    add_extra_js_url(hass, url)
+    add_extra_js_url(hass, f"{CARD_URL}?v={integration.version}-{digest}")

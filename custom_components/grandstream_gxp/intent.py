@@ -1,27 +1,19 @@
 """Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
-The intent integration finds this platform by itself (`async_setup_intents`, through
-`async_process_integration_platforms`, which covers custom integrations too). LLM
-agents get the handlers as tools through `llm.py`; the built-in agent through the
-sentences of `voice_sentences.py`. Replies are in the request's language (`replies.py`).
+The intent integration finds `async_setup_intents` by itself (custom integrations too);
+LLM agents get the handlers through `llm.py`, the built-in agent through
+`voice_sentences.py`. Replies are in the request's language (`replies.py`).
 
-Which phone (`_choose`):
-
-* the optional `phone` slot names it: a device's name (as the user renamed it or
-  as the integration named it), the entry's title, or the device's area, compared
-  without case or extra spaces. Several matches (an area with two phones) are
-  narrowed as below;
-* without the slot: the only configured phone; with several, the loaded phones
-  that suit the intent (ringing to answer or to say who calls, any call to hang up,
-  a connected call to transfer, a free line to call, a call in the history to call
-  back). One such phone is used; none gives the intent's "nothing to do" answer;
-  several are narrowed to the area the request came from (`preferred_area_id`, set
-  by the voice satellite), else the user is asked to name the phone.
+Which phone (`_choose`): the optional `phone` slot names it (device name, entry title or
+area, without case or extra spaces); else the only phone. Several candidates are
+narrowed to the loaded phones that suit the intent (ringing to answer, a free line to
+call, ...), then to the request's area (`preferred_area_id`, set by the satellite);
+still several, the user is asked to name one.
 """
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -38,7 +30,8 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .call_history import CallDict, CallDirection, CallOutcome
+from .binary_sensor import IN_CALL_STATES
+from .call_history import CallDict, is_missed
 from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import LineState, LineStatus
@@ -62,14 +55,12 @@ SLOT_PREFERRED_AREA: Final = "preferred_area_id"
 CALL_BACK_LAST: Final = "last"
 CALL_BACK_MISSED: Final = "missed"
 
-_PHONE_SLOTS: dict[vol.Marker, Any] = {
-    vol.Optional(SLOT_PHONE): cv.string,
-    vol.Optional(SLOT_PREFERRED_AREA): cv.string,
-}
 _PHONE_HELP = (
     " Optional slot 'phone': the phone's name or its area; leave it out when there is "
     "one phone, or when only one phone is in the situation this intent acts on."
 )
+
+type Slots = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,33 +77,28 @@ class _Phone:
     def loaded(self) -> bool:
         return self.entry.state is ConfigEntryState.LOADED
 
-    def lines(self) -> tuple[LineStatus, ...]:
+    def lines(self, *states: LineState) -> list[LineStatus]:
+        """Return the lines in one of `states`."""
         data = self.runtime.coordinator.data
-        return data.lines if data else ()
-
-    def has_line(self, *states: LineState) -> bool:
-        return any(line.state in states for line in self.lines())
+        return [line for line in (data.lines if data else ()) if line.state in states]
 
 
-type PhoneTest = Callable[[_Phone], bool]
+type Act = Callable[[Replies, Slots, _Phone], Awaitable[str]]
 
 
 def _normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _value(slots: Slots, name: str, default: str) -> str:
+    return str(slots.get(name, {}).get("value", default))
+
+
 def _phones(hass: HomeAssistant) -> list[_Phone]:
     devices = dr.async_get(hass)
     phones = []
     for entry in hass.config_entries.async_entries(DOMAIN):
-        device = next(
-            (
-                device
-                for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
-                if (DOMAIN, entry.unique_id) in device.identifiers
-            ),
-            None,
-        )
+        device = devices.async_get_device({(DOMAIN, entry.unique_id or "")})
         name = (device and (device.name_by_user or device.name)) or entry.title
         phones.append(_Phone(entry, name, device.area_id if device else None))
     return phones
@@ -126,19 +112,11 @@ def _names(hass: HomeAssistant, phone: _Phone) -> set[str]:
     return names
 
 
-def _usable(replies: Replies, phone: _Phone) -> _Phone:
-    if not phone.loaded:
-        raise intent.IntentHandleError(
-            replies.say("phone_unavailable", phone=phone.name)
-        )
-    return phone
-
-
 def _choose(
     hass: HomeAssistant,
     replies: Replies,
-    slots: dict[str, Any],
-    suits: PhoneTest,
+    slots: Slots,
+    suits: Callable[[_Phone], bool],
     nothing: str,
 ) -> _Phone:
     """Return the phone the request means, or raise an error that says what is missing."""
@@ -153,7 +131,11 @@ def _choose(
                 replies.say("unknown_phone", name=slots[SLOT_PHONE]["value"])
             )
     if len(phones) == 1:
-        return _usable(replies, phones[0])
+        if not phones[0].loaded:
+            raise intent.IntentHandleError(
+                replies.say("phone_unavailable", phone=phones[0].name)
+            )
+        return phones[0]
     loaded = [phone for phone in phones if phone.loaded]
     if not loaded:
         raise intent.IntentHandleError(replies.say("no_phone_available"))
@@ -175,23 +157,17 @@ def _choose(
     return busy[0]
 
 
-async def _run[T](
+async def _run(
     replies: Replies,
     phone: _Phone,
-    action: Callable[[], Awaitable[T]],
+    action: Callable[[], Awaitable[Any]],
     number: str = "",
-) -> T:
+) -> None:
     """Run a phone action; its errors become intent errors spoken in the language."""
     try:
-        return await async_run_action(phone.runtime, action)
+        await async_run_action(phone.runtime, action)
     except HomeAssistantError as err:
         raise intent.IntentHandleError(replies.error(err, phone.name, number)) from err
-
-
-def _speak(intent_obj: intent.Intent, speech: str) -> intent.IntentResponse:
-    response = intent_obj.create_response()
-    response.async_set_speech(speech)
-    return response
 
 
 def _party(replies: Replies, name: str, number: str) -> str:
@@ -201,149 +177,145 @@ def _party(replies: Replies, name: str, number: str) -> str:
     return name or number or replies.say("unknown_caller")
 
 
-def _ringing(phone: _Phone) -> list[LineStatus]:
-    return [line for line in phone.lines() if line.state is LineState.RINGING]
+def _any_call(slots: Slots) -> bool:
+    """Whether call-back means the last call of any kind, not the last missed one."""
+    return _value(slots, SLOT_WHICH, CALL_BACK_MISSED) == CALL_BACK_LAST
 
 
-def _is_ringing(phone: _Phone) -> bool:
-    return phone.has_line(LineState.RINGING)
-
-
-def _in_a_call(phone: _Phone) -> bool:
-    return phone.has_line(
-        LineState.RINGING,
-        LineState.DIALING,
-        LineState.CALLING,
-        LineState.CONNECTED,
-        LineState.ONHOLD,
-    )
-
-
-def _connected(phone: _Phone) -> bool:
-    return phone.has_line(LineState.CONNECTED)
-
-
-def _can_dial(phone: _Phone) -> bool:
-    return phone.has_line(LineState.IDLE) and not phone.has_line(
-        LineState.DIALING, LineState.CALLING
-    )
-
-
-def _call_to_return(phone: _Phone, which: str) -> CallDict | None:
-    """Return the newest call of the history (`last`), or the newest missed call."""
+def _call_to_return(phone: _Phone, slots: Slots) -> CallDict | None:
+    last = _any_call(slots)
     for call in phone.runtime.history.calls():
-        if which == CALL_BACK_LAST or (
-            call["direction"] == CallDirection.INCOMING
-            and call["outcome"] == CallOutcome.MISSED
-        ):
+        if last or is_missed(call):
             return call
     return None
 
 
-class _PhoneIntent(intent.IntentHandler):
-    """A Grandstream intent: finds the phone, then acts on it."""
+def _ringing(phone: _Phone, _slots: Slots) -> bool:
+    return bool(phone.lines(LineState.RINGING))
 
-    slot_schema: ClassVar[dict[Any, Any]] = _PHONE_SLOTS
-    # The reply key when no phone suits the intent.
-    nothing: ClassVar[str]
 
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Whether the phone is in a situation this intent acts on."""
-        raise NotImplementedError
+async def _answer(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    ringing = phone.lines(LineState.RINGING)
+    await _run(replies, phone, phone.runtime.controller.answer)
+    if not ringing:
+        return replies.say("answered", phone=phone.name)
+    caller = _party(replies, ringing[0].remote_name, ringing[0].remote_number)
+    return replies.say("answered_from", caller=caller, phone=phone.name)
 
-    def nothing_for(self, slots: dict[str, Any]) -> str:
-        """Return the reply key when no phone suits the request."""
-        return self.nothing
+
+async def _hang_up(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    await _run(replies, phone, phone.runtime.controller.hang_up)
+    return replies.say("hung_up", phone=phone.name)
+
+
+async def _transfer(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    number = slots[SLOT_NUMBER]["value"]
+    mode = TransferMode(_value(slots, SLOT_MODE, TransferMode.BLIND))
+    await _run(
+        replies, phone, lambda: phone.runtime.controller.transfer(number, mode), number
+    )
+    key = "transfer_attended" if mode is TransferMode.ATTENDED else "transferred"
+    return replies.say(key, number=number, phone=phone.name)
+
+
+async def _who_is_calling(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    if not (ringing := phone.lines(LineState.RINGING)):
+        return replies.say("nothing_ringing_on", phone=phone.name)
+    callers = replies.join(
+        [_party(replies, line.remote_name, line.remote_number) for line in ringing],
+        last="and",
+    )
+    key = "calling_many" if len(ringing) > 1 else "calling_one"
+    return replies.say(key, callers=callers, phone=phone.name)
+
+
+async def _call(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    number = slots[SLOT_NUMBER]["value"]
+    await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
+    return replies.say("dialling", number=number, phone=phone.name)
+
+
+async def _call_back(replies: Replies, slots: Slots, phone: _Phone) -> str:
+    if (call := _call_to_return(phone, slots)) is None:
+        key = "no_call_on" if _any_call(slots) else "no_missed_call_on"
+        raise intent.IntentHandleError(replies.say(key, phone=phone.name))
+    if not (number := call["number"].strip()):
+        raise intent.IntentHandleError(
+            replies.say("no_number_to_call", phone=phone.name)
+        )
+    await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
+    caller = _party(replies, call["name"], number)
+    return replies.say("calling_back", caller=caller, phone=phone.name)
+
+
+class PhoneIntent(intent.IntentHandler):
+    """A Grandstream intent: picks the phone, runs the action, speaks the reply."""
+
+    slot_schema: dict[Any, Any] | None = None
+
+    def __init__(
+        self,
+        intent_type: str,
+        description: str,
+        *,
+        suits: Callable[[_Phone, Slots], bool],
+        nothing: str | Callable[[Slots], str],
+        act: Act,
+        slots: dict[Any, Any] | None = None,
+        query: bool = False,
+    ) -> None:
+        """Describe the intent; `nothing` is the reply key when no phone suits it."""
+        self.intent_type = intent_type
+        self.description = description + _PHONE_HELP
+        self.slot_schema = {
+            vol.Optional(SLOT_PHONE): cv.string,
+            vol.Optional(SLOT_PREFERRED_AREA): cv.string,
+            **(slots or {}),
+        }
+        self._suits = suits
+        self._nothing = nothing
+        self._act = act
+        self._query = query
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
-        """Find the phone, then act."""
+        """Find the phone, act, and say what happened."""
         slots = self.async_validate_slots(intent_obj.slots)
         replies = await async_get_replies(intent_obj.hass, intent_obj.language)
+        nothing = self._nothing
         phone = _choose(
             intent_obj.hass,
             replies,
             slots,
-            lambda phone: self.suits(phone, slots),
-            self.nothing_for(slots),
+            lambda phone: self._suits(phone, slots),
+            nothing if isinstance(nothing, str) else nothing(slots),
         )
-        return await self.async_act(intent_obj, replies, slots, phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Act on the chosen phone."""
-        raise NotImplementedError
+        response = intent_obj.create_response()
+        response.async_set_speech(await self._act(replies, slots, phone))
+        if self._query:
+            response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        return response
 
 
-class AnswerCallIntent(_PhoneIntent):
-    """Answer the ringing call."""
-
-    intent_type = INTENT_ANSWER
-    description = (
+HANDLERS: Final[tuple[PhoneIntent, ...]] = (
+    PhoneIntent(
+        INTENT_ANSWER,
         "Answers (picks up) the call that is ringing on a Grandstream desk phone, "
-        "hands-free. Use when the user asks to answer or pick up the phone or the call."
-        + _PHONE_HELP
-    )
-    nothing = "no_phone_ringing"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a ringing phone."""
-        return _is_ringing(phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Answer."""
-        ringing = _ringing(phone)
-        await _run(replies, phone, phone.runtime.controller.answer)
-        if not ringing:
-            return _speak(intent_obj, replies.say("answered", phone=phone.name))
-        caller = _party(replies, ringing[0].remote_name, ringing[0].remote_number)
-        return _speak(
-            intent_obj, replies.say("answered_from", caller=caller, phone=phone.name)
-        )
-
-
-class HangUpIntent(_PhoneIntent):
-    """End, reject or cancel the current call."""
-
-    intent_type = INTENT_HANG_UP
-    description = (
+        "hands-free. Use when the user asks to answer or pick up the phone or the call.",
+        suits=_ringing,
+        nothing="no_phone_ringing",
+        act=_answer,
+    ),
+    PhoneIntent(
+        INTENT_HANG_UP,
         "Hangs up a Grandstream desk phone: ends the current call, rejects a ringing "
         "call, or cancels a call being dialled. Use when the user asks to hang up, end "
-        "the call, or reject or decline a call." + _PHONE_HELP
-    )
-    nothing = "no_phone_in_call"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a phone with any call."""
-        return _in_a_call(phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Hang up."""
-        await _run(replies, phone, phone.runtime.controller.hang_up)
-        return _speak(intent_obj, replies.say("hung_up", phone=phone.name))
-
-
-class TransferCallIntent(_PhoneIntent):
-    """Transfer the connected call to a number."""
-
-    intent_type = INTENT_TRANSFER
-    description = (
+        "the call, or reject or decline a call.",
+        suits=lambda phone, _: bool(phone.lines(LineState.RINGING, *IN_CALL_STATES)),
+        nothing="no_phone_in_call",
+        act=_hang_up,
+    ),
+    PhoneIntent(
+        INTENT_TRANSFER,
         "Transfers the connected call of a Grandstream desk phone to another phone "
         "number or extension. Use when the user asks to transfer, forward or put "
         "through the current call to a number. Needs slot 'number' (digits, * or #; "
@@ -351,186 +323,55 @@ class TransferCallIntent(_PhoneIntent):
         "(default: the call is handed over at once and the phone is free) or "
         "'attended' (the caller is put on hold and the number is called first; the "
         "transfer then still has to be completed on the phone or with the "
-        "grandstream_gxp.complete_transfer action, so prefer blind for voice)."
-        + _PHONE_HELP
-    )
-    slot_schema: ClassVar[dict[Any, Any]] = {
-        **_PHONE_SLOTS,
-        vol.Required(SLOT_NUMBER): cv.string,
-        vol.Optional(SLOT_MODE): vol.In([mode.value for mode in TransferMode]),
-    }
-    nothing = "no_phone_connected"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a phone with a connected call."""
-        return _connected(phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Transfer."""
-        number = slots[SLOT_NUMBER]["value"]
-        mode = TransferMode(slots.get(SLOT_MODE, {}).get("value", TransferMode.BLIND))
-        await _run(
-            replies,
-            phone,
-            lambda: phone.runtime.controller.transfer(number, mode),
-            number,
-        )
-        key = "transfer_attended" if mode is TransferMode.ATTENDED else "transferred"
-        return _speak(intent_obj, replies.say(key, number=number, phone=phone.name))
-
-
-class WhoIsCallingIntent(_PhoneIntent):
-    """Say who is calling."""
-
-    intent_type = INTENT_WHO_IS_CALLING
-    description = (
+        "grandstream_gxp.complete_transfer action, so prefer blind for voice).",
+        suits=lambda phone, _: bool(phone.lines(LineState.CONNECTED)),
+        nothing="no_phone_connected",
+        act=_transfer,
+        slots={
+            vol.Required(SLOT_NUMBER): cv.string,
+            vol.Optional(SLOT_MODE): vol.In([mode.value for mode in TransferMode]),
+        },
+    ),
+    PhoneIntent(
+        INTENT_WHO_IS_CALLING,
         "Tells who is calling a Grandstream desk phone: the caller's name and number "
         "of the ringing call, or that nothing is ringing. Use when the user asks who "
-        "is calling or ringing, or whose call it is." + _PHONE_HELP
-    )
-    nothing = "nothing_ringing"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a ringing phone."""
-        return _is_ringing(phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Say who is calling."""
-        ringing = _ringing(phone)
-        if not ringing:
-            return _speak(
-                intent_obj, replies.say("nothing_ringing_on", phone=phone.name)
-            )
-        callers = replies.join(
-            [_party(replies, line.remote_name, line.remote_number) for line in ringing],
-            last="and",
-        )
-        key = "calling_many" if len(ringing) > 1 else "calling_one"
-        response = _speak(
-            intent_obj, replies.say(key, callers=callers, phone=phone.name)
-        )
-        response.response_type = intent.IntentResponseType.QUERY_ANSWER
-        return response
-
-
-class CallIntent(_PhoneIntent):
-    """Place a call to a number."""
-
-    intent_type = INTENT_CALL
-    description = (
+        "is calling or ringing, or whose call it is.",
+        suits=_ringing,
+        nothing="nothing_ringing",
+        act=_who_is_calling,
+        query=True,
+    ),
+    PhoneIntent(
+        INTENT_CALL,
         "Places a call from a Grandstream desk phone to a phone number or extension; "
         "the phone dials on its speaker. Use when the user asks to call or dial a "
         "number. Needs slot 'number' (digits, *, # and a leading +; resolve a contact "
-        "name to its number first)." + _PHONE_HELP
-    )
-    slot_schema: ClassVar[dict[Any, Any]] = {
-        **_PHONE_SLOTS,
-        vol.Required(SLOT_NUMBER): cv.string,
-    }
-    nothing = "no_phone_free"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a phone with a free line that is not dialling already."""
-        return _can_dial(phone)
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Dial."""
-        number = slots[SLOT_NUMBER]["value"]
-        await _run(
-            replies, phone, lambda: phone.runtime.controller.dial(number), number
-        )
-        return _speak(
-            intent_obj, replies.say("dialling", number=number, phone=phone.name)
-        )
-
-
-class CallBackIntent(_PhoneIntent):
-    """Call back the last caller, or the last missed caller."""
-
-    intent_type = INTENT_CALL_BACK
-    description = (
+        "name to its number first).",
+        # A free line, and none dialling already.
+        suits=lambda phone, _: (
+            bool(phone.lines(LineState.IDLE))
+            and not phone.lines(LineState.DIALING, LineState.CALLING)
+        ),
+        nothing="no_phone_free",
+        act=_call,
+        slots={vol.Required(SLOT_NUMBER): cv.string},
+    ),
+    PhoneIntent(
+        INTENT_CALL_BACK,
         "Calls back from a Grandstream desk phone: the newest missed incoming call "
         "(slot 'which' = 'missed', the default) or the newest call of any direction "
         "('last'), from the phone's call history. Use when the user asks to call back, "
-        "return a missed call, or redial the last call." + _PHONE_HELP
-    )
-    slot_schema: ClassVar[dict[Any, Any]] = {
-        **_PHONE_SLOTS,
-        vol.Optional(SLOT_WHICH): vol.In([CALL_BACK_MISSED, CALL_BACK_LAST]),
-    }
-
-    def _which(self, slots: dict[str, Any]) -> str:
-        return str(slots.get(SLOT_WHICH, {}).get("value", CALL_BACK_MISSED))
-
-    nothing = "no_missed_calls"
-
-    def nothing_for(self, slots: dict[str, Any]) -> str:
-        """Say that no phone has a missed call, or no call at all."""
-        return self.nothing if self._which(slots) == CALL_BACK_MISSED else "no_calls"
-
-    def suits(self, phone: _Phone, slots: dict[str, Any]) -> bool:
-        """Suit a phone with a call to return."""
-        return _call_to_return(phone, self._which(slots)) is not None
-
-    async def async_act(
-        self,
-        intent_obj: intent.Intent,
-        replies: Replies,
-        slots: dict[str, Any],
-        phone: _Phone,
-    ) -> intent.IntentResponse:
-        """Dial the number of the call to return."""
-        call = _call_to_return(phone, self._which(slots))
-        if call is None:
-            key = (
-                "no_missed_call_on"
-                if self._which(slots) == CALL_BACK_MISSED
-                else "no_call_on"
-            )
-            raise intent.IntentHandleError(replies.say(key, phone=phone.name))
-        number = call["number"].strip()
-        if not number:
-            raise intent.IntentHandleError(
-                replies.say("no_number_to_call", phone=phone.name)
-            )
-        await _run(
-            replies, phone, lambda: phone.runtime.controller.dial(number), number
-        )
-        caller = _party(replies, call["name"], number)
-        return _speak(
-            intent_obj, replies.say("calling_back", caller=caller, phone=phone.name)
-        )
-
-
-HANDLERS: Final[tuple[type[_PhoneIntent], ...]] = (
-    AnswerCallIntent,
-    HangUpIntent,
-    TransferCallIntent,
-    WhoIsCallingIntent,
-    CallIntent,
-    CallBackIntent,
+        "return a missed call, or redial the last call.",
+        suits=lambda phone, slots: _call_to_return(phone, slots) is not None,
+        nothing=lambda slots: "no_calls" if _any_call(slots) else "no_missed_calls",
+        act=_call_back,
+        slots={vol.Optional(SLOT_WHICH): vol.In([CALL_BACK_MISSED, CALL_BACK_LAST])},
+    ),
 )
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the phone intents."""
     for handler in HANDLERS:
-        intent.async_register(hass, handler())
+        intent.async_register(hass, handler)

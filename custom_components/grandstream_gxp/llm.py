@@ -35,11 +35,7 @@ def async_get_tools(
     """Return a tool per phone intent while a phone is configured."""
     if api_id != LLM_API_ASSIST or not hass.config_entries.async_entries(DOMAIN):
         return None
-    registered = {handler.intent_type: handler for handler in intent.async_get(hass)}
+    registered = set(intent.async_get(hass))
     return LLMTools(
-        tools=[
-            _tool(registered[handler.intent_type])
-            for handler in HANDLERS
-            if handler.intent_type in registered
-        ]
+        tools=[_tool(handler) for handler in HANDLERS if handler in registered]
     )

@@ -26,7 +26,6 @@ _MESSAGES: dict[tuple[str | None, str], str] = {
     (CallDirection.OUTGOING, CallOutcome.ANSWERED): "Call to {party}{duration}",
     (CallDirection.OUTGOING, CallOutcome.MISSED): "Unanswered call to {party}",
     (CallDirection.OUTGOING, CallOutcome.TRANSFERRED): "Transferred call to {party}",
-    (None, CallOutcome.ANSWERED): "Call with {party}{duration}",
     (None, CallOutcome.TRANSFERRED): "Transferred call with {party}",
 }
 

@@ -16,28 +16,6 @@ from .const import DOMAIN
 
 LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "nl", "it"})
 
-# Action errors whose short spoken form names the phone instead of listing line states.
-SPOKEN_ERRORS: Final = frozenset(
-    {
-        "no_ringing_call",
-        "no_call",
-        "no_connected_call",
-        "invalid_number",
-        "call_on_hold",
-        "call_being_dialled",
-        "call_in_progress",
-        "no_free_line",
-        "auto_attended_off",
-        "wrong_call_state",
-        "transfer_failed",
-        "transfer_not_started",
-        "consultation_not_started",
-        "transferred_blind_auto_attended_off",
-        "cannot_connect",
-        "update_failed",
-        "command_failed",
-    }
-)
 # Placeholders of an action error that are safe to speak: they are not English prose
 # (`found` and `error` are).
 _SPEAKABLE_PLACEHOLDERS: Final = frozenset({"key", "account", "device"})
@@ -78,7 +56,9 @@ class Replies:
     def error(self, err: HomeAssistantError, phone: str, number: str = "") -> str:
         """Say why an action failed, without English exception text."""
         key = err.translation_key or ""
-        if key in SPOKEN_ERRORS:
+        # Errors with a short spoken form (`voice_error_<key>`) name the phone instead
+        # of listing line states.
+        if f"component.{DOMAIN}.common.voice_error_{key}" in self._texts:
             return self.say(f"error_{key}", phone=phone, number=number)
         placeholders = err.translation_placeholders or {}
         message = self._errors.get(f"component.{DOMAIN}.exceptions.{key}.message")

@@ -1,7 +1,5 @@
 """Sensors of a phone: the state of each line and of the phone as a whole, missed calls."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -14,8 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_history import RECENT_CALLS
 from .const import LOGGER
-from .coordinator import GxpConfigEntry, PhoneData
-from .cti import Account, LineState, LineStatus, PhoneState, account_id
+from .coordinator import GxpConfigEntry
+from .cti import LineState, LineStatus, PhoneState, account_id
 from .entity import GxpEntity, async_add_per_item
 
 # Entities only read what the coordinator fetched.
@@ -34,46 +32,11 @@ ATTR_RECENT_CALLS = "recent_calls"
 ENABLED_LINES = 2
 
 
-@dataclass(frozen=True, kw_only=True)
-class GxpSensorEntityDescription(SensorEntityDescription):
-    """A sensor about the phone as a whole."""
-
-    value_fn: Callable[[PhoneData], str | None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class GxpLineSensorEntityDescription(SensorEntityDescription):
-    """The sensor of one line; the key gets the line number appended."""
-
-    value_fn: Callable[[LineStatus], str | None]
-    attributes_fn: Callable[[LineStatus, Sequence[Account]], dict[str, Any]]
-
-
-def _line_attributes(line: LineStatus, accounts: Sequence[Account]) -> dict[str, Any]:
-    """Who the call is with, on which account, and whether the line has the focus."""
-    attributes: dict[str, Any] = {
-        ATTR_REMOTE_NUMBER: line.remote_number or None,
-        ATTR_REMOTE_NAME: line.remote_name or None,
-        # Counted from 1, as the account entities and the dial action do; an idle
-        # line has none. The phone's `acct` base differs by family (`account_id`).
-        ATTR_ACCOUNT: (
-            None if line.state is LineState.IDLE else account_id(line.account, accounts)
-        ),
-        ATTR_ACTIVE: line.active,
-    }
-    if line.state is None:
-        attributes[ATTR_RAW_STATE] = line.raw_state
-    return attributes
-
-
-PHONE_SENSORS: tuple[GxpSensorEntityDescription, ...] = (
-    GxpSensorEntityDescription(
-        key="phone_status",
-        translation_key="phone_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in PhoneState],
-        value_fn=lambda data: data.phone_status.value,
-    ),
+PHONE_STATUS_SENSOR = SensorEntityDescription(
+    key="phone_status",
+    translation_key="phone_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=[state.value for state in PhoneState],
 )
 
 MISSED_CALLS_SENSOR = SensorEntityDescription(
@@ -81,13 +44,11 @@ MISSED_CALLS_SENSOR = SensorEntityDescription(
     translation_key="missed_calls",
 )
 
-LINE_SENSOR = GxpLineSensorEntityDescription(
+LINE_SENSOR = SensorEntityDescription(
     key="line",
     translation_key="line",
     device_class=SensorDeviceClass.ENUM,
     options=[state.value for state in LineState],
-    value_fn=lambda line: None if line.state is None else line.state.value,
-    attributes_fn=_line_attributes,
 )
 
 
@@ -103,9 +64,8 @@ async def async_setup_entry(
     if entry.runtime_data.keys_only:
         return
     async_add_entities(
-        GxpPhoneSensor(entry, description) for description in PHONE_SENSORS
+        [GxpPhoneStatusSensor(entry, PHONE_STATUS_SENSOR), GxpMissedCallsSensor(entry)]
     )
-    async_add_entities([GxpMissedCallsSensor(entry)])
     async_add_per_item(
         entry,
         lambda data: data.lines,
@@ -115,22 +75,17 @@ async def async_setup_entry(
     )
 
 
-class GxpPhoneSensor(GxpEntity, SensorEntity):
-    """A sensor computed from all the lines."""
-
-    entity_description: GxpSensorEntityDescription
+class GxpPhoneStatusSensor(GxpEntity, SensorEntity):
+    """The state of the phone as a whole, computed from all the lines."""
 
     @property
     @override
-    def native_value(self) -> str | None:
-        """Return the state."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    def native_value(self) -> str:
+        return self.coordinator.data.phone_status.value
 
 
 class GxpLineSensor(GxpEntity, SensorEntity):
     """The state of one line and the call on it."""
-
-    entity_description: GxpLineSensorEntityDescription
 
     def __init__(self, entry: GxpConfigEntry, number: int) -> None:
         """Describe the sensor of line `number` (1-based, as the phone counts)."""
@@ -152,11 +107,7 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     def _note_raw_state(self) -> None:
         """Log, once per string, a state the phone invented."""
         line = self._line
-        if (
-            line is not None
-            and line.state is None
-            and line.raw_state not in self._raw_states_seen
-        ):
+        if line and line.state is None and line.raw_state not in self._raw_states_seen:
             self._raw_states_seen.add(line.raw_state)
             LOGGER.debug(
                 "Line %s of %s reports the unknown state %r; shown as unknown",
@@ -174,26 +125,33 @@ class GxpLineSensor(GxpEntity, SensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Whether the phone answered and still reports this line."""
         return super().available and self._line is not None
 
     @property
     @override
     def native_value(self) -> str | None:
-        """Return the line state; None (unknown) for a state the phone invented."""
+        # Unknown for a state the phone invented.
         line = self._line
-        return None if line is None else self.entity_description.value_fn(line)
+        return line.state.value if line and line.state else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the remote party, account and focus of the line."""
-        line = self._line
-        if line is None:
+        if (line := self._line) is None:
             return None
-        return self.entity_description.attributes_fn(
-            line, self.coordinator.data.accounts
-        )
+        attributes: dict[str, Any] = {
+            ATTR_REMOTE_NUMBER: line.remote_number or None,
+            ATTR_REMOTE_NAME: line.remote_name or None,
+            # Counted from 1, as the account entities and the dial action do; an idle
+            # line has none. The phone's `acct` base differs by family (`account_id`).
+            ATTR_ACCOUNT: None
+            if line.state is LineState.IDLE
+            else account_id(line.account, self.coordinator.data.accounts),
+            ATTR_ACTIVE: line.active,
+        }
+        if line.state is None:
+            attributes[ATTR_RAW_STATE] = line.raw_state
+        return attributes
 
 
 class GxpMissedCallsSensor(GxpEntity, SensorEntity):
@@ -206,7 +164,7 @@ class GxpMissedCallsSensor(GxpEntity, SensorEntity):
     _unrecorded_attributes = frozenset({ATTR_RECENT_CALLS})
 
     def __init__(self, entry: GxpConfigEntry) -> None:
-        """Describe the sensor."""
+        """Describe the sensor; it reads the entry's call history."""
         super().__init__(entry, MISSED_CALLS_SENSOR)
         self._history = entry.runtime_data.history
 
@@ -225,13 +183,11 @@ class GxpMissedCallsSensor(GxpEntity, SensorEntity):
     @property
     @override
     def native_value(self) -> int:
-        """Return the number of missed calls."""
         return self._history.missed_calls
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the last calls, newest first."""
         return {
             ATTR_RECENT_CALLS: [
                 dict(call) for call in self._history.calls(RECENT_CALLS)

@@ -1,15 +1,12 @@
 """The integration's actions: each takes the phone's `device_id`.
 
-Every call-control action checks the line state before and after (the procedures live in
-`cti.call_control`) and, when asked, responds with the lines it left behind and
-`"verified": true`. On a keys-only phone (`cti.keys_only`) it presses the key recipe
-unchecked and responds with no lines and `"verified": false`. `probe` asks the
-idle phone which key names it takes (`cti.probe`), stores and uses the findings, and
-responds with them.
+Call control responds with the lines it left behind and `"verified"`: false on a
+keys-only phone, which presses keys unchecked. The call history actions never ask the phone.
 """
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +29,9 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .call_history import MAX_CALLS, CallHistory, calls_response
+from .call_history import MAX_CALLS
 from .const import DOMAIN
-from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .coordinator import GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
 from .helpers import async_run_action, lines_response
 from .key_table import async_probe_keys, async_store_probe
@@ -47,16 +44,16 @@ ATTR_LINE = "line"
 ATTR_MODE = "mode"
 ATTR_DIGITS = "digits"
 ATTR_CONFIRM = "confirm"
+ATTR_LIMIT = "limit"
 
 MAX_KEY_DELAY = 10.0
 # The longest a `send_key` with a delay may hold the phone (other actions wait for it).
 MAX_KEY_HOLD = 60.0
 
 _DEVICE: dict[vol.Marker, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
-_LINE: dict[vol.Marker, Any] = {
-    **_DEVICE,
-    vol.Optional(ATTR_LINE): vol.All(vol.Coerce(int), vol.Range(min=1)),
-}
+_LINE = vol.Schema(
+    {**_DEVICE, vol.Optional(ATTR_LINE): vol.All(vol.Coerce(int), vol.Range(min=1))}
+)
 # How people write numbers; dropped before the number is checked.
 _SEPARATORS = str.maketrans("", "", " -.()/")
 
@@ -85,91 +82,67 @@ _DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*", separators=True)
 _KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*", separators=True)
 _DTMF_DIGITS = _dial_string(r"[0-9*#]+", separators=False)
 
-type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Awaitable[Any]]
+# Awaited through `async_run_action` when the action uses the phone; else returns the result.
+type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
 class _Action:
     schema: vol.Schema
     handler: Handler
-    responds: bool = True
+    supports_response: SupportsResponse = SupportsResponse.OPTIONAL
     response: Callable[[Any], dict[str, Any]] = lines_response
     # A call-control action's response says whether the phone's state was checked.
     call_control: bool = True
+    # False for the call history: Home Assistant's data, readable while the phone is away.
+    uses_phone: bool = True
+
+
+def _error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
 
 
 async def _send_key(runtime: GxpRuntimeData, data: dict[str, Any]) -> None:
     # Parsed before anything is sent: an unknown key is refused with no request.
     tokens = runtime.client.key_table.parse(data[ATTR_KEYS])
     delay: float = data.get(ATTR_DELAY, 0)
-    hold = delay * (len(tokens) - 1)
-    if hold > MAX_KEY_HOLD:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="send_key_too_long",
-            translation_placeholders={
-                "seconds": f"{hold:g}",
-                "limit": f"{MAX_KEY_HOLD:g}",
-            },
+    if (hold := delay * (len(tokens) - 1)) > MAX_KEY_HOLD:
+        raise _error(
+            "send_key_too_long", seconds=f"{hold:g}", limit=f"{MAX_KEY_HOLD:g}"
         )
     await runtime.controller.press_keys(tokens, delay)
 
 
 async def _dial(runtime: GxpRuntimeData, data: dict[str, Any]) -> Dialled:
     account: int | None = data.get(ATTR_ACCOUNT)
-    if account is not None:
-        _check_account(runtime, account)
+    # A phone that does not list its accounts (the GXP116x may lack the endpoint) is
+    # left to decide.
+    if account is not None and (accounts := runtime.coordinator.data.accounts):
+        found = next((item for item in accounts if item.id == account), None)
+        if found is None or not found.registered:
+            raise _error(
+                "no_such_account" if found is None else "account_not_registered",
+                account=str(account),
+            )
     # The action counts accounts from 1 like the phone's web page; the API from 0.
     return await runtime.controller.dial(
         data[ATTR_NUMBER], None if account is None else account - 1
     )
 
 
-def _check_account(runtime: GxpRuntimeData, account: int) -> None:
-    """Refuse an account the phone does not have or has not registered.
-
-    A phone that does not list its accounts (the GXP116x may lack the endpoint) is
-    left to decide.
-    """
-    accounts = runtime.coordinator.data.accounts
-    if not accounts:
-        return
-    found = next((item for item in accounts if item.id == account), None)
-    if found is None or not found.registered:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="no_such_account"
-            if found is None
-            else ("account_not_registered"),
-            translation_placeholders={"account": str(account)},
-        )
-
-
-def _dial_response(dialled: Dialled) -> dict[str, Any]:
-    """Return the lines and `method`: `click_to_dial` or `keys`."""
-    return {**lines_response(dialled.lines), "method": dialled.method.value}
-
-
 async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any]:
-    """Run the key probe; store and use its findings; return them.
-
-    Refused (nothing sent) unless `confirm` is true and every line is idle. A run that
-    something else on the phone stopped keeps what it found and raises
-    `probe_interrupted`, naming the keys it did not get to.
-    """
+    """Run the key probe; store and use its findings (also of an interrupted run)."""
     if not data[ATTR_CONFIRM]:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="probe_not_confirmed"
-        )
+        raise _error("probe_not_confirmed")
     if runtime.keys_only:
         # The probe tells a key's effect from the line status, which this phone lacks.
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="probe_keys_only"
-        )
+        raise _error("probe_keys_only")
     if runtime.controller.busy:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="probe_action_running"
-        )
+        raise _error("probe_action_running")
     async with runtime.controller.exclusive():
         result = await async_probe_keys(runtime)
     coordinator = runtime.coordinator
@@ -186,6 +159,17 @@ async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any
     return found
 
 
+# The action is named as the controller's method (the keys-only phone has its own).
+def _on_line(name: str) -> _Action:
+    return _Action(
+        _LINE, lambda rt, data: getattr(rt.controller, name)(data.get(ATTR_LINE))
+    )
+
+
+def _on_phone(name: str) -> _Action:
+    return _Action(vol.Schema(_DEVICE), lambda rt, _: getattr(rt.controller, name)())
+
+
 ACTIONS: dict[str, _Action] = {
     "send_key": _Action(
         vol.Schema(
@@ -198,7 +182,7 @@ ACTIONS: dict[str, _Action] = {
             }
         ),
         _send_key,
-        responds=False,
+        SupportsResponse.NONE,
     ),
     "dial": _Action(
         vol.Schema(
@@ -211,20 +195,13 @@ ACTIONS: dict[str, _Action] = {
             }
         ),
         _dial,
-        response=_dial_response,
+        # The lines and `method`: `click_to_dial` or `keys`.
+        response=lambda dialled: {
+            **lines_response(dialled.lines),
+            "method": dialled.method.value,
+        },
     ),
-    "answer": _Action(
-        vol.Schema(_LINE), lambda rt, data: rt.controller.answer(data.get(ATTR_LINE))
-    ),
-    "hang_up": _Action(
-        vol.Schema(_LINE), lambda rt, data: rt.controller.hang_up(data.get(ATTR_LINE))
-    ),
-    "hold": _Action(
-        vol.Schema(_LINE), lambda rt, data: rt.controller.hold(data.get(ATTR_LINE))
-    ),
-    "resume": _Action(
-        vol.Schema(_LINE), lambda rt, data: rt.controller.resume(data.get(ATTR_LINE))
-    ),
+    **{name: _on_line(name) for name in ("answer", "hang_up", "hold", "resume")},
     "transfer": _Action(
         vol.Schema(
             {
@@ -237,20 +214,12 @@ ACTIONS: dict[str, _Action] = {
         ),
         lambda rt, data: rt.controller.transfer(data[ATTR_NUMBER], data[ATTR_MODE]),
     ),
-    "complete_transfer": _Action(
-        vol.Schema(_DEVICE), lambda rt, _: rt.controller.complete_transfer()
-    ),
-    "cancel_transfer": _Action(
-        vol.Schema(_DEVICE), lambda rt, _: rt.controller.cancel_transfer()
-    ),
-    "swap": _Action(vol.Schema(_DEVICE), lambda rt, _: rt.controller.swap()),
+    **{
+        name: _on_phone(name)
+        for name in ("complete_transfer", "cancel_transfer", "swap")
+    },
     "send_dtmf": _Action(
-        vol.Schema(
-            {
-                **_DEVICE,
-                vol.Required(ATTR_DIGITS): _DTMF_DIGITS,
-            }
-        ),
+        vol.Schema({**_DEVICE, vol.Required(ATTR_DIGITS): _DTMF_DIGITS}),
         lambda rt, data: rt.controller.send_dtmf(data[ATTR_DIGITS]),
     ),
     "probe": _Action(
@@ -262,37 +231,49 @@ ACTIONS: dict[str, _Action] = {
 }
 
 
+HISTORY_ACTIONS: dict[str, _Action] = {
+    "get_call_history": _Action(
+        vol.Schema(
+            {
+                **_DEVICE,
+                vol.Optional(ATTR_LIMIT): vol.All(
+                    vol.Coerce(int), vol.Range(min=1, max=MAX_CALLS)
+                ),
+            }
+        ),
+        lambda rt, data: {
+            "calls": [dict(call) for call in rt.history.calls(data.get(ATTR_LIMIT))]
+        },
+        SupportsResponse.ONLY,
+        response=dict,
+        call_control=False,
+        uses_phone=False,
+    ),
+    "clear_missed_calls": _Action(
+        vol.Schema(_DEVICE),
+        lambda rt, _: rt.history.async_clear_missed_calls(),
+        SupportsResponse.NONE,
+        uses_phone=False,
+    ),
+}
+
+
 def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
-    """Return the loaded phone behind `device_id`, or raise a translated error."""
     device = dr.async_get(hass).async_get(device_id)
-    macs = (
-        {ident for domain, ident in device.identifiers if domain == DOMAIN}
-        if device
-        else set()
-    )
-    entry: GxpConfigEntry | None = next(
+    entry = next(
         (
             entry
             for entry in hass.config_entries.async_entries(DOMAIN)
-            if entry.unique_id in macs
+            if device and (DOMAIN, entry.unique_id) in device.identifiers
         ),
         None,
     )
     if device is None or entry is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_device",
-            translation_placeholders={"device": device_id},
-        )
+        raise _error("invalid_device", device=device_id)
     if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="not_loaded",
-            translation_placeholders={
-                "device": device.name_by_user or device.name or ""
-            },
-        )
-    return entry.runtime_data
+        raise _error("not_loaded", device=device.name_by_user or device.name or "")
+    runtime: GxpRuntimeData = entry.runtime_data
+    return runtime
 
 
 def _service(
@@ -300,10 +281,12 @@ def _service(
 ) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def handle(call: ServiceCall) -> ServiceResponse:
         runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = await async_run_action(
-            runtime, lambda: action.handler(runtime, call.data)
+        result = (
+            await async_run_action(runtime, partial(action.handler, runtime, call.data))
+            if action.uses_phone
+            else action.handler(runtime, call.data)
         )
-        if not (action.responds and call.return_response):
+        if not call.return_response:
             return None
         response = action.response(result)
         if action.call_control:
@@ -317,66 +300,11 @@ def _service(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
-    for name, action in ACTIONS.items():
+    for name, action in {**ACTIONS, **HISTORY_ACTIONS}.items():
         hass.services.async_register(
             DOMAIN,
             name,
             _service(action),
             schema=action.schema,
-            supports_response=(
-                SupportsResponse.OPTIONAL if action.responds else SupportsResponse.NONE
-            ),
-        )
-    _async_setup_history_services(hass)
-
-
-# The call history is Home Assistant's own data: these actions never ask the phone.
-ATTR_LIMIT = "limit"
-
-
-def _history(call: ServiceCall) -> CallHistory:
-    return _runtime(call.hass, call.data[ATTR_DEVICE_ID]).history
-
-
-async def _get_call_history(call: ServiceCall) -> ServiceResponse:
-    return calls_response(_history(call), call.data.get(ATTR_LIMIT))
-
-
-async def _clear_missed_calls(call: ServiceCall) -> None:
-    _history(call).async_clear_missed_calls()
-
-
-HISTORY_ACTIONS: dict[
-    str,
-    tuple[
-        vol.Schema,
-        Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
-        SupportsResponse,
-    ],
-] = {
-    "get_call_history": (
-        vol.Schema(
-            {
-                **_DEVICE,
-                vol.Optional(ATTR_LIMIT): vol.All(
-                    vol.Coerce(int), vol.Range(min=1, max=MAX_CALLS)
-                ),
-            }
-        ),
-        _get_call_history,
-        SupportsResponse.ONLY,
-    ),
-    "clear_missed_calls": (
-        vol.Schema(_DEVICE),
-        _clear_missed_calls,
-        SupportsResponse.NONE,
-    ),
-}
-
-
-@callback
-def _async_setup_history_services(hass: HomeAssistant) -> None:
-    for name, (schema, handler, supports_response) in HISTORY_ACTIONS.items():
-        hass.services.async_register(
-            DOMAIN, name, handler, schema=schema, supports_response=supports_response
+            supports_response=action.supports_response,
         )

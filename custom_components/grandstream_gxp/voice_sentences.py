@@ -1,25 +1,19 @@
 """The built-in conversation agent's sentences for the phone intents, in six languages.
 
-Home Assistant's default agent reads sentences only from its own intents repository,
-`config/custom_sentences` and `conversation: intents:`. An integration can still add
-sentences through `conversation` triggers (`homeassistant.helpers.trigger`); they are
-registered while a loaded phone has the `voice_sentences` option on.
+The default agent reads sentences only from its own intents repository and the user's
+configuration, so they come as `conversation` triggers, registered while a loaded phone
+has the `voice_sentences` option on. They are Python data: translations have no place
+for lists of templates, and a data file would be read in the event loop.
 
-The templates are Python data here, not translations: `translations/*.json` holds
-strings under fixed categories that hassfest checks, with no place for lists of
-sentence templates, and a data file would be read from disk in the event loop.
-Slots are wildcards (`{phone}`, `{number}`); a fixed value such as call-back's `which`
-comes from the command.
-
-Wildcards make sentences overlap ("call {number}" also matches "call back the
-missed call"), and the default agent runs every trigger that matches. So all
-sentences form one trigger, and its action matches the sentence again against the
-commands in `COMMANDS` order, the more specific first, and runs only the first match.
+Wildcards make sentences overlap ("call {number}" also matches "call back the missed
+call"), and the default agent runs every trigger that matches. So all sentences form one
+trigger, whose action matches the sentence again against `COMMANDS` in order, the more
+specific first, and runs only the first match.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import logging
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
@@ -62,6 +56,11 @@ class Command:
     intent_type: str
     sentences: Sentences
     slots: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def templates(self) -> list[str]:
+        """Return the sentences of every language."""
+        return [s for sentences in self.sentences.values() for s in sentences]
 
 
 COMMANDS: Final[tuple[Command, ...]] = (
@@ -300,155 +299,32 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
 )
 
-_DATA: HassKey[VoiceSentences] = HassKey(f"{DOMAIN}_voice_sentences")
-_LOGGER = logging.getLogger(__name__)
+# The trigger's remove callback, while the sentences are registered.
+_REMOVE: HassKey[Callable[[], None]] = HassKey(f"{DOMAIN}_voice_sentences")
 
 
+@cache
 def _intents() -> list[tuple[Command, Intents]]:
     """Each command's sentences of every language, parsed, in matching order."""
     # hassil comes with the conversation integration, not with Home Assistant itself.
     from hassil import Intents
 
-    parsed = []
-    for index, command in enumerate(COMMANDS):
-        templates = [s for sentences in command.sentences.values() for s in sentences]
-        parsed.append(
-            (
-                command,
-                Intents.from_dict(
-                    {
-                        "language": "en",
-                        "intents": {
-                            f"command_{index}": {"data": [{"sentences": templates}]}
-                        },
-                        "lists": {
-                            "phone": {"wildcard": True},
-                            "number": {"wildcard": True},
-                        },
-                    }
-                ),
-            )
+    wildcards = {"phone": {"wildcard": True}, "number": {"wildcard": True}}
+    return [
+        (
+            command,
+            Intents.from_dict(
+                {
+                    "language": "en",
+                    "intents": {
+                        "command": {"data": [{"sentences": command.templates}]}
+                    },
+                    "lists": wildcards,
+                }
+            ),
         )
-    return parsed
-
-
-class VoiceSentences:
-    """The conversation trigger of all commands, while some phone wants it."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Prepare; nothing is registered yet."""
-        self._hass = hass
-        self._remove: Callable[[], None] | None = None
-        self._commands: list[tuple[Command, Intents]] = []
-
-    @property
-    def registered(self) -> bool:
-        """Whether the sentences are active."""
-        return self._remove is not None
-
-    async def async_update(
-        self,
-        loading: GxpConfigEntry | None = None,
-        unloading: GxpConfigEntry | None = None,
-    ) -> None:
-        """Register or remove the trigger to match the loaded phones' options."""
-        wanted = "conversation" in self._hass.config.components and any(
-            entry.options.get(CONF_VOICE_SENTENCES, DEFAULT_VOICE_SENTENCES)
-            for entry in self._hass.config_entries.async_entries(DOMAIN)
-            if (entry.state is ConfigEntryState.LOADED or entry is loading)
-            and entry is not unloading
-        )
-        if wanted and self._remove is None:
-            await self._async_register()
-        elif not wanted and self._remove is not None:
-            self._remove()
-            self._remove = None
-
-    async def _async_register(self) -> None:
-        if not self._commands:
-            self._commands = await self._hass.async_add_executor_job(_intents)
-        sentences = [
-            sentence
-            for command in COMMANDS
-            for by_language in command.sentences.values()
-            for sentence in by_language
-        ]
-        config = await async_validate_trigger_config(
-            self._hass, [{CONF_PLATFORM: "conversation", CONF_COMMAND: sentences}]
-        )
-        self._remove = await async_initialize_triggers(
-            self._hass, config, self._async_run, DOMAIN, "voice sentences", _log
-        )
-
-    async def _async_run(
-        self, run_variables: dict[str, Any], context: Context | None = None
-    ) -> ScriptRunResult:
-        """Handle a matched sentence: the first command it matches, one reply."""
-        trigger = run_variables["trigger"]
-        user_input = trigger["user_input"]
-        language = user_input.get("language")
-        speech = await self._async_speech(
-            trigger["sentence"], language, trigger.get("device_id"), context
-        )
-        return ScriptRunResult(
-            conversation_response=speech, service_response=None, variables={}
-        )
-
-    async def _async_speech(
-        self,
-        text: str,
-        language: str | None,
-        device_id: str | None,
-        context: Context | None,
-    ) -> str:
-        from hassil import recognize_best
-
-        for command, intents in self._commands:
-            if (result := recognize_best(text, intents)) is None:
-                continue
-            slots: dict[str, Any] = {
-                name: {"value": value} for name, value in command.slots.items()
-            }
-            for name, entity in result.entities.items():
-                slots[name] = {"value": str(entity.value).strip()}
-            if (area_id := _area_of(self._hass, device_id)) is not None:
-                slots[SLOT_PREFERRED_AREA] = {"value": area_id}
-            try:
-                response = await intent.async_handle(
-                    self._hass,
-                    DOMAIN,
-                    command.intent_type,
-                    slots,
-                    text_input=text,
-                    context=context,
-                    language=language,
-                    device_id=device_id,
-                )
-            except intent.IntentHandleError as err:
-                # The handlers' errors are already spoken text in the language.
-                return str(err)
-            except intent.IntentError:
-                _LOGGER.debug("Voice command failed", exc_info=True)
-                break
-            return str(response.speech.get("plain", {}).get("speech", ""))
-        replies = await async_get_replies(self._hass, language)
-        return replies.say("not_understood")
-
-
-def _area_of(hass: HomeAssistant, device_id: str | None) -> str | None:
-    device = dr.async_get(hass).async_get(device_id) if device_id else None
-    return device.area_id if device else None
-
-
-def _log(level: int, msg: str, **kwargs: Any) -> None:
-    LOGGER.log(level, "Voice sentences: %s", msg, **kwargs)
-
-
-@callback
-def _get(hass: HomeAssistant) -> VoiceSentences:
-    if (sentences := hass.data.get(_DATA)) is None:
-        sentences = hass.data[_DATA] = VoiceSentences(hass)
-    return sentences
+        for command in COMMANDS
+    ]
 
 
 async def async_update_voice_sentences(
@@ -461,10 +337,86 @@ async def async_update_voice_sentences(
 
     `loading` and `unloading` are the entry whose state is changing.
     """
-    await _get(hass).async_update(loading, unloading)
+    wanted = "conversation" in hass.config.components and any(
+        entry.options.get(CONF_VOICE_SENTENCES, DEFAULT_VOICE_SENTENCES)
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if (entry.state is ConfigEntryState.LOADED or entry is loading)
+        and entry is not unloading
+    )
+    if wanted and _REMOVE not in hass.data:
+        commands = await hass.async_add_executor_job(_intents)
+        sentences = [s for command in COMMANDS for s in command.templates]
+        config = await async_validate_trigger_config(
+            hass, [{CONF_PLATFORM: "conversation", CONF_COMMAND: sentences}]
+        )
+
+        async def run(
+            run_variables: dict[str, Any], context: Context | None = None
+        ) -> ScriptRunResult:
+            speech = await _async_speech(
+                hass, commands, run_variables["trigger"], context
+            )
+            return ScriptRunResult(
+                conversation_response=speech, service_response=None, variables={}
+            )
+
+        if remove := await async_initialize_triggers(
+            hass, config, run, DOMAIN, "voice sentences", _log
+        ):
+            hass.data[_REMOVE] = remove
+    elif not wanted and _REMOVE in hass.data:
+        hass.data.pop(_REMOVE)()
+
+
+async def _async_speech(
+    hass: HomeAssistant,
+    commands: list[tuple[Command, Intents]],
+    trigger: dict[str, Any],
+    context: Context | None,
+) -> str:
+    """Run the first command the sentence matches; return its one reply."""
+    from hassil import recognize_best
+
+    text, device_id = trigger["sentence"], trigger.get("device_id")
+    language = trigger["user_input"].get("language")
+    device = dr.async_get(hass).async_get(device_id) if device_id else None
+    for command, intents in commands:
+        if (result := recognize_best(text, intents)) is None:
+            continue
+        slots: dict[str, Any] = {
+            name: {"value": value} for name, value in command.slots.items()
+        }
+        for name, entity in result.entities.items():
+            slots[name] = {"value": str(entity.value).strip()}
+        if device and device.area_id is not None:
+            slots[SLOT_PREFERRED_AREA] = {"value": device.area_id}
+        try:
+            response = await intent.async_handle(
+                hass,
+                DOMAIN,
+                command.intent_type,
+                slots,
+                text_input=text,
+                context=context,
+                language=language,
+                device_id=device_id,
+            )
+        except intent.IntentHandleError as err:
+            # The handlers' errors are already spoken text in the language.
+            return str(err)
+        except intent.IntentError:
+            LOGGER.debug("Voice command failed", exc_info=True)
+            break
+        return str(response.speech.get("plain", {}).get("speech", ""))
+    replies = await async_get_replies(hass, language)
+    return replies.say("not_understood")
+
+
+def _log(level: int, msg: str, **kwargs: Any) -> None:
+    LOGGER.log(level, "Voice sentences: %s", msg, **kwargs)
 
 
 @callback
 def voice_sentences_registered(hass: HomeAssistant) -> bool:
     """Whether the built-in agent's sentences are active."""
-    return _get(hass).registered
+    return _REMOVE in hass.data
