@@ -91,7 +91,7 @@ from .cti import (
     CtiForbiddenError,
     CtiPasswordNotAcceptedError,
     CtiResponseError,
-    DeviceInfo,
+    PhoneIdentity,
     KeyTable,
     normalize_mac,
 )
@@ -256,7 +256,7 @@ class _Connection:
         )
 
 
-def _on_https(connection: _Connection, redirect: DeviceInfo) -> _Connection:
+def _on_https(connection: _Connection, redirect: PhoneIdentity) -> _Connection:
     """Return the connection on HTTPS, at the port the phone's redirect names."""
     return replace(connection, ssl=True, port=redirect.https_port)
 
@@ -265,7 +265,7 @@ def _on_https(connection: _Connection, redirect: DeviceInfo) -> _Connection:
 class _Tested:
     """What a phone that took the password told about itself."""
 
-    info: DeviceInfo
+    info: PhoneIdentity
     extension: str | None = None
 
     @property
@@ -357,7 +357,7 @@ def _shows_password(err: BaseException, password: str) -> bool:
     return any(secret in text for secret in secrets)
 
 
-def _model(info: DeviceInfo) -> str | None:
+def _model(info: PhoneIdentity) -> str | None:
     return info.model.value if info.model else None
 
 
@@ -511,7 +511,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         """
         client = connection.client(self.hass, "", timeout=PROBE_TIMEOUT)
         try:
-            info = await client.probe()
+            info = await client.identify_without_password()
         except CtiError:
             return None
         return _on_https(connection, info) if info.https_redirect else None
@@ -631,7 +631,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             connection = _Connection(host=host, ssl=ssl)
             client = connection.client(self.hass, "", timeout=PROBE_TIMEOUT)
             try:
-                info = await client.probe()
+                info = await client.identify_without_password()
             except CtiError as err:
                 LOGGER.debug("No answer from %s: %s", client.base_url, err)
                 continue

@@ -3,7 +3,7 @@
 Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 """
 
-from .client import CtiClient, WebSession
+from .client import CtiClient, WebSession, shows_password
 from .errors import (
     CtiAuthError,
     CtiClosedError,
@@ -32,10 +32,10 @@ from .keys import (
 )
 from .models import (
     Account,
-    DeviceInfo,
     InfoSource,
     LineState,
     LineStatus,
+    PhoneIdentity,
     PhoneOperation,
     PhoneState,
     PhoneStatus,
@@ -73,7 +73,6 @@ __all__ = [
     "CtiPasswordNotAcceptedError",
     "CtiResponseError",
     "CtiTimeoutError",
-    "DeviceInfo",
     "Family",
     "InfoSource",
     "KeyAnswer",
@@ -84,6 +83,7 @@ __all__ = [
     "KeyTable",
     "LineState",
     "LineStatus",
+    "PhoneIdentity",
     "PhoneOperation",
     "PhoneState",
     "PhoneStatus",
@@ -99,5 +99,6 @@ __all__ = [
     "normalize_mac",
     "parse_keys",
     "parse_server_header",
+    "shows_password",
     "stored_keys",
 ]
