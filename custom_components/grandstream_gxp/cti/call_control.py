@@ -27,6 +27,11 @@ _LOGGER = logging.getLogger(__name__)
 
 type Lines = tuple[LineStatus, ...]
 
+# Waiting for a state: every `poll_interval` for the first second, then ever slower.
+BACK_OFF_AFTER = 1.0
+BACK_OFF_FACTOR = 1.5
+BACK_OFF_MAX = 1.0
+
 _ACTIVE = frozenset({LineState.CONNECTED, LineState.CALLING, LineState.DIALING})
 _IN_PROGRESS = frozenset({LineState.DIALING, LineState.CALLING})
 
@@ -233,16 +238,23 @@ class CallController:
         It does not after `within` seconds (default `step_timeout`) and one more read, or at
         once when `failed` holds (the phone showed the step will not happen).
         """
-        deadline = time.monotonic() + (within or self.settings.step_timeout)
+        start = time.monotonic()
+        deadline = start + (within or self.settings.step_timeout)
+        pause = self.settings.poll_interval
         while True:
             lines = await self.lines()
             if predicate(lines):
                 return lines
             if failed is not None and failed(lines):
                 raise CallStateError(reason, lines, detail)
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 break
-            await asyncio.sleep(self.settings.poll_interval)
+            if now - start >= BACK_OFF_AFTER:
+                # A key's effect shows within a second; a hand-over may take 30 s and
+                # is read at most once a second by then [I].
+                pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
+            await asyncio.sleep(pause)
         # A read that began before the deadline may show the phone from before it.
         await asyncio.sleep(self.settings.poll_interval)
         lines = await self.lines()
