@@ -55,8 +55,8 @@ from custom_components.grandstream_gxp.const import (
 from custom_components.grandstream_gxp.cti import (
     CtiClient,
     CtiConnectionError,
-    PhoneIdentity,
     InfoSource,
+    PhoneIdentity,
     Sourced,
 )
 from custom_components.grandstream_gxp.cti.call_control import SwapMethod

@@ -91,8 +91,8 @@ from .cti import (
     CtiForbiddenError,
     CtiPasswordNotAcceptedError,
     CtiResponseError,
-    PhoneIdentity,
     KeyTable,
+    PhoneIdentity,
     normalize_mac,
 )
 from .cti.call_control import SwapMethod

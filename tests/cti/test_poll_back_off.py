@@ -10,6 +10,7 @@ from custom_components.grandstream_gxp.cti.call_control import (
     CallController,
     CallControlSettings,
     CallStateError,
+    Reason,
 )
 
 
@@ -61,7 +62,7 @@ async def _wait(clock: FakeClock, within: float) -> CountingPhone:
     with pytest.raises(CallStateError):
         await controller._wait_for(
             lambda lines: lines[0].state is LineState.ONHOLD,
-            "transfer_failed",
+            Reason.TRANSFER_FAILED,
             within=within,
         )
     return phone

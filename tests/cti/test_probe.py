@@ -19,11 +19,11 @@ from custom_components.grandstream_gxp.cti import (
     CtiCommandError,
     CtiConnectionError,
     CtiKeyError,
-    PhoneIdentity,
     Family,
     InfoSource,
     KeyTable,
     LineState,
+    PhoneIdentity,
     Sourced,
     family_for_model,
 )

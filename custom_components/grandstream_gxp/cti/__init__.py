@@ -3,7 +3,7 @@
 Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 """
 
-from .client import CtiClient, WebSession, shows_password
+from .client import CtiClient, shows_password
 from .errors import (
     CtiAuthError,
     CtiClosedError,
@@ -20,11 +20,8 @@ from .keys import (
     CHAR_TOKENS,
     FAMILY_RANGES,
     FIXED_KEYS,
-    KEY_SEPARATOR,
     CtiKeyRefusedError,
     Family,
-    KeyInfo,
-    KeyRange,
     KeyTable,
     canonical_token,
     family_for_model,
@@ -46,7 +43,6 @@ from .models import (
 )
 from .probe import (
     KeyAnswer,
-    KeyFinding,
     KeyProbe,
     ProbeBusyError,
     ProbeError,
@@ -59,7 +55,6 @@ __all__ = [
     "CHAR_TOKENS",
     "FAMILY_RANGES",
     "FIXED_KEYS",
-    "KEY_SEPARATOR",
     "Account",
     "CtiAuthError",
     "CtiClient",
@@ -76,10 +71,7 @@ __all__ = [
     "Family",
     "InfoSource",
     "KeyAnswer",
-    "KeyFinding",
-    "KeyInfo",
     "KeyProbe",
-    "KeyRange",
     "KeyTable",
     "LineState",
     "LineStatus",
@@ -92,7 +84,6 @@ __all__ = [
     "ProbeRestoreError",
     "ProbeResult",
     "Sourced",
-    "WebSession",
     "account_id",
     "canonical_token",
     "family_for_model",

@@ -32,7 +32,6 @@ BACK_OFF_AFTER = 1.0
 BACK_OFF_FACTOR = 1.5
 BACK_OFF_MAX = 1.0
 
-_ACTIVE = frozenset({LineState.CONNECTED, LineState.CALLING, LineState.DIALING})
 _IN_PROGRESS = frozenset({LineState.DIALING, LineState.CALLING})
 
 
@@ -71,54 +70,50 @@ class Dialled:
 # keypad: the caller rules out the first two) and "failed" (older simulator [I]).
 _CLICK_TO_DIAL_OFF = frozenset({"invalid request", "failed"})
 
-REASONS = frozenset(
-    {
-        "account_needs_click_to_dial",
-        "auto_attended_off",
-        "call_being_dialled",
-        "call_in_progress",
-        "call_on_hold",
-        "consultation_not_started",
-        "consultation_on_hold",
-        "invalid_number",
-        "keys_only_cancel_transfer",
-        "keys_only_click_to_dial",
-        "keys_only_line",
-        "keys_only_no_transfer",
-        "keys_only_swap",
-        "no_call",
-        "no_connected_call",
-        "no_free_line",
-        "no_held_call",
-        "no_ringing_call",
-        "no_such_line",
-        "no_transfer_in_progress",
-        "number_needs_click_to_dial",
-        "step_failed",
-        "swap_failed",
-        "swap_unsupported",
-        "transfer_failed",
-        "transfer_not_started",
-        "transferred_blind_auto_attended_off",
-        "two_calls_needed",
-    }
-)
-"""Every `CallStateError.reason`: stable keys that callers may translate."""
+
+class Reason(StrEnum):
+    """Every `CallStateError.reason`: stable keys that callers may translate."""
+
+    ACCOUNT_NEEDS_CLICK_TO_DIAL = "account_needs_click_to_dial"
+    AUTO_ATTENDED_OFF = "auto_attended_off"
+    CALL_BEING_DIALLED = "call_being_dialled"
+    CALL_IN_PROGRESS = "call_in_progress"
+    CALL_ON_HOLD = "call_on_hold"
+    CONSULTATION_NOT_STARTED = "consultation_not_started"
+    CONSULTATION_ON_HOLD = "consultation_on_hold"
+    INVALID_NUMBER = "invalid_number"
+    KEYS_ONLY_CANCEL_TRANSFER = "keys_only_cancel_transfer"
+    KEYS_ONLY_CLICK_TO_DIAL = "keys_only_click_to_dial"
+    KEYS_ONLY_LINE = "keys_only_line"
+    KEYS_ONLY_NO_TRANSFER = "keys_only_no_transfer"
+    KEYS_ONLY_SWAP = "keys_only_swap"
+    NO_CALL = "no_call"
+    NO_CONNECTED_CALL = "no_connected_call"
+    NO_FREE_LINE = "no_free_line"
+    NO_HELD_CALL = "no_held_call"
+    NO_RINGING_CALL = "no_ringing_call"
+    NO_SUCH_LINE = "no_such_line"
+    NO_TRANSFER_IN_PROGRESS = "no_transfer_in_progress"
+    NUMBER_NEEDS_CLICK_TO_DIAL = "number_needs_click_to_dial"
+    STEP_FAILED = "step_failed"
+    SWAP_FAILED = "swap_failed"
+    SWAP_UNSUPPORTED = "swap_unsupported"
+    TRANSFER_FAILED = "transfer_failed"
+    TRANSFER_NOT_STARTED = "transfer_not_started"
+    TRANSFERRED_BLIND_AUTO_ATTENDED_OFF = "transferred_blind_auto_attended_off"
+    TWO_CALLS_NEEDED = "two_calls_needed"
 
 
 class CallStateError(CtiError):
     """The phone is not in, or did not reach, the state a procedure needs.
 
-    `reason` is a stable key (one of `REASONS`, for translations); `lines` is what the
-    phone showed last.
+    `reason` is a stable key for translations; `lines` is what the phone showed last.
     """
 
     def __init__(
-        self, reason: str, lines: Sequence[LineStatus], detail: str = ""
+        self, reason: Reason, lines: Sequence[LineStatus], detail: str = ""
     ) -> None:
         """Keep the reason and the lines found."""
-        if reason not in REASONS:
-            raise ValueError(f"unknown call-state reason {reason!r}")
         self.reason = reason
         self.lines: Lines = tuple(lines)
         self.detail = detail
@@ -227,7 +222,7 @@ class CallController:
     async def _wait_for(
         self,
         predicate: Callable[[Lines], bool],
-        reason: str,
+        reason: Reason,
         detail: str = "",
         *,
         within: float | None = None,
@@ -283,7 +278,7 @@ class CallController:
         """Answer the ringing call (on `line`, or the first one ringing)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.RINGING}, "no_ringing_call")
+            target = _pick(lines, line, {LineState.RINGING}, Reason.NO_RINGING_CALL)
             other_call = _with_state(lines, LineState.CONNECTED)
             if other_call and self.settings.has_line_keys:
                 # Call waiting: the ringing call's line key answers it and holds the other [D, S7].
@@ -295,7 +290,7 @@ class CallController:
                 )
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.CONNECTED,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"line {target.line} was not answered",
             )
 
@@ -303,7 +298,9 @@ class CallController:
         """End, reject or cancel the call on `line` (default: the active one)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, _CALL_STATES, "no_call", prefer=_HANG_UP_ORDER)
+            target = _pick(
+                lines, line, _CALL_STATES, Reason.NO_CALL, prefer=_HANG_UP_ORDER
+            )
             if target.state is LineState.ONHOLD:
                 lines = await self._resume(lines, target.line)
             try:
@@ -320,7 +317,7 @@ class CallController:
                     await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
                 lines = await self._wait_for(
                     lambda now: _state(now, target.line) in _ENDED,
-                    "step_failed",
+                    Reason.STEP_FAILED,
                     f"the call on line {target.line} did not end",
                 )
             except CtiError:
@@ -333,12 +330,12 @@ class CallController:
         """Put the connected call on hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.CONNECTED}, "no_connected_call")
+            target = _pick(lines, line, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
             # holdcall acts on the established call [D, S2]; HOLD is the key [D, S6].
             await self._operation(PhoneOperation.HOLDCALL, fallback=Key.HOLD)
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.ONHOLD,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"line {target.line} did not go on hold",
             )
 
@@ -346,7 +343,7 @@ class CallController:
         """Take the held call (on `line`, or the only one held) off hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.ONHOLD}, "no_held_call")
+            target = _pick(lines, line, {LineState.ONHOLD}, Reason.NO_HELD_CALL)
             return await self._resume(lines, target.line)
 
     async def send_dtmf(self, digits: str) -> Lines:
@@ -354,9 +351,9 @@ class CallController:
         tokens = dtmf_tokens(digits)
         async with self._lock:
             lines = await self.lines()
-            _pick(lines, None, {LineState.CONNECTED}, "no_connected_call")
+            _pick(lines, None, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
             if _with_state(lines, *_IN_PROGRESS):
-                raise CallStateError("call_being_dialled", lines)
+                raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
             await self._press(*tokens)
             return await self.lines()
 
@@ -371,10 +368,10 @@ class CallController:
         async with self._lock:
             lines = await self.lines()
             if _with_state(lines, *_IN_PROGRESS):
-                raise CallStateError("call_being_dialled", lines)
+                raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
             free = _with_state(lines, LineState.IDLE)
             if not free:
-                raise CallStateError("no_free_line", lines)
+                raise CallStateError(Reason.NO_FREE_LINE, lines)
             busy_before = {
                 line.line for line in lines if line.state is not LineState.IDLE
             }
@@ -387,7 +384,7 @@ class CallController:
                     raise
                 if account is not None:
                     raise CallStateError(
-                        "account_needs_click_to_dial", lines, str(err.body)
+                        Reason.ACCOUNT_NEEDS_CLICK_TO_DIAL, lines, str(err.body)
                     ) from err
                 # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys.
                 method = DialMethod.KEYS
@@ -401,18 +398,18 @@ class CallController:
                 )
 
             after = await self._wait_for(
-                placed, "step_failed", f"no call to {number} started"
+                placed, Reason.STEP_FAILED, f"no call to {number} started"
             )
             return Dialled(lines=after, method=method)
 
     async def _dial_with_keys(self, lines: Lines, number: str, free_line: int) -> None:
         if "+" in number:
-            raise CallStateError("number_needs_click_to_dial", lines)
+            raise CallStateError(Reason.NUMBER_NEEDS_CLICK_TO_DIAL, lines)
         tokens = dtmf_tokens(number)
         if _with_state(lines, LineState.CONNECTED):
             if not self.settings.has_line_keys:
                 # Digits now would reach the caller as tones [I].
-                raise CallStateError("call_in_progress", lines)
+                raise CallStateError(Reason.CALL_IN_PROGRESS, lines)
             # A free line key holds the current call and opens a new line [C, S21] [D, S6].
             await self._press(line_key(free_line))
         await self._press(*tokens, Key.SEND)
@@ -435,7 +432,7 @@ class CallController:
                 mode is TransferMode.ATTENDED
                 and not self.settings.auto_attended_transfer
             ):
-                raise CallStateError("auto_attended_off", lines)
+                raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
             original = self._transfer_source(
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
@@ -452,7 +449,7 @@ class CallController:
             # would become tones, so stop here.
             await self._wait_for(
                 lambda now: _state(now, original) is LineState.ONHOLD,
-                "transfer_not_started",
+                Reason.TRANSFER_NOT_STARTED,
                 "the call did not go on hold after XFER",
             )
             if mode is TransferMode.BLIND:
@@ -492,7 +489,7 @@ class CallController:
                 lambda now: (
                     _consultation(now, original) is not None or handed_over(now)
                 ),
-                "consultation_not_started",
+                Reason.CONSULTATION_NOT_STARTED,
                 f"no consultation call to {number} started",
                 within=self.settings.handover_timeout,
                 # The phone took the caller back, or the consultation call failed.
@@ -507,7 +504,7 @@ class CallController:
         consultation = _consultation(lines, original)
         if consultation is None:
             raise CallStateError(
-                "transferred_blind_auto_attended_off",
+                Reason.TRANSFERRED_BLIND_AUTO_ATTENDED_OFF,
                 lines,
                 f"line {original} was handed over to {number} without consultation",
             )
@@ -533,7 +530,7 @@ class CallController:
             await self._press(*tokens)
             return await self._wait_for(
                 predicate,
-                "transfer_failed",
+                Reason.TRANSFER_FAILED,
                 detail,
                 within=self.settings.handover_timeout,
                 failed=failed,
@@ -545,13 +542,13 @@ class CallController:
     def _transfer_source(self, lines: Lines, *, need_free_line: bool) -> int:
         connected = _with_state(lines, LineState.CONNECTED)
         if _with_state(lines, *_IN_PROGRESS):
-            raise CallStateError("call_being_dialled", lines)
+            raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
         if len(connected) != 1:
-            raise CallStateError("no_connected_call", lines)
+            raise CallStateError(Reason.NO_CONNECTED_CALL, lines)
         if _with_state(lines, LineState.ONHOLD):
-            raise CallStateError("call_on_hold", lines)
+            raise CallStateError(Reason.CALL_ON_HOLD, lines)
         if need_free_line and not _with_state(lines, LineState.IDLE):
-            raise CallStateError("no_free_line", lines)
+            raise CallStateError(Reason.NO_FREE_LINE, lines)
         return connected[0].line
 
     async def complete_transfer(self) -> Lines:
@@ -565,7 +562,7 @@ class CallController:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
             if not self.settings.auto_attended_transfer:
-                raise CallStateError("auto_attended_off", lines)
+                raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
             lines = await self._hand_over(
                 {held, consultation},
                 (Key.XFER,),
@@ -587,7 +584,7 @@ class CallController:
             await self._operation(operation, fallback=None)
             lines = await self._wait_for(
                 lambda now: _state(now, consultation) in _ENDED,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"the consultation call on line {consultation} did not end",
             )
             self.expectations.transfer = None
@@ -598,15 +595,15 @@ class CallController:
         held = _with_state(lines, LineState.ONHOLD)
         active = _with_state(lines, LineState.CALLING, LineState.CONNECTED)
         if len(held) != 1 or len(active) != 1:
-            raise CallStateError("no_transfer_in_progress", lines)
+            raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         pair = (held[0].line, active[0].line)
         known = self.expectations.transfer
         if known == pair[::-1]:
             # The user swapped back to the caller; XFER now would transfer the wrong way [I].
-            raise CallStateError("consultation_on_hold", lines)
+            raise CallStateError(Reason.CONSULTATION_ON_HOLD, lines)
         if known != pair:
             # A held call and another call that no transfer made (call waiting).
-            raise CallStateError("no_transfer_in_progress", lines)
+            raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         return pair
 
     def _forget_transfer_unless_running(self, lines: Lines) -> None:
@@ -623,7 +620,7 @@ class CallController:
             active = _with_state(lines, LineState.CONNECTED)
             held = _with_state(lines, LineState.ONHOLD)
             if len(active) != 1 or len(held) != 1:
-                raise CallStateError("two_calls_needed", lines)
+                raise CallStateError(Reason.TWO_CALLS_NEEDED, lines)
             return await self._swap(lines, active[0].line, held[0].line)
 
     async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
@@ -636,13 +633,13 @@ class CallController:
                 lines = await self._swap_with(candidate, active, held)
             except (CallStateError, CtiCommandError) as err:
                 now = await self.lines()
-                if not _unchanged(now, active, held):
-                    raise CallStateError("swap_failed", now, str(err)) from err
+                if _pair(now, active, held) != _UNCHANGED:
+                    raise CallStateError(Reason.SWAP_FAILED, now, str(err)) from err
                 _LOGGER.debug("Swap by %s did nothing on this phone", candidate)
                 continue
             self._learned_swap = candidate
             return lines
-        raise CallStateError("swap_unsupported", await self.lines())
+        raise CallStateError(Reason.SWAP_UNSUPPORTED, await self.lines())
 
     async def _swap_with(self, method: SwapMethod, active: int, held: int) -> Lines:
         if method is SwapMethod.HOLD_KEY:
@@ -653,26 +650,28 @@ class CallController:
         # The held call's line key resumes it and holds the other [D, S6].
         await self._press(line_key(held))
         return await self._wait_for(
-            lambda now: _swapped(now, active, held), "swap_failed"
+            lambda now: _pair(now, active, held) == _SWAPPED, Reason.SWAP_FAILED
         )
 
     async def _swap_by_hold_key(self, active: int, held: int) -> Lines:
         # HOLD holds the active call too; then move to the other call and take it off
         # hold with HOLD (call-control.md §6.4, candidate 2) [I].
         await self._press(Key.HOLD)
-        await self._wait_for(lambda now: _both_held(now, active, held), "swap_failed")
+        await self._wait_for(
+            lambda now: _pair(now, active, held) == _BOTH_HELD, Reason.SWAP_FAILED
+        )
         toward = Key.DOWN if held > active else Key.UP
         await self._press(toward, Key.HOLD)
         lines = await self._wait_for(
-            lambda now: not _both_held(now, active, held), "swap_failed"
+            lambda now: _pair(now, active, held) != _BOTH_HELD, Reason.SWAP_FAILED
         )
-        if _swapped(lines, active, held):
+        if _pair(lines, active, held) == _SWAPPED:
             return lines
-        if _both_held(lines, active, held) or not _unchanged(lines, active, held):
-            raise CallStateError("swap_failed", lines)
+        if _pair(lines, active, held) != _UNCHANGED:
+            raise CallStateError(Reason.SWAP_FAILED, lines)
         # The phone resumed the call it had just held: navigation did nothing here.
         raise CallStateError(
-            "swap_failed", lines, "the hold key cannot pick the other call"
+            Reason.SWAP_FAILED, lines, "the hold key cannot pick the other call"
         )
 
     async def _resume(self, lines: Lines, line: int) -> Lines:
@@ -692,7 +691,7 @@ class CallController:
             await self._operation_or_key(Key.HOLD, PhoneOperation.HOLDCALL)
         return await self._wait_for(
             lambda now: _state(now, line) is LineState.CONNECTED,
-            "step_failed",
+            Reason.STEP_FAILED,
             f"line {line} was not resumed",
         )
 
@@ -744,14 +743,16 @@ def clean_number(number: str, *, allow_plus: bool = True) -> str:
     cleaned = "".join(ch for ch in number if ch not in " -.()/")
     allowed = _DTMF | {"+"} if allow_plus else _DTMF
     if not cleaned or any(ch not in allowed for ch in cleaned) or "+" in cleaned[1:]:
-        raise CallStateError("invalid_number", (), "use digits, *, # and a leading +")
+        raise CallStateError(
+            Reason.INVALID_NUMBER, (), "use digits, *, # and a leading +"
+        )
     return cleaned
 
 
 def dtmf_tokens(digits: str) -> tuple[str, ...]:
     """Key tokens for a run of digits, `*` and `#`."""
     if not digits or any(ch not in _DTMF for ch in digits):
-        raise CallStateError("invalid_number", (), "use digits, * and #")
+        raise CallStateError(Reason.INVALID_NUMBER, (), "use digits, * and #")
     return parse_keys(digits)
 
 
@@ -760,25 +761,14 @@ def _state(lines: Lines, number: int) -> LineState | None:
     return None if line is None else line.state
 
 
-def _swapped(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, held) is LineState.CONNECTED
-        and _state(lines, active) is LineState.ONHOLD
-    )
+def _pair(lines: Lines, active: int, held: int) -> tuple[LineState | None, ...]:
+    """Return the states of the (formerly) active and held lines."""
+    return _state(lines, active), _state(lines, held)
 
 
-def _both_held(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, active) is LineState.ONHOLD
-        and _state(lines, held) is LineState.ONHOLD
-    )
-
-
-def _unchanged(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, active) is LineState.CONNECTED
-        and _state(lines, held) is LineState.ONHOLD
-    )
+_SWAPPED = (LineState.ONHOLD, LineState.CONNECTED)
+_BOTH_HELD = (LineState.ONHOLD, LineState.ONHOLD)
+_UNCHANGED = (LineState.CONNECTED, LineState.ONHOLD)
 
 
 def _consultation(lines: Lines, original: int) -> LineStatus | None:
@@ -797,14 +787,14 @@ def _pick(
     lines: Lines,
     number: int | None,
     states: frozenset[LineState] | set[LineState],
-    reason: str,
+    reason: Reason,
     prefer: Sequence[LineState] = (),
 ) -> LineStatus:
     """Return the line an action is about: `number`, else the first in a fitting state."""
     if number is not None:
         line = _line(lines, number)
         if line is None:
-            raise CallStateError("no_such_line", lines, f"line {number}")
+            raise CallStateError(Reason.NO_SUCH_LINE, lines, f"line {number}")
         if line.state not in states:
             raise CallStateError(reason, lines)
         return line

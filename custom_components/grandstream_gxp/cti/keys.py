@@ -137,8 +137,6 @@ REFUSED_KEYS: Final[Mapping[str, str]] = MappingProxyType(
 )
 """Tokens people try that the API refuses, with the reason."""
 
-NUMBERED_PREFIXES: Final = ("LINE", "MPK", "SOFT")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyRange:
