@@ -456,61 +456,39 @@ class CallController:
                 return await self._hand_over(
                     {original},
                     (*tokens, final),
-                    lambda now: (
-                        _state(now, original) in _ENDED
-                        and not _with_state(now, *_CALL_STATES)
-                    ),
+                    lambda now: _handed_over(now, original),
                     f"the call on line {original} was not handed over",
                     # The REFER failed and the phone took the call back [D, S30].
                     failed=lambda now: _state(now, original) is LineState.CONNECTED,
                 )
-            return await self._start_consultation(original, tokens, final, number)
-
-    async def _start_consultation(
-        self, original: int, tokens: Sequence[str], final: str, number: str
-    ) -> Lines:
-        """Press the number and `#`; expect a consultation call, or a blind hand-over.
-
-        With the phone's Auto-Attended Transfer off (its factory default), `#` hands
-        the caller over blind [C, S1]: the caller is gone, and says so, whatever the
-        option claimed.
-        """
-
-        def handed_over(now: Lines) -> bool:
-            return _state(now, original) in _ENDED and not _with_state(
-                now, *_CALL_STATES
-            )
-
-        # Counted as transferred from the key on: a read may see the hand-over first.
-        self.expectations.expect({original}, CallEventType.TRANSFERRED)
-        try:
-            await self._press(*tokens, final)
-            lines = await self._wait_for(
+            # With the phone's Auto-Attended Transfer off (its factory default), `#`
+            # hands the caller over blind [C, S1]: the caller is gone, and says so,
+            # whatever the option claimed.
+            lines = await self._hand_over(
+                {original},
+                (*tokens, final),
                 lambda now: (
-                    _consultation(now, original) is not None or handed_over(now)
+                    _consultation(now, original) is not None
+                    or _handed_over(now, original)
                 ),
-                Reason.CONSULTATION_NOT_STARTED,
                 f"no consultation call to {number} started",
-                within=self.settings.handover_timeout,
                 # The phone took the caller back, or the consultation call failed.
                 failed=lambda now: (
                     _state(now, original) is LineState.CONNECTED
                     or bool(_with_state(now, LineState.FAILED))
                 ),
+                reason=Reason.CONSULTATION_NOT_STARTED,
             )
-        except CtiError:
+            consultation = _consultation(lines, original)
+            if consultation is None:
+                raise CallStateError(
+                    Reason.TRANSFERRED_BLIND_AUTO_ATTENDED_OFF,
+                    lines,
+                    f"line {original} was handed over to {number} without consultation",
+                )
             self.expectations.forget({original})
-            raise
-        consultation = _consultation(lines, original)
-        if consultation is None:
-            raise CallStateError(
-                Reason.TRANSFERRED_BLIND_AUTO_ATTENDED_OFF,
-                lines,
-                f"line {original} was handed over to {number} without consultation",
-            )
-        self.expectations.forget({original})
-        self.expectations.transfer = (original, consultation.line)
-        return lines
+            self.expectations.transfer = (original, consultation.line)
+            return lines
 
     async def _hand_over(
         self,
@@ -519,6 +497,7 @@ class CallController:
         predicate: Callable[[Lines], bool],
         detail: str,
         failed: Callable[[Lines], bool] | None = None,
+        reason: Reason = Reason.TRANSFER_FAILED,
     ) -> Lines:
         """Press the keys that hand calls over and wait for the phone to do it.
 
@@ -530,7 +509,7 @@ class CallController:
             await self._press(*tokens)
             return await self._wait_for(
                 predicate,
-                Reason.TRANSFER_FAILED,
+                reason,
                 detail,
                 within=self.settings.handover_timeout,
                 failed=failed,
@@ -769,6 +748,10 @@ def _pair(lines: Lines, active: int, held: int) -> tuple[LineState | None, ...]:
 _SWAPPED = (LineState.ONHOLD, LineState.CONNECTED)
 _BOTH_HELD = (LineState.ONHOLD, LineState.ONHOLD)
 _UNCHANGED = (LineState.CONNECTED, LineState.ONHOLD)
+
+
+def _handed_over(lines: Lines, original: int) -> bool:
+    return _state(lines, original) in _ENDED and not _with_state(lines, *_CALL_STATES)
 
 
 def _consultation(lines: Lines, original: int) -> LineStatus | None:

@@ -150,8 +150,7 @@ class CtiClient:
     ) -> None:
         """Create a client; `host` may carry a port (`10.0.0.5:8080`, `[fe80::1]:80`).
 
-        Raise ValueError for an invalid host or port. `verify_ssl` only matters
-        with `https`; phones use self-signed certificates, hence the default off.
+        Phones use self-signed certificates, hence `verify_ssl` off by default.
         """
         self._session = session
         self._base = base_url(host, port, https=https)
@@ -199,10 +198,7 @@ class CtiClient:
         headers: dict[str, str] | None = None,
         http: aiohttp.ClientSession | None = None,
     ) -> _Reply:
-        """Send one request while holding the lock, and read the whole answer.
-
-        `http` is the private session of a web login; by default the injected one.
-        """
+        """Send one request under the lock (`http`: a web login's private session)."""
         url = build_url(self._base, path, params)
         debug = _LOGGER.isEnabledFor(logging.DEBUG)
         if debug:
@@ -237,13 +233,7 @@ class CtiClient:
                 )
                 self._raise(kind, path, what, err)
         if debug:
-            _LOGGER.debug(
-                "%s %s -> HTTP %s, %d bytes",
-                method,
-                path,
-                reply.status,
-                len(reply.data),
-            )
+            _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
         return reply
 
     async def _api(self, endpoint: str, params: Params = ()) -> _Reply:
@@ -293,11 +283,9 @@ class CtiClient:
     ) -> None:
         """Press keys in one request (`api-send_key`, keys joined with `:`).
 
-        `keys` is user text parsed with the client's key table (`"XFER 1002#"`) or
-        a sequence of logical tokens (`["XFER", "1", "#"]`). An unknown token, or
-        one the phone's family lacks, raises CtiKeyError before anything is sent.
-        `table` replaces the client's key table for this request only (the key probe
-        tries a spelling this way without changing what other requests send).
+        `keys` is user text (`"XFER 1002#"`) or logical tokens; a key the family lacks
+        raises CtiKeyError before anything is sent. `table` replaces the key table for
+        this request only (how the key probe tries a spelling).
         """
         table = table or self.key_table
         tokens = (
@@ -308,18 +296,15 @@ class CtiClient:
         await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
 
     async def phone_operation(self, operation: PhoneOperation | str) -> None:
-        """Run `api-phone_operation` with `cmd=<operation>`.
-
-        Raise ValueError for an operation that is not one of PhoneOperation.
-        """
+        """Run `api-phone_operation` with `cmd=<operation>` (ValueError if unknown)."""
         command = PhoneOperation(operation)
         await self._command("api-phone_operation", [("cmd", command.value)])
 
     async def make_call(self, number: str, account: int | None = None) -> None:
         """Place a call with `api-make_call` (needs Click-To-Dial on the phone).
 
-        `account` is the phone's 0-based account index, omitted when None. The
-        number is sent percent-encoded (`+` as `%2B`).
+        `account` is the phone's 0-based account index; the number travels
+        percent-encoded (`+` as `%2B`).
         """
         number = number.strip()
         if not number:
@@ -332,11 +317,7 @@ class CtiClient:
         await self._command("api-make_call", params)
 
     async def reboot(self) -> None:
-        """Reboot the phone (`api-sys_operation`, `request=REBOOT`).
-
-        A connection the phone drops right after the request counts as success,
-        because the phone may go down before it answers (`cti-api.md` §5.7).
-        """
+        """Reboot the phone; a dropped connection is success: it may go down first (§5.7)."""
         try:
             await self._command("api-sys_operation", [("request", "REBOOT")])
         except _DisconnectedError:
@@ -347,15 +328,11 @@ class CtiClient:
     async def identify(self, login: bool = False) -> PhoneIdentity:
         """Return model, firmware and MAC as far as the phone reveals them.
 
-        Reads the line status (which also checks the password) and takes model and
-        firmware from the `Server` header (`Grandstream GXP2170 1.0.11.16`). With
-        `login=True` it also makes ONE web login (`POST /cgi-bin/dologin`, user
-        `admin`), whose answer carries `mac` and `ver`; it is never retried, since
-        phones lock web access after 5 failures, and a failed login only leaves
-        those facts None. A `locked` answer raises CtiAuthError(locked=True).
-        Firmware from the login is preferred over the header's. A phone that answers
-        the line status with HTTP 404 but takes the password on `api-send_key` is
-        keys-only (`keys_only`, no line count; `check_passcode_with_no_key`).
+        Reads the line status (checking the password) and the `Server` header. With
+        `login=True` also ONE web login, whose answer carries `mac` and `ver` (preferred
+        over the header's firmware); never retried, since phones lock web access after 5
+        failures: a failed login leaves those None, `locked` raises. A phone answering
+        the line status with HTTP 404 but taking the password on keys is `keys_only`.
         """
         line_count: int | None = None
         try:
@@ -390,12 +367,9 @@ class CtiClient:
     async def check_passcode_with_no_key(self) -> None:
         """Check the password with `api-send_key` and an empty `keys=`: nothing is pressed.
 
-        A wrong passcode answers `unauthorized` (CtiAuthError), as on every `api-*`
-        request [INF §3.3]. With the right one there is no key to press: the answer is
-        the documented refusal `unknown` [DOC S2] for a key list with no known key
-        [INF], or a success from a firmware that takes an empty list; both mean the
-        passcode was accepted. Anything else (HTTP 404: no `api-send_key` either)
-        raises as usual.
+        A wrong passcode answers `unauthorized` as on every `api-*` [INF §3.3]; the
+        right one gets `unknown` [DOC S2] for a list with no known key [INF], or a
+        success: both mean the passcode was accepted. Anything else raises as usual.
         """
         try:
             await self._command(SEND_KEY, [("keys", Encoded(""))])
@@ -403,14 +377,11 @@ class CtiClient:
             _LOGGER.debug("The phone took the passcode and refused no key: %s", err)
 
     async def identify_without_password(self) -> PhoneIdentity:
-        """Return model and firmware from the web server's `Server` header.
+        """Return model and firmware from the web root's `Server` header (§8.3).
 
-        GETs the web root (`/`) with no credentials at all, so the request can never
-        count as a failed login towards the phone's lockout. Any HTTP status will do:
-        only the header matters (`Grandstream GXP1165`, cti-api.md §8.3); MAC and line
-        count stay None. `https_redirect` is True when a plain-HTTP address redirects
-        to https:// (HTTPS-only web access, §2.5): use HTTPS then, on `https_port`
-        (None: the default port). Raise CtiConnectionError when nothing answers.
+        No credentials, so it never counts towards the phone's lockout; any status will
+        do. `https_redirect`: plain HTTP redirects to https:// (HTTPS-only web access,
+        §2.5), on `https_port` (None: the default).
         """
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
@@ -461,10 +432,8 @@ class CtiClient:
     async def _login(self, http: aiohttp.ClientSession) -> _Login:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.
 
-        `access` costs no attempt, so asking it first never spends a failed login
-        on the wrong variant. Raise CtiAuthError for a refused password (`wrong<N>`,
-        `user is not allow`) or a locked phone (`locked=True`). An answer without
-        a session id still gives its facts (`sid` "").
+        `access` costs no attempt, so asking it first never spends a failed login on
+        the wrong variant. An answer without a session id still gives its facts.
         """
         headers = self._web_headers()
         reply = await self._request(
@@ -527,14 +496,11 @@ class CtiClient:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[WebSession]:
-        """Open ONE web session (user `admin`) and log out at the end.
+        """Open ONE web session (user `admin`, see `_login`) and log out at the end.
 
-        Challenge-response login (§3.2 c), or the plain form (b) on phones without
-        the `access` page. The login is never retried, since phones lock web access
-        after a few failures: a refused password raises CtiAuthError at once
-        (`locked=True` when the phone is locked). A sid missing from the answer
-        raises CtiResponseError. The sid is never logged; its cookies stay out of
-        the injected session's jar. Logout failures are only logged.
+        Never retried (phones lock web access after a few failures): a refused password
+        raises CtiAuthError at once, a missing sid CtiResponseError. Logout failures
+        are only logged.
         """
         async with self._web_http() as http:
             login = await self._login(http)
@@ -574,10 +540,10 @@ def _config_values(reply: _Reply) -> list[Any]:
 
 
 class WebSession:
-    """A logged-in web session of one phone; get one from `CtiClient.session()`.
+    """A logged-in web session from `CtiClient.session()`.
 
-    Values are read and written through `api.values.get`/`post`; a phone without
-    them (HTTP 404) is served through `config_get`/`config_update` instead (§5.8).
+    Values go through `api.values.get`/`post`, or `config_get`/`config_update` on a
+    phone without them (HTTP 404, §5.8).
     """
 
     def __init__(
@@ -589,11 +555,8 @@ class WebSession:
         self._http = http
         self._config_api = False
         self.firmware = login.firmware
-        """The firmware version the login answer named (`ver`)."""
         self.mac = login.mac
-        """The MAC the login answer named, `aa:bb:cc:dd:ee:ff` style."""
         self.login_variant = login.variant
-        """The login variant the phone used: "b" (plain) or "c" (challenge)."""
 
     def __repr__(self) -> str:
         """Return a representation without the sid."""

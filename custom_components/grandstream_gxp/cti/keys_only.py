@@ -68,36 +68,30 @@ class KeysOnlyController(CallController):
             await self._press(*tokens)
         return _NOTHING_READ
 
-    @staticmethod
-    def _no_line(line: int | None) -> None:
+    async def _key_on_line(self, key: Key, line: int | None) -> Lines:
         if line is not None:
             # Which line is which cannot be known, and the phone has no line keys.
             raise CallStateError(Reason.KEYS_ONLY_LINE, _NOTHING_READ, f"line {line}")
+        async with self._lock:
+            if key is Key.ONHOOK:
+                self._consultation_started = False
+            return await self._steps((key,))
 
     async def answer(self, line: int | None = None) -> Lines:
         """OFFHOOK answers the ringing call [D S2]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.OFFHOOK,))
+        return await self._key_on_line(Key.OFFHOOK, line)
 
     async def hang_up(self, line: int | None = None) -> Lines:
         """ONHOOK ends or rejects the call in front [D S2]."""
-        self._no_line(line)
-        async with self._lock:
-            self._consultation_started = False
-            return await self._steps((Key.ONHOOK,))
+        return await self._key_on_line(Key.ONHOOK, line)
 
     async def hold(self, line: int | None = None) -> Lines:
         """HOLD holds the call in front [D S3 lists hold; I for the GXP116x]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.HOLD,))
+        return await self._key_on_line(Key.HOLD, line)
 
     async def resume(self, line: int | None = None) -> Lines:
         """HOLD again resumes the held call: the GXP116x has no line keys [I]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.HOLD,))
+        return await self._key_on_line(Key.HOLD, line)
 
     async def send_dtmf(self, digits: str) -> Lines:
         """Press the digits; in a call they reach the caller as tones [I]."""
