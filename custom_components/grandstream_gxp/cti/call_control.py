@@ -1,12 +1,10 @@
 """Call-control procedures that check the phone's line state before and after each step.
 
 A key the phone accepts is not a key that did anything (call-control.md §0.7): every
-procedure reads the line status first, refuses when the phone is not in the state it needs,
-sends one logical step at a time and polls until the expected state appears. When the phone
-ends up elsewhere it raises `CallStateError`, which carries the lines it found.
-
-Key names are logical tokens of the key table (`keys.py`); the client turns them into what
-travels on the wire, so an override of an uncertain key name applies here too.
+procedure reads the lines first, refuses when the phone is not in the state it needs, sends
+one logical step at a time and polls until the expected state appears; otherwise it raises
+`CallStateError` with the lines found. Keys are logical tokens of the key table, so an
+override of an uncertain key name applies here too.
 """
 
 import asyncio
@@ -117,12 +115,8 @@ class CallStateError(CtiError):
         self.reason = reason
         self.lines: Lines = tuple(lines)
         self.detail = detail
-        found = describe_lines(self.lines)
-        super().__init__(
-            f"{reason}: {detail} (found {found})"
-            if detail
-            else f"{reason} (found {found})"
-        )
+        what = f"{reason}: {detail}" if detail else reason
+        super().__init__(f"{what} (found {describe_lines(self.lines)})")
 
 
 def describe_lines(lines: Sequence[LineStatus]) -> str:
@@ -178,8 +172,7 @@ class CallController:
     def close(self) -> None:
         """Send nothing more: a procedure under way stops before its next request.
 
-        Its owner goes away (the entry unloads); a transfer half done is left as the
-        phone shows it, and the error says why the procedure stopped.
+        A half-done transfer is left as the phone shows it.
         """
         self._closed = True
 
@@ -189,10 +182,7 @@ class CallController:
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
-        """Hold the phone for something outside these procedures (the key probe).
-
-        Procedures started meanwhile wait, as they wait for each other.
-        """
+        """Hold the phone for something else (the key probe); procedures wait meanwhile."""
         async with self._lock:
             self._check_open()
             yield
@@ -212,8 +202,6 @@ class CallController:
         """Restore what `auto` learned earlier (kept across restarts by the owner)."""
         self._learned_swap = None if method is SwapMethod.AUTO else method
 
-    # --- polling -----------------------------------------------------------------------
-
     async def lines(self) -> Lines:
         """Read the line status."""
         self._check_open()
@@ -228,9 +216,9 @@ class CallController:
         within: float | None = None,
         failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Poll until `predicate` holds; raise `CallStateError(reason)` when it does not.
+        """Poll until `predicate` holds; else raise `CallStateError(reason)`.
 
-        It does not after `within` seconds (default `step_timeout`) and one more read, or at
+        Raise after `within` seconds (default `step_timeout`) and one more read, or at
         once when `failed` holds (the phone showed the step will not happen).
         """
         start = time.monotonic()
@@ -260,8 +248,6 @@ class CallController:
     async def _press(self, *tokens: str) -> None:
         self._check_open()
         await self._client.send_keys(tokens)
-
-    # --- simple call handling ----------------------------------------------------------
 
     async def press_keys(self, tokens: Sequence[str], delay: float = 0) -> None:
         """Press keys as they are: in one request, or one request per key `delay` apart."""
@@ -414,8 +400,6 @@ class CallController:
             await self._press(line_key(free_line))
         await self._press(*tokens, Key.SEND)
 
-    # --- transfer ----------------------------------------------------------------------
-
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
     ) -> Lines:
@@ -496,6 +480,7 @@ class CallController:
         tokens: Sequence[str],
         predicate: Callable[[Lines], bool],
         detail: str,
+        *,
         failed: Callable[[Lines], bool] | None = None,
         reason: Reason = Reason.TRANSFER_FAILED,
     ) -> Lines:
@@ -533,9 +518,8 @@ class CallController:
     async def complete_transfer(self) -> Lines:
         """Join the held call and the consultation call, then leave (`XFER` again).
 
-        Only a transfer this controller started, or one the phone reported
-        (`expectations.transfer_seen`): with a held call and an unrelated second call,
-        XFER would hand the wrong callers to each other.
+        Only a transfer this controller started or the phone reported: with a held call
+        and an unrelated second call, XFER would hand the wrong callers to each other.
         """
         async with self._lock:
             lines = await self.lines()
@@ -589,8 +573,6 @@ class CallController:
         pair = self.expectations.transfer
         if pair and any(_state(lines, line) in _ENDED for line in pair):
             self.expectations.transfer = None
-
-    # --- swap and resume ---------------------------------------------------------------
 
     async def swap(self) -> Lines:
         """Switch between the active and the held call. Never presses XFER."""
@@ -741,7 +723,6 @@ def _state(lines: Lines, number: int) -> LineState | None:
 
 
 def _pair(lines: Lines, active: int, held: int) -> tuple[LineState | None, ...]:
-    """Return the states of the (formerly) active and held lines."""
     return _state(lines, active), _state(lines, held)
 
 

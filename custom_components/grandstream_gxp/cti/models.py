@@ -170,17 +170,13 @@ class LineStatus:
 
 
 def parse_line_status(body: object) -> list[LineStatus]:
-    """Parse the `body` of `api-get_line_status` (a list of lines)."""
+    """Parse the `body` of `api-get_line_status`."""
     return [LineStatus.from_json(entry) for entry in _as_list("line status", body)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PhoneStatus:
-    """Overall phone state; `status` is None for a value this library does not know.
-
-    `raw` is what the phone sent; `misc` the sibling field some firmware adds
-    (meaning unknown), None when absent.
-    """
+    """Overall phone state (None: unknown; `raw` as sent), `misc` (meaning unknown)."""
 
     status: PhoneState | None
     raw: str
@@ -247,7 +243,7 @@ def account_id(acct: int | None, accounts: Sequence[Account]) -> int | None:
 
 
 def parse_accounts(body: object) -> list[Account]:
-    """Parse the `body` of `api-get_accounts` (a list of accounts)."""
+    """Parse the `body` of `api-get_accounts`."""
     return [Account.from_json(entry) for entry in _as_list("accounts", body)]
 
 
@@ -295,10 +291,7 @@ _SERVER = re.compile(
 
 
 def parse_server_header(header: str | None) -> tuple[str | None, str | None]:
-    """Return (model, firmware) from a `Server` header such as `Grandstream GXP2170 1.0.11.16`.
-
-    Either is None when the header does not reveal it; nothing is guessed.
-    """
+    """Return (model, firmware) of `Grandstream GXP2170 1.0.11.16`; None: not revealed."""
     match = _SERVER.match(header or "")
     if not match:
         return None, None
@@ -311,9 +304,7 @@ _HEX12 = re.compile(r"[0-9a-f]{12}")
 
 def normalize_mac(text: object) -> str | None:
     """Return a MAC in lower-case colon form (`00:0b:82:12:34:56`), or None if invalid."""
-    if not isinstance(text, str):
-        return None
-    digits = _MAC_SEPARATORS.sub("", text).lower()
+    digits = _MAC_SEPARATORS.sub("", text).lower() if isinstance(text, str) else ""
     if not _HEX12.fullmatch(digits):
         return None
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
