@@ -101,9 +101,16 @@ async def simulated_phone(model: str) -> AsyncIterator[int]:
         await proc.wait()
 
 
-async def _timed(call: Callable[[], Awaitable[Any]], count: int) -> list[float]:
+async def _timed(
+    call: Callable[[], Awaitable[Any]],
+    count: int,
+    before: Callable[[], Awaitable[Any]] | None = None,
+) -> list[float]:
+    """Time `count` calls; `before` runs ahead of each, outside the timing."""
     durations = []
     for _ in range(count):
+        if before is not None:
+            await before()
         start = time.perf_counter()
         await call()
         durations.append(time.perf_counter() - start)
@@ -122,32 +129,25 @@ def _stats(name: str, durations: list[float]) -> Stats:
     )
 
 
-async def bench_cti(rounds: int, per_round: int) -> dict[str, Any]:
-    """Line-status reads: the client against plain aiohttp, same phone, same run."""
-    async with simulated_phone("GXP2170") as port, aiohttp.ClientSession() as session:
-        client = CtiClient(session, "127.0.0.1", port=port, password=PASSWORD)
-        url = f"http://127.0.0.1:{port}/cgi-bin/api-get_line_status?passcode={PASSWORD}"
-
-        async def plain() -> Any:
-            async with session.get(url) as resp:
-                return json.loads(await resp.read())
-
-        async def through_client() -> Any:
-            return await client.get_line_status()
-
-        await _timed(plain, 100)
-        await _timed(through_client, 100)
-        plain_times: list[float] = []
-        client_times: list[float] = []
-        for index in range(rounds):
-            pair = [(plain, plain_times), (through_client, client_times)]
-            for call, sink in pair if index % 2 == 0 else reversed(pair):
-                sink.extend(await _timed(call, per_round))
-
+async def _compare(
+    plain: Callable[[], Awaitable[Any]],
+    client: Callable[[], Awaitable[Any]],
+    rounds: int,
+    per_round: int,
+    before: Callable[[], Awaitable[Any]] | None = None,
+) -> dict[str, Any]:
+    """Interleave plain and client reads in rounds; return both stats and the ratios."""
+    await _timed(plain, 100, before)
+    await _timed(client, 100, before)
+    plain_times: list[float] = []
+    client_times: list[float] = []
+    for index in range(rounds):
+        pair = [(plain, plain_times), (client, client_times)]
+        for call, sink in pair if index % 2 == 0 else reversed(pair):
+            sink.extend(await _timed(call, per_round, before))
     baseline = _stats("plain aiohttp", plain_times)
     ours = _stats("CtiClient", client_times)
     return {
-        "what": "api-get_line_status reads, sequential, simulated GXP2170 in another process",
         "baseline": asdict(baseline),
         "client": asdict(ours),
         "p50_ratio": round(ours.p50_ms / baseline.p50_ms, 3),
@@ -158,19 +158,67 @@ async def bench_cti(rounds: int, per_round: int) -> dict[str, Any]:
     }
 
 
-def _print_cti(result: dict[str, Any]) -> None:
-    print(result["what"])
-    print(f"{'':16}{'requests':>10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
-    for key in ("baseline", "client"):
-        row = result[key]
-        print(
-            f"{row['name']:16}{row['requests']:>10}{row['p50_ms']:>10.3f}"
-            f"{row['p99_ms']:>10.3f}{row['requests_per_second']:>10.1f}"
+async def bench_cti(rounds: int, per_round: int) -> dict[str, Any]:
+    """Line-status reads: the client against plain aiohttp, same phone, same run.
+
+    The main row reads an idle phone (the same answer each time, which the client
+    does not parse again); the second changes line 1's state before every read
+    (untimed, through the simulator's control API), so every answer differs from
+    the one before and both sides parse each one.
+    """
+    async with simulated_phone("GXP2170") as port, aiohttp.ClientSession() as session:
+        client = CtiClient(session, "127.0.0.1", port=port, password=PASSWORD)
+        base = f"http://127.0.0.1:{port}"
+        url = f"{base}/cgi-bin/api-get_line_status?passcode={PASSWORD}"
+
+        async def plain() -> Any:
+            async with session.get(url) as resp:
+                return json.loads(await resp.read())
+
+        async def through_client() -> Any:
+            return await client.get_line_status()
+
+        shown = [False]
+
+        async def change_line() -> None:
+            shown[0] = not shown[0]
+            state = "transfered" if shown[0] else None
+            async with session.post(
+                f"{base}/_sim/line_state", json={"line": 1, "state": state}
+            ) as resp:
+                resp.raise_for_status()
+
+        same = await _compare(plain, through_client, rounds, per_round)
+        changing = await _compare(
+            plain, through_client, max(1, rounds // 2), per_round, change_line
         )
-    print(
-        f"client / baseline: p50 {result['p50_ratio']}x, p99 {result['p99_ratio']}x, "
-        f"time per request {result['throughput_ratio']}x (limit 1.2x)"
-    )
+
+    return {
+        "what": "api-get_line_status reads, sequential, simulated GXP2170 in another process",
+        **same,
+        "changing": {
+            "what": "every answer differs from the one before (line 1 flips state)",
+            **changing,
+        },
+    }
+
+
+def _print_cti(result: dict[str, Any]) -> None:
+    for part, note in ((result, "limit 1.2x"), (result.get("changing"), "no limit")):
+        if not part:
+            continue
+        print(part["what"])
+        print(f"{'':16}{'requests':>10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
+        for key in ("baseline", "client"):
+            row = part[key]
+            print(
+                f"{row['name']:16}{row['requests']:>10}{row['p50_ms']:>10.3f}"
+                f"{row['p99_ms']:>10.3f}{row['requests_per_second']:>10.1f}"
+            )
+        print(
+            f"client / baseline: p50 {part['p50_ratio']}x, p99 {part['p99_ratio']}x, "
+            f"time per request {part['throughput_ratio']}x ({note})\n"
+        )
 
 
 def _save(section: str, result: dict[str, Any]) -> None:

@@ -55,8 +55,8 @@ from custom_components.grandstream_gxp.const import (
 from custom_components.grandstream_gxp.cti import (
     CtiClient,
     CtiConnectionError,
-    DeviceInfo,
     InfoSource,
+    PhoneIdentity,
     Sourced,
 )
 from custom_components.grandstream_gxp.cti.call_control import SwapMethod
@@ -287,7 +287,7 @@ async def test_user_https_settings_are_stored(
     }
 
     # The simulator has no HTTPS; check what the flow builds and stores.
-    info = DeviceInfo(
+    info = PhoneIdentity(
         model=Sourced(value="GRP2614", source=InfoSource.SERVER_HEADER),
         mac=Sourced(value=MAC, source=InfoSource.LOGIN),
     )
@@ -593,7 +593,7 @@ async def test_user_ipv6_host_with_port(
     hass: HomeAssistant, mock_setup_entry: AsyncMock
 ) -> None:
     """`[v6]:port` is split into the address and the port."""
-    info = DeviceInfo(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
+    info = PhoneIdentity(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
     result = await start_user_flow(hass)
     with (
         patch.object(CtiClient, "identify", return_value=info),
@@ -859,26 +859,26 @@ async def test_dhcp_https_only_phone(
     hass: HomeAssistant, mock_setup_entry: AsyncMock
 ) -> None:
     """A phone whose web UI answers only HTTPS is added with HTTPS on."""
-    https_info = DeviceInfo(
+    https_info = PhoneIdentity(
         model=Sourced(value="GRP2614", source=InfoSource.SERVER_HEADER),
         server_header="Grandstream GRP2614 1.0.5.15",
     )
     calls: list[bool] = []
 
-    async def probe(self: CtiClient) -> DeviceInfo:
+    async def probe(self: CtiClient) -> PhoneIdentity:
         calls.append(self.base_url.scheme == "https")
         if self.base_url.scheme == "http":
             raise CtiConnectionError("refused")
         return https_info
 
-    with patch.object(CtiClient, "probe", probe):
+    with patch.object(CtiClient, "identify_without_password", probe):
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info(ip="192.0.2.30")
         )
     assert calls == [False, True]
     assert_form(result, "discovery_confirm", {})
     with (
-        patch.object(CtiClient, "identify", return_value=DeviceInfo()),
+        patch.object(CtiClient, "identify", return_value=PhoneIdentity()),
         patch.object(CtiClient, "get_accounts", return_value=[]),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -957,10 +957,10 @@ async def test_user_dhcp_data_of_another_address_means_a_login(
     hass: HomeAssistant, sim: SimulatedPhone, mock_setup_entry: AsyncMock
 ) -> None:
     """The dhcp integration and a discovery know other addresses only: log in."""
-    desk_phone = DeviceInfo(
+    desk_phone = PhoneIdentity(
         model=Sourced(value="GXP2170", source=InfoSource.SERVER_HEADER)
     )
-    with patch.object(CtiClient, "probe", return_value=desk_phone):
+    with patch.object(CtiClient, "identify_without_password", return_value=desk_phone):
         discovered = await hass.config_entries.flow.async_init(
             DOMAIN,
             context={"source": SOURCE_DHCP},
@@ -1099,15 +1099,15 @@ async def test_title_taken_or_no_accounts(
 def redirect_probe(model: str | None) -> Any:
     """Return a `probe` for a phone whose HTTP web root redirects to HTTPS."""
 
-    async def probe(self: CtiClient) -> DeviceInfo:
+    async def probe(self: CtiClient) -> PhoneIdentity:
         if self.base_url.scheme == "http":
-            return DeviceInfo(
+            return PhoneIdentity(
                 model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
                 if model
                 else None,
                 https_redirect=True,
             )
-        return DeviceInfo(
+        return PhoneIdentity(
             model=Sourced(value="GRP2614", source=InfoSource.SERVER_HEADER)
         )
 
@@ -1119,7 +1119,9 @@ async def test_dhcp_redirect_to_https_is_stored_as_https(
     hass: HomeAssistant, mock_setup_entry: AsyncMock, redirect_model: str | None
 ) -> None:
     """Port 80 answers with a redirect to HTTPS: the phone is added on HTTPS."""
-    with patch.object(CtiClient, "probe", redirect_probe(redirect_model)):
+    with patch.object(
+        CtiClient, "identify_without_password", redirect_probe(redirect_model)
+    ):
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info(ip="192.0.2.30")
         )
@@ -1128,7 +1130,7 @@ async def test_dhcp_redirect_to_https_is_stored_as_https(
     assert schema is not None
     assert schema({CONF_PASSWORD: "x"})[CONF_SSL] is True
     with (
-        patch.object(CtiClient, "identify", return_value=DeviceInfo()),
+        patch.object(CtiClient, "identify", return_value=PhoneIdentity()),
         patch.object(CtiClient, "get_accounts", return_value=[]),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -1152,9 +1154,9 @@ async def test_dhcp_confirm_can_choose_https(
     assert schema({CONF_PASSWORD: "x"})[CONF_SSL] is False
     schemes: list[str] = []
 
-    async def identify(self: CtiClient, login: bool = False) -> DeviceInfo:
+    async def identify(self: CtiClient, login: bool = False) -> PhoneIdentity:
         schemes.append(self.base_url.scheme)
-        return DeviceInfo()
+        return PhoneIdentity()
 
     with (
         patch.object(CtiClient, "identify", identify),
@@ -1173,9 +1175,9 @@ async def test_user_http_redirect_is_tried_on_https(
 ) -> None:
     """HTTP gives no API but redirects to HTTPS: the same submit tries HTTPS."""
     schemes: list[str] = []
-    info = DeviceInfo(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
+    info = PhoneIdentity(mac=Sourced(value=MAC, source=InfoSource.LOGIN))
 
-    async def identify(self: CtiClient, login: bool = False) -> DeviceInfo:
+    async def identify(self: CtiClient, login: bool = False) -> PhoneIdentity:
         schemes.append(self.base_url.scheme)
         if self.base_url.scheme == "http":
             raise CtiConnectionError("a redirect, not the API")
@@ -1184,7 +1186,7 @@ async def test_user_http_redirect_is_tried_on_https(
     result = await start_user_flow(hass)
     with (
         patch.object(CtiClient, "identify", identify),
-        patch.object(CtiClient, "probe", redirect_probe("GRP2614")),
+        patch.object(CtiClient, "identify_without_password", redirect_probe("GRP2614")),
         patch.object(CtiClient, "get_accounts", return_value=[]),
     ):
         result = await hass.config_entries.flow.async_configure(

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.util.yaml import load_yaml_dict
 
 from custom_components.grandstream_gxp import config_flow
-from custom_components.grandstream_gxp.cti.call_control import REASONS
+from custom_components.grandstream_gxp.cti.call_control import Reason
 from custom_components.grandstream_gxp.helpers import _STATE_ERRORS
 from custom_components.grandstream_gxp.services import ACTIONS, HISTORY_ACTIONS
 
@@ -26,7 +26,7 @@ def load(name: str) -> Any:
 def test_every_call_state_reason_has_a_message() -> None:
     """Each reason a procedure can stop with is shown in the user's words."""
     exceptions = load("translations/en.json")["exceptions"]
-    missing = {_STATE_ERRORS.get(r, r) for r in REASONS} - set(exceptions)
+    missing = {_STATE_ERRORS.get(r, r) for r in Reason} - set(exceptions)
     assert not missing
 
 

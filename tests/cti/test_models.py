@@ -14,11 +14,11 @@ from custom_components.grandstream_gxp.cti import (
     CtiKeyError,
     CtiResponseError,
     CtiTimeoutError,
-    DeviceInfo,
     Family,
     InfoSource,
     LineState,
     LineStatus,
+    PhoneIdentity,
     PhoneStatus,
     Sourced,
     normalize_mac,
@@ -96,7 +96,7 @@ def test_models_are_frozen() -> None:
     line = LineStatus.from_json({"line": 1, "state": "idle"})
     with pytest.raises(FrozenInstanceError):
         line.state = LineState.RINGING  # type: ignore[misc]
-    info = DeviceInfo()
+    info = PhoneIdentity()
     with pytest.raises(FrozenInstanceError):
         info.line_count = 3  # type: ignore[misc]
     assert info.family is Family.GENERIC
@@ -160,8 +160,8 @@ def test_account_and_phone_status_from_json() -> None:
 
 
 def test_sourced_and_device_info_family() -> None:
-    """DeviceInfo derives the key family from the model."""
-    info = DeviceInfo(
+    """PhoneIdentity derives the key family from the model."""
+    info = PhoneIdentity(
         model=Sourced(value="GXP1165", source=InfoSource.SERVER_HEADER),
         line_count=2,
     )

@@ -1,6 +1,6 @@
 """Probes: the web root's Server header, and which key spellings a phone takes.
 
-`CtiClient.probe()` reads the model without the password; the key probe (`cti/probe.py`)
+`CtiClient.identify_without_password()` reads the model without the password; the key probe (`cti/probe.py`)
 presses candidate spellings on an idle phone.
 """
 
@@ -19,11 +19,11 @@ from custom_components.grandstream_gxp.cti import (
     CtiCommandError,
     CtiConnectionError,
     CtiKeyError,
-    DeviceInfo,
     Family,
     InfoSource,
     KeyTable,
     LineState,
+    PhoneIdentity,
     Sourced,
     family_for_model,
 )
@@ -69,7 +69,7 @@ async def test_probe_simulated_phone(
         model, password=PASSWORD, lockout_attempts=1, setup="readme", timing="instant"
     ) as sim:
         client = CtiClient(session, sim.host, port=sim.port, password=PASSWORD)
-        info = await client.probe()
+        info = await client.identify_without_password()
         assert sim.phone.auth.failures == 0
         assert sim.phone.auth.lock_minutes() is None
         records = list(sim.phone.requests)
@@ -91,7 +91,7 @@ async def test_probe_simulated_phone(
 async def test_probe_ignores_the_status(client: CtiClient, mock: aioresponses) -> None:
     """A redirect or an error page still carries the header that matters."""
     mock.get(ROOT, status=302, headers={"Server": "Grandstream GXP1628"})
-    info = await client.probe()
+    info = await client.identify_without_password()
     assert info.model is not None
     assert info.model.value == "GXP1628"
     assert info.firmware is None
@@ -109,7 +109,7 @@ async def test_probe_ignores_the_status(client: CtiClient, mock: aioresponses) -
     [
         (
             {"Server": "Grandstream HT814 1.0.3.2"},
-            DeviceInfo(
+            PhoneIdentity(
                 model=Sourced(value="HT814", source=InfoSource.SERVER_HEADER),
                 firmware=Sourced(value="1.0.3.2", source=InfoSource.SERVER_HEADER),
                 server_header="Grandstream HT814 1.0.3.2",
@@ -117,27 +117,27 @@ async def test_probe_ignores_the_status(client: CtiClient, mock: aioresponses) -
         ),
         (
             {"Server": "lighttpd/1.4.35"},
-            DeviceInfo(server_header="lighttpd/1.4.35"),
+            PhoneIdentity(server_header="lighttpd/1.4.35"),
         ),
-        ({}, DeviceInfo()),
+        ({}, PhoneIdentity()),
     ],
 )
 async def test_probe_other_servers(
     client: CtiClient,
     mock: aioresponses,
     headers: dict[str, str],
-    expected: DeviceInfo,
+    expected: PhoneIdentity,
 ) -> None:
     """Other devices and other web servers: only what the header says, nothing guessed."""
     mock.get(ROOT, status=200, body="<html></html>", headers=headers)
-    assert await client.probe() == expected
+    assert await client.identify_without_password() == expected
 
 
 async def test_probe_https(session: aiohttp.ClientSession, mock: aioresponses) -> None:
     """With https the probe goes to the https web root."""
     client = CtiClient(session, HOST, password=PASSWORD, https=True)
     mock.get(ROOT, headers={"Server": "Grandstream GRP2614"})
-    info = await client.probe()
+    info = await client.identify_without_password()
     assert info.model is not None
     assert info.model.value == "GRP2614"
     assert requests_sent(mock)[0][1].scheme == "https"
@@ -153,7 +153,7 @@ async def test_probe_unreachable(
         port = sim.port
         await sim.stop_listening()
         client = CtiClient(session, sim.host, port=port, password=PASSWORD)
-        await expect_error(CtiConnectionError, client.probe())
+        await expect_error(CtiConnectionError, client.identify_without_password())
 
 
 # --- the key probe (cti/probe.py) ----------------------------------------------------

@@ -181,10 +181,10 @@ async def test_probe_reports_the_https_redirect(
     ) as sim:
         assert sim.redirect_port is not None
         plain = CtiClient(session, sim.host, port=sim.redirect_port, password=PASSWORD)
-        info = await plain.probe()
+        info = await plain.identify_without_password()
         assert info.https_redirect is True
         assert info.model is not None and info.model.value == "GRP2614"
         secure = CtiClient(
             session, sim.host, port=sim.port, https=True, password=PASSWORD
         )
-        assert (await secure.probe()).https_redirect is False
+        assert (await secure.identify_without_password()).https_redirect is False

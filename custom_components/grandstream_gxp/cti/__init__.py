@@ -3,7 +3,7 @@
 Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 """
 
-from .client import CtiClient, WebSession
+from .client import CtiClient, shows_password
 from .errors import (
     CtiAuthError,
     CtiClosedError,
@@ -20,11 +20,8 @@ from .keys import (
     CHAR_TOKENS,
     FAMILY_RANGES,
     FIXED_KEYS,
-    KEY_SEPARATOR,
     CtiKeyRefusedError,
     Family,
-    KeyInfo,
-    KeyRange,
     KeyTable,
     canonical_token,
     family_for_model,
@@ -32,10 +29,10 @@ from .keys import (
 )
 from .models import (
     Account,
-    DeviceInfo,
     InfoSource,
     LineState,
     LineStatus,
+    PhoneIdentity,
     PhoneOperation,
     PhoneState,
     PhoneStatus,
@@ -46,7 +43,6 @@ from .models import (
 )
 from .probe import (
     KeyAnswer,
-    KeyFinding,
     KeyProbe,
     ProbeBusyError,
     ProbeError,
@@ -59,7 +55,6 @@ __all__ = [
     "CHAR_TOKENS",
     "FAMILY_RANGES",
     "FIXED_KEYS",
-    "KEY_SEPARATOR",
     "Account",
     "CtiAuthError",
     "CtiClient",
@@ -73,17 +68,14 @@ __all__ = [
     "CtiPasswordNotAcceptedError",
     "CtiResponseError",
     "CtiTimeoutError",
-    "DeviceInfo",
     "Family",
     "InfoSource",
     "KeyAnswer",
-    "KeyFinding",
-    "KeyInfo",
     "KeyProbe",
-    "KeyRange",
     "KeyTable",
     "LineState",
     "LineStatus",
+    "PhoneIdentity",
     "PhoneOperation",
     "PhoneState",
     "PhoneStatus",
@@ -92,12 +84,12 @@ __all__ = [
     "ProbeRestoreError",
     "ProbeResult",
     "Sourced",
-    "WebSession",
     "account_id",
     "canonical_token",
     "family_for_model",
     "normalize_mac",
     "parse_keys",
     "parse_server_header",
+    "shows_password",
     "stored_keys",
 ]

@@ -1,12 +1,10 @@
 """Call-control procedures that check the phone's line state before and after each step.
 
 A key the phone accepts is not a key that did anything (call-control.md §0.7): every
-procedure reads the line status first, refuses when the phone is not in the state it needs,
-sends one logical step at a time and polls until the expected state appears. When the phone
-ends up elsewhere it raises `CallStateError`, which carries the lines it found.
-
-Key names are logical tokens of the key table (`keys.py`); the client turns them into what
-travels on the wire, so an override of an uncertain key name applies here too.
+procedure reads the lines first, refuses when the phone is not in the state it needs, sends
+one logical step at a time and polls until the expected state appears; otherwise it raises
+`CallStateError` with the lines found. Keys are logical tokens of the key table, so an
+override of an uncertain key name applies here too.
 """
 
 import asyncio
@@ -27,7 +25,11 @@ _LOGGER = logging.getLogger(__name__)
 
 type Lines = tuple[LineStatus, ...]
 
-_ACTIVE = frozenset({LineState.CONNECTED, LineState.CALLING, LineState.DIALING})
+# Waiting for a state: every `poll_interval` for the first second, then ever slower.
+BACK_OFF_AFTER = 1.0
+BACK_OFF_FACTOR = 1.5
+BACK_OFF_MAX = 1.0
+
 _IN_PROGRESS = frozenset({LineState.DIALING, LineState.CALLING})
 
 
@@ -66,63 +68,55 @@ class Dialled:
 # keypad: the caller rules out the first two) and "failed" (older simulator [I]).
 _CLICK_TO_DIAL_OFF = frozenset({"invalid request", "failed"})
 
-REASONS = frozenset(
-    {
-        "account_needs_click_to_dial",
-        "auto_attended_off",
-        "call_being_dialled",
-        "call_in_progress",
-        "call_on_hold",
-        "consultation_not_started",
-        "consultation_on_hold",
-        "invalid_number",
-        "keys_only_cancel_transfer",
-        "keys_only_click_to_dial",
-        "keys_only_line",
-        "keys_only_no_transfer",
-        "keys_only_swap",
-        "no_call",
-        "no_connected_call",
-        "no_free_line",
-        "no_held_call",
-        "no_ringing_call",
-        "no_such_line",
-        "no_transfer_in_progress",
-        "number_needs_click_to_dial",
-        "step_failed",
-        "swap_failed",
-        "swap_unsupported",
-        "transfer_failed",
-        "transfer_not_started",
-        "transferred_blind_auto_attended_off",
-        "two_calls_needed",
-    }
-)
-"""Every `CallStateError.reason`: stable keys that callers may translate."""
+
+class Reason(StrEnum):
+    """Every `CallStateError.reason`: stable keys that callers may translate."""
+
+    ACCOUNT_NEEDS_CLICK_TO_DIAL = "account_needs_click_to_dial"
+    AUTO_ATTENDED_OFF = "auto_attended_off"
+    CALL_BEING_DIALLED = "call_being_dialled"
+    CALL_IN_PROGRESS = "call_in_progress"
+    CALL_ON_HOLD = "call_on_hold"
+    CONSULTATION_NOT_STARTED = "consultation_not_started"
+    CONSULTATION_ON_HOLD = "consultation_on_hold"
+    INVALID_NUMBER = "invalid_number"
+    KEYS_ONLY_CANCEL_TRANSFER = "keys_only_cancel_transfer"
+    KEYS_ONLY_CLICK_TO_DIAL = "keys_only_click_to_dial"
+    KEYS_ONLY_LINE = "keys_only_line"
+    KEYS_ONLY_NO_TRANSFER = "keys_only_no_transfer"
+    KEYS_ONLY_SWAP = "keys_only_swap"
+    NO_CALL = "no_call"
+    NO_CONNECTED_CALL = "no_connected_call"
+    NO_FREE_LINE = "no_free_line"
+    NO_HELD_CALL = "no_held_call"
+    NO_RINGING_CALL = "no_ringing_call"
+    NO_SUCH_LINE = "no_such_line"
+    NO_TRANSFER_IN_PROGRESS = "no_transfer_in_progress"
+    NUMBER_NEEDS_CLICK_TO_DIAL = "number_needs_click_to_dial"
+    STEP_FAILED = "step_failed"
+    SWAP_FAILED = "swap_failed"
+    SWAP_UNSUPPORTED = "swap_unsupported"
+    TRANSFER_FAILED = "transfer_failed"
+    TRANSFER_NOT_STARTED = "transfer_not_started"
+    TRANSFERRED_BLIND_AUTO_ATTENDED_OFF = "transferred_blind_auto_attended_off"
+    TWO_CALLS_NEEDED = "two_calls_needed"
 
 
 class CallStateError(CtiError):
     """The phone is not in, or did not reach, the state a procedure needs.
 
-    `reason` is a stable key (one of `REASONS`, for translations); `lines` is what the
-    phone showed last.
+    `reason` is a stable key for translations; `lines` is what the phone showed last.
     """
 
     def __init__(
-        self, reason: str, lines: Sequence[LineStatus], detail: str = ""
+        self, reason: Reason, lines: Sequence[LineStatus], detail: str = ""
     ) -> None:
         """Keep the reason and the lines found."""
-        if reason not in REASONS:
-            raise ValueError(f"unknown call-state reason {reason!r}")
         self.reason = reason
         self.lines: Lines = tuple(lines)
         self.detail = detail
-        found = describe_lines(self.lines)
-        super().__init__(
-            f"{reason}: {detail} (found {found})"
-            if detail
-            else f"{reason} (found {found})"
-        )
+        what = f"{reason}: {detail}" if detail else reason
+        super().__init__(f"{what} (found {describe_lines(self.lines)})")
 
 
 def describe_lines(lines: Sequence[LineStatus]) -> str:
@@ -178,8 +172,7 @@ class CallController:
     def close(self) -> None:
         """Send nothing more: a procedure under way stops before its next request.
 
-        Its owner goes away (the entry unloads); a transfer half done is left as the
-        phone shows it, and the error says why the procedure stopped.
+        A half-done transfer is left as the phone shows it.
         """
         self._closed = True
 
@@ -189,10 +182,7 @@ class CallController:
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
-        """Hold the phone for something outside these procedures (the key probe).
-
-        Procedures started meanwhile wait, as they wait for each other.
-        """
+        """Hold the phone for something else (the key probe); procedures wait meanwhile."""
         async with self._lock:
             self._check_open()
             yield
@@ -212,8 +202,6 @@ class CallController:
         """Restore what `auto` learned earlier (kept across restarts by the owner)."""
         self._learned_swap = None if method is SwapMethod.AUTO else method
 
-    # --- polling -----------------------------------------------------------------------
-
     async def lines(self) -> Lines:
         """Read the line status."""
         self._check_open()
@@ -222,27 +210,34 @@ class CallController:
     async def _wait_for(
         self,
         predicate: Callable[[Lines], bool],
-        reason: str,
+        reason: Reason,
         detail: str = "",
         *,
         within: float | None = None,
         failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Poll until `predicate` holds; raise `CallStateError(reason)` when it does not.
+        """Poll until `predicate` holds; else raise `CallStateError(reason)`.
 
-        It does not after `within` seconds (default `step_timeout`) and one more read, or at
+        Raise after `within` seconds (default `step_timeout`) and one more read, or at
         once when `failed` holds (the phone showed the step will not happen).
         """
-        deadline = time.monotonic() + (within or self.settings.step_timeout)
+        start = time.monotonic()
+        deadline = start + (within or self.settings.step_timeout)
+        pause = self.settings.poll_interval
         while True:
             lines = await self.lines()
             if predicate(lines):
                 return lines
             if failed is not None and failed(lines):
                 raise CallStateError(reason, lines, detail)
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 break
-            await asyncio.sleep(self.settings.poll_interval)
+            if now - start >= BACK_OFF_AFTER:
+                # A key's effect shows within a second; a hand-over may take 30 s and
+                # is read at most once a second by then [I].
+                pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
+            await asyncio.sleep(pause)
         # A read that began before the deadline may show the phone from before it.
         await asyncio.sleep(self.settings.poll_interval)
         lines = await self.lines()
@@ -253,8 +248,6 @@ class CallController:
     async def _press(self, *tokens: str) -> None:
         self._check_open()
         await self._client.send_keys(tokens)
-
-    # --- simple call handling ----------------------------------------------------------
 
     async def press_keys(self, tokens: Sequence[str], delay: float = 0) -> None:
         """Press keys as they are: in one request, or one request per key `delay` apart."""
@@ -271,7 +264,7 @@ class CallController:
         """Answer the ringing call (on `line`, or the first one ringing)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.RINGING}, "no_ringing_call")
+            target = _pick(lines, line, {LineState.RINGING}, Reason.NO_RINGING_CALL)
             other_call = _with_state(lines, LineState.CONNECTED)
             if other_call and self.settings.has_line_keys:
                 # Call waiting: the ringing call's line key answers it and holds the other [D, S7].
@@ -283,7 +276,7 @@ class CallController:
                 )
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.CONNECTED,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"line {target.line} was not answered",
             )
 
@@ -291,7 +284,9 @@ class CallController:
         """End, reject or cancel the call on `line` (default: the active one)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, _CALL_STATES, "no_call", prefer=_HANG_UP_ORDER)
+            target = _pick(
+                lines, line, _CALL_STATES, Reason.NO_CALL, prefer=_HANG_UP_ORDER
+            )
             if target.state is LineState.ONHOLD:
                 lines = await self._resume(lines, target.line)
             try:
@@ -308,7 +303,7 @@ class CallController:
                     await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
                 lines = await self._wait_for(
                     lambda now: _state(now, target.line) in _ENDED,
-                    "step_failed",
+                    Reason.STEP_FAILED,
                     f"the call on line {target.line} did not end",
                 )
             except CtiError:
@@ -321,12 +316,12 @@ class CallController:
         """Put the connected call on hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.CONNECTED}, "no_connected_call")
+            target = _pick(lines, line, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
             # holdcall acts on the established call [D, S2]; HOLD is the key [D, S6].
             await self._operation(PhoneOperation.HOLDCALL, fallback=Key.HOLD)
             return await self._wait_for(
                 lambda now: _state(now, target.line) is LineState.ONHOLD,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"line {target.line} did not go on hold",
             )
 
@@ -334,7 +329,7 @@ class CallController:
         """Take the held call (on `line`, or the only one held) off hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.ONHOLD}, "no_held_call")
+            target = _pick(lines, line, {LineState.ONHOLD}, Reason.NO_HELD_CALL)
             return await self._resume(lines, target.line)
 
     async def send_dtmf(self, digits: str) -> Lines:
@@ -342,9 +337,9 @@ class CallController:
         tokens = dtmf_tokens(digits)
         async with self._lock:
             lines = await self.lines()
-            _pick(lines, None, {LineState.CONNECTED}, "no_connected_call")
+            _pick(lines, None, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
             if _with_state(lines, *_IN_PROGRESS):
-                raise CallStateError("call_being_dialled", lines)
+                raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
             await self._press(*tokens)
             return await self.lines()
 
@@ -359,10 +354,10 @@ class CallController:
         async with self._lock:
             lines = await self.lines()
             if _with_state(lines, *_IN_PROGRESS):
-                raise CallStateError("call_being_dialled", lines)
+                raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
             free = _with_state(lines, LineState.IDLE)
             if not free:
-                raise CallStateError("no_free_line", lines)
+                raise CallStateError(Reason.NO_FREE_LINE, lines)
             busy_before = {
                 line.line for line in lines if line.state is not LineState.IDLE
             }
@@ -375,7 +370,7 @@ class CallController:
                     raise
                 if account is not None:
                     raise CallStateError(
-                        "account_needs_click_to_dial", lines, str(err.body)
+                        Reason.ACCOUNT_NEEDS_CLICK_TO_DIAL, lines, str(err.body)
                     ) from err
                 # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys.
                 method = DialMethod.KEYS
@@ -389,23 +384,21 @@ class CallController:
                 )
 
             after = await self._wait_for(
-                placed, "step_failed", f"no call to {number} started"
+                placed, Reason.STEP_FAILED, f"no call to {number} started"
             )
             return Dialled(lines=after, method=method)
 
     async def _dial_with_keys(self, lines: Lines, number: str, free_line: int) -> None:
         if "+" in number:
-            raise CallStateError("number_needs_click_to_dial", lines)
+            raise CallStateError(Reason.NUMBER_NEEDS_CLICK_TO_DIAL, lines)
         tokens = dtmf_tokens(number)
         if _with_state(lines, LineState.CONNECTED):
             if not self.settings.has_line_keys:
                 # Digits now would reach the caller as tones [I].
-                raise CallStateError("call_in_progress", lines)
+                raise CallStateError(Reason.CALL_IN_PROGRESS, lines)
             # A free line key holds the current call and opens a new line [C, S21] [D, S6].
             await self._press(line_key(free_line))
         await self._press(*tokens, Key.SEND)
-
-    # --- transfer ----------------------------------------------------------------------
 
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
@@ -423,7 +416,7 @@ class CallController:
                 mode is TransferMode.ATTENDED
                 and not self.settings.auto_attended_transfer
             ):
-                raise CallStateError("auto_attended_off", lines)
+                raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
             original = self._transfer_source(
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
@@ -440,68 +433,46 @@ class CallController:
             # would become tones, so stop here.
             await self._wait_for(
                 lambda now: _state(now, original) is LineState.ONHOLD,
-                "transfer_not_started",
+                Reason.TRANSFER_NOT_STARTED,
                 "the call did not go on hold after XFER",
             )
             if mode is TransferMode.BLIND:
                 return await self._hand_over(
                     {original},
                     (*tokens, final),
-                    lambda now: (
-                        _state(now, original) in _ENDED
-                        and not _with_state(now, *_CALL_STATES)
-                    ),
+                    lambda now: _handed_over(now, original),
                     f"the call on line {original} was not handed over",
                     # The REFER failed and the phone took the call back [D, S30].
                     failed=lambda now: _state(now, original) is LineState.CONNECTED,
                 )
-            return await self._start_consultation(original, tokens, final, number)
-
-    async def _start_consultation(
-        self, original: int, tokens: Sequence[str], final: str, number: str
-    ) -> Lines:
-        """Press the number and `#`; expect a consultation call, or a blind hand-over.
-
-        With the phone's Auto-Attended Transfer off (its factory default), `#` hands
-        the caller over blind [C, S1]: the caller is gone, and says so, whatever the
-        option claimed.
-        """
-
-        def handed_over(now: Lines) -> bool:
-            return _state(now, original) in _ENDED and not _with_state(
-                now, *_CALL_STATES
-            )
-
-        # Counted as transferred from the key on: a read may see the hand-over first.
-        self.expectations.expect({original}, CallEventType.TRANSFERRED)
-        try:
-            await self._press(*tokens, final)
-            lines = await self._wait_for(
+            # With the phone's Auto-Attended Transfer off (its factory default), `#`
+            # hands the caller over blind [C, S1]: the caller is gone, and says so,
+            # whatever the option claimed.
+            lines = await self._hand_over(
+                {original},
+                (*tokens, final),
                 lambda now: (
-                    _consultation(now, original) is not None or handed_over(now)
+                    _consultation(now, original) is not None
+                    or _handed_over(now, original)
                 ),
-                "consultation_not_started",
                 f"no consultation call to {number} started",
-                within=self.settings.handover_timeout,
                 # The phone took the caller back, or the consultation call failed.
                 failed=lambda now: (
                     _state(now, original) is LineState.CONNECTED
                     or bool(_with_state(now, LineState.FAILED))
                 ),
+                reason=Reason.CONSULTATION_NOT_STARTED,
             )
-        except CtiError:
+            consultation = _consultation(lines, original)
+            if consultation is None:
+                raise CallStateError(
+                    Reason.TRANSFERRED_BLIND_AUTO_ATTENDED_OFF,
+                    lines,
+                    f"line {original} was handed over to {number} without consultation",
+                )
             self.expectations.forget({original})
-            raise
-        consultation = _consultation(lines, original)
-        if consultation is None:
-            raise CallStateError(
-                "transferred_blind_auto_attended_off",
-                lines,
-                f"line {original} was handed over to {number} without consultation",
-            )
-        self.expectations.forget({original})
-        self.expectations.transfer = (original, consultation.line)
-        return lines
+            self.expectations.transfer = (original, consultation.line)
+            return lines
 
     async def _hand_over(
         self,
@@ -509,7 +480,9 @@ class CallController:
         tokens: Sequence[str],
         predicate: Callable[[Lines], bool],
         detail: str,
+        *,
         failed: Callable[[Lines], bool] | None = None,
+        reason: Reason = Reason.TRANSFER_FAILED,
     ) -> Lines:
         """Press the keys that hand calls over and wait for the phone to do it.
 
@@ -521,7 +494,7 @@ class CallController:
             await self._press(*tokens)
             return await self._wait_for(
                 predicate,
-                "transfer_failed",
+                reason,
                 detail,
                 within=self.settings.handover_timeout,
                 failed=failed,
@@ -533,27 +506,26 @@ class CallController:
     def _transfer_source(self, lines: Lines, *, need_free_line: bool) -> int:
         connected = _with_state(lines, LineState.CONNECTED)
         if _with_state(lines, *_IN_PROGRESS):
-            raise CallStateError("call_being_dialled", lines)
+            raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
         if len(connected) != 1:
-            raise CallStateError("no_connected_call", lines)
+            raise CallStateError(Reason.NO_CONNECTED_CALL, lines)
         if _with_state(lines, LineState.ONHOLD):
-            raise CallStateError("call_on_hold", lines)
+            raise CallStateError(Reason.CALL_ON_HOLD, lines)
         if need_free_line and not _with_state(lines, LineState.IDLE):
-            raise CallStateError("no_free_line", lines)
+            raise CallStateError(Reason.NO_FREE_LINE, lines)
         return connected[0].line
 
     async def complete_transfer(self) -> Lines:
         """Join the held call and the consultation call, then leave (`XFER` again).
 
-        Only a transfer this controller started, or one the phone reported
-        (`expectations.transfer_seen`): with a held call and an unrelated second call,
-        XFER would hand the wrong callers to each other.
+        Only a transfer this controller started or the phone reported: with a held call
+        and an unrelated second call, XFER would hand the wrong callers to each other.
         """
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
             if not self.settings.auto_attended_transfer:
-                raise CallStateError("auto_attended_off", lines)
+                raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
             lines = await self._hand_over(
                 {held, consultation},
                 (Key.XFER,),
@@ -575,7 +547,7 @@ class CallController:
             await self._operation(operation, fallback=None)
             lines = await self._wait_for(
                 lambda now: _state(now, consultation) in _ENDED,
-                "step_failed",
+                Reason.STEP_FAILED,
                 f"the consultation call on line {consultation} did not end",
             )
             self.expectations.transfer = None
@@ -586,23 +558,21 @@ class CallController:
         held = _with_state(lines, LineState.ONHOLD)
         active = _with_state(lines, LineState.CALLING, LineState.CONNECTED)
         if len(held) != 1 or len(active) != 1:
-            raise CallStateError("no_transfer_in_progress", lines)
+            raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         pair = (held[0].line, active[0].line)
         known = self.expectations.transfer
         if known == pair[::-1]:
             # The user swapped back to the caller; XFER now would transfer the wrong way [I].
-            raise CallStateError("consultation_on_hold", lines)
+            raise CallStateError(Reason.CONSULTATION_ON_HOLD, lines)
         if known != pair:
             # A held call and another call that no transfer made (call waiting).
-            raise CallStateError("no_transfer_in_progress", lines)
+            raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         return pair
 
     def _forget_transfer_unless_running(self, lines: Lines) -> None:
         pair = self.expectations.transfer
         if pair and any(_state(lines, line) in _ENDED for line in pair):
             self.expectations.transfer = None
-
-    # --- swap and resume ---------------------------------------------------------------
 
     async def swap(self) -> Lines:
         """Switch between the active and the held call. Never presses XFER."""
@@ -611,7 +581,7 @@ class CallController:
             active = _with_state(lines, LineState.CONNECTED)
             held = _with_state(lines, LineState.ONHOLD)
             if len(active) != 1 or len(held) != 1:
-                raise CallStateError("two_calls_needed", lines)
+                raise CallStateError(Reason.TWO_CALLS_NEEDED, lines)
             return await self._swap(lines, active[0].line, held[0].line)
 
     async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
@@ -624,13 +594,13 @@ class CallController:
                 lines = await self._swap_with(candidate, active, held)
             except (CallStateError, CtiCommandError) as err:
                 now = await self.lines()
-                if not _unchanged(now, active, held):
-                    raise CallStateError("swap_failed", now, str(err)) from err
+                if _pair(now, active, held) != _UNCHANGED:
+                    raise CallStateError(Reason.SWAP_FAILED, now, str(err)) from err
                 _LOGGER.debug("Swap by %s did nothing on this phone", candidate)
                 continue
             self._learned_swap = candidate
             return lines
-        raise CallStateError("swap_unsupported", await self.lines())
+        raise CallStateError(Reason.SWAP_UNSUPPORTED, await self.lines())
 
     async def _swap_with(self, method: SwapMethod, active: int, held: int) -> Lines:
         if method is SwapMethod.HOLD_KEY:
@@ -641,26 +611,28 @@ class CallController:
         # The held call's line key resumes it and holds the other [D, S6].
         await self._press(line_key(held))
         return await self._wait_for(
-            lambda now: _swapped(now, active, held), "swap_failed"
+            lambda now: _pair(now, active, held) == _SWAPPED, Reason.SWAP_FAILED
         )
 
     async def _swap_by_hold_key(self, active: int, held: int) -> Lines:
         # HOLD holds the active call too; then move to the other call and take it off
         # hold with HOLD (call-control.md §6.4, candidate 2) [I].
         await self._press(Key.HOLD)
-        await self._wait_for(lambda now: _both_held(now, active, held), "swap_failed")
+        await self._wait_for(
+            lambda now: _pair(now, active, held) == _BOTH_HELD, Reason.SWAP_FAILED
+        )
         toward = Key.DOWN if held > active else Key.UP
         await self._press(toward, Key.HOLD)
         lines = await self._wait_for(
-            lambda now: not _both_held(now, active, held), "swap_failed"
+            lambda now: _pair(now, active, held) != _BOTH_HELD, Reason.SWAP_FAILED
         )
-        if _swapped(lines, active, held):
+        if _pair(lines, active, held) == _SWAPPED:
             return lines
-        if _both_held(lines, active, held) or not _unchanged(lines, active, held):
-            raise CallStateError("swap_failed", lines)
+        if _pair(lines, active, held) != _UNCHANGED:
+            raise CallStateError(Reason.SWAP_FAILED, lines)
         # The phone resumed the call it had just held: navigation did nothing here.
         raise CallStateError(
-            "swap_failed", lines, "the hold key cannot pick the other call"
+            Reason.SWAP_FAILED, lines, "the hold key cannot pick the other call"
         )
 
     async def _resume(self, lines: Lines, line: int) -> Lines:
@@ -680,7 +652,7 @@ class CallController:
             await self._operation_or_key(Key.HOLD, PhoneOperation.HOLDCALL)
         return await self._wait_for(
             lambda now: _state(now, line) is LineState.CONNECTED,
-            "step_failed",
+            Reason.STEP_FAILED,
             f"line {line} was not resumed",
         )
 
@@ -732,14 +704,16 @@ def clean_number(number: str, *, allow_plus: bool = True) -> str:
     cleaned = "".join(ch for ch in number if ch not in " -.()/")
     allowed = _DTMF | {"+"} if allow_plus else _DTMF
     if not cleaned or any(ch not in allowed for ch in cleaned) or "+" in cleaned[1:]:
-        raise CallStateError("invalid_number", (), "use digits, *, # and a leading +")
+        raise CallStateError(
+            Reason.INVALID_NUMBER, (), "use digits, *, # and a leading +"
+        )
     return cleaned
 
 
 def dtmf_tokens(digits: str) -> tuple[str, ...]:
     """Key tokens for a run of digits, `*` and `#`."""
     if not digits or any(ch not in _DTMF for ch in digits):
-        raise CallStateError("invalid_number", (), "use digits, * and #")
+        raise CallStateError(Reason.INVALID_NUMBER, (), "use digits, * and #")
     return parse_keys(digits)
 
 
@@ -748,25 +722,17 @@ def _state(lines: Lines, number: int) -> LineState | None:
     return None if line is None else line.state
 
 
-def _swapped(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, held) is LineState.CONNECTED
-        and _state(lines, active) is LineState.ONHOLD
-    )
+def _pair(lines: Lines, active: int, held: int) -> tuple[LineState | None, ...]:
+    return _state(lines, active), _state(lines, held)
 
 
-def _both_held(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, active) is LineState.ONHOLD
-        and _state(lines, held) is LineState.ONHOLD
-    )
+_SWAPPED = (LineState.ONHOLD, LineState.CONNECTED)
+_BOTH_HELD = (LineState.ONHOLD, LineState.ONHOLD)
+_UNCHANGED = (LineState.CONNECTED, LineState.ONHOLD)
 
 
-def _unchanged(lines: Lines, active: int, held: int) -> bool:
-    return (
-        _state(lines, active) is LineState.CONNECTED
-        and _state(lines, held) is LineState.ONHOLD
-    )
+def _handed_over(lines: Lines, original: int) -> bool:
+    return _state(lines, original) in _ENDED and not _with_state(lines, *_CALL_STATES)
 
 
 def _consultation(lines: Lines, original: int) -> LineStatus | None:
@@ -785,14 +751,14 @@ def _pick(
     lines: Lines,
     number: int | None,
     states: frozenset[LineState] | set[LineState],
-    reason: str,
+    reason: Reason,
     prefer: Sequence[LineState] = (),
 ) -> LineStatus:
     """Return the line an action is about: `number`, else the first in a fitting state."""
     if number is not None:
         line = _line(lines, number)
         if line is None:
-            raise CallStateError("no_such_line", lines, f"line {number}")
+            raise CallStateError(Reason.NO_SUCH_LINE, lines, f"line {number}")
         if line.state not in states:
             raise CallStateError(reason, lines)
         return line

@@ -1,20 +1,16 @@
 """Async client for the CTI HTTP API of Grandstream desk phones (`/cgi-bin/api-*`).
 
-One `CtiClient` talks to one phone through an injected `aiohttp.ClientSession`.
-Requests to the phone never overlap: every request holds the client's lock.
+One `CtiClient` talks to one phone through an injected `aiohttp.ClientSession`;
+its requests never overlap. Every `api-*` request carries the documented
+`passcode=` (`cti-api.md` §3.1), never the `password=` some third-party code sends.
 
-Authentication is the documented CTI style: `passcode=<password>` in the query of
-every `api-*` request (`cti-api.md` §3.1). Some third-party code sends `password=`
-instead (notably for `api-make_call`); this client sends `passcode=` only.
+Web sessions (`session()`, `identify(login=True)`) log in challenge-response
+(variant c of §3.2), or with the plain form (b) only where the phone has no
+`access` page, so a wrong password costs exactly one failed login. Their cookies
+never enter the injected session's jar: web requests go through a private session
+sharing its connector, without a jar.
 
-Web sessions (`session()`, `identify(login=True)`) log in with the challenge-
-response login (variant c of §3.2) and fall back to the plain form (variant b)
-only when the phone has no `access` page, so a wrong password costs exactly one
-failed login. Their cookies never enter the injected session's cookie jar: web
-requests go through a private session sharing its connector, without a jar.
-
-The password never appears in exceptions or logs: log lines carry the path and
-the query with the password replaced by `***`.
+The password never appears in exceptions or logs (the query is logged with `***`).
 """
 
 import asyncio
@@ -43,9 +39,9 @@ from .errors import (
 from .keys import KeyTable
 from .models import (
     Account,
-    DeviceInfo,
     InfoSource,
     LineStatus,
+    PhoneIdentity,
     PhoneOperation,
     PhoneStatus,
     Sourced,
@@ -60,31 +56,50 @@ _LOGGER = logging.getLogger(__name__)
 
 CGI: Final = "/cgi-bin/"
 LINE_STATUS: Final = "api-get_line_status"
-PHONE_STATUS: Final = "api-get_phone_status"
-ACCOUNTS: Final = "api-get_accounts"
 SEND_KEY: Final = "api-send_key"
-PHONE_OPERATION: Final = "api-phone_operation"
-MAKE_CALL: Final = "api-make_call"
-SYS_OPERATION: Final = "api-sys_operation"
 ACCESS: Final = "access"
 LOGIN: Final = "dologin"
-LOGOUT: Final = "dologout"
-VALUES_GET: Final = "api.values.get"
-VALUES_POST: Final = "api.values.post"
 CONFIG_GET: Final = "config_get"
-CONFIG_UPDATE: Final = "config_update"
+LOGIN_USER: Final = "admin"
 
 # Answers to `access` meaning "no such page": the phone logs in with variant b.
 _NO_PAGE: Final = frozenset({404, 405, 501})
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 
-LOGIN_USER: Final = "admin"
-
 type Params = Sequence[tuple[str, str | Encoded]]
+
+
+def shows_password(err: BaseException | None, password: str) -> bool:
+    """Whether the exception chain mentions `password` in any of its URL encodings."""
+    if not password:
+        return False
+    forms = {password, quote(password, safe=""), quote(password), quote_plus(password)}
+    for _ in range(8):
+        if err is None:
+            return False
+        if any(form in text for text in (str(err), repr(err)) for form in forms):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 class _DisconnectedError(CtiConnectionError):
     """The phone closed the connection after the request was sent."""
+
+
+# aiohttp's errors, most specific first, and what each means for the caller.
+_TRANSPORT_ERRORS: Final[tuple[tuple[type[Exception], type[CtiError], str], ...]] = (
+    (
+        aiohttp.ServerDisconnectedError,
+        _DisconnectedError,
+        "the phone closed the connection",
+    ),
+    (aiohttp.ClientPayloadError, _DisconnectedError, "the phone closed the connection"),
+    (aiohttp.ClientConnectorError, CtiConnectionError, "cannot connect"),
+    (aiohttp.ClientOSError, _DisconnectedError, "the connection broke"),
+    (aiohttp.ClientResponseError, CtiResponseError, "invalid HTTP answer"),
+    (aiohttp.ClientError, CtiConnectionError, "request failed"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +125,14 @@ class _Login:
     mac: str | None
 
 
+def _header_facts(server: str | None) -> tuple[Sourced[str] | None, ...]:
+    """Return (model, firmware) of a `Server` header as sourced facts."""
+    return tuple(
+        Sourced(value=fact, source=InfoSource.SERVER_HEADER) if fact else None
+        for fact in parse_server_header(server)
+    )
+
+
 class CtiClient:
     """Client for one phone's CTI API."""
 
@@ -127,32 +150,21 @@ class CtiClient:
     ) -> None:
         """Create a client; `host` may carry a port (`10.0.0.5:8080`, `[fe80::1]:80`).
 
-        Raise ValueError for an invalid host or port. `verify_ssl` only matters
-        with `https`; phones use self-signed certificates, hence the default off.
+        Phones use self-signed certificates, hence `verify_ssl` off by default.
         """
         self._session = session
         self._base = base_url(host, port, https=https)
         self._password = password
         self._ssl = verify_ssl
-        self._timeout_s = timeout
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._lock = asyncio.Lock()
-        self._secrets = (
-            tuple(
-                {
-                    password,
-                    quote(password, safe=""),
-                    quote(password),
-                    quote_plus(password),
-                }
-            )
-            if password
-            else ()
-        )
         self.key_table = key_table or KeyTable()
         # The `Server` header of the latest answer: it names the firmware, so a phone
         # upgraded while it is in use shows its new version with the next read.
         self.server_header: str | None = None
+        # The last line-status answer and its lines: an unchanged answer (an idle
+        # phone, read every few seconds) is not parsed again. The lines are frozen.
+        self._last_lines: tuple[int, bytes, tuple[LineStatus, ...]] | None = None
 
     def __repr__(self) -> str:
         """Return a representation without the password."""
@@ -163,24 +175,17 @@ class CtiClient:
         """Return the phone's base URL (`http://host[:port]`), without credentials."""
         return self._base
 
-    # --- transport -------------------------------------------------------
+    def leaks_password(self, err: BaseException) -> bool:
+        """Whether `err` or an error it chains shows this client's password."""
+        return shows_password(err, self._password)
 
-    def _leaks(self, err: BaseException | None) -> bool:
-        """Return True when the exception chain mentions the password in any form."""
-        depth = 0
-        while err is not None and depth < 8:
-            for text in (str(err), repr(err)):
-                if any(secret in text for secret in self._secrets):
-                    return True
-            err = err.__cause__ or err.__context__
-            depth += 1
-        return False
+    # --- transport -------------------------------------------------------
 
     def _raise(
         self, kind: type[CtiError], path: str, what: str, err: BaseException
     ) -> NoReturn:
         """Raise `kind` about `err` without the password; chain `err` only if safe."""
-        leaks = self._leaks(err)
+        leaks = self.leaks_password(err)
         detail = type(err).__name__ if leaks or not str(err) else str(err)
         raise kind(f"{self._base.host}{path}: {what} ({detail})") from (
             None if leaks else err
@@ -197,12 +202,11 @@ class CtiClient:
         headers: dict[str, str] | None = None,
         http: aiohttp.ClientSession | None = None,
     ) -> _Reply:
-        """Send one request while holding the lock, and read the whole answer.
-
-        `http` is the private session of a web login; by default the injected one.
-        """
+        """Send one request under the lock (`http`: a web login's private session)."""
         url = build_url(self._base, path, params)
-        _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
+        debug = _LOGGER.isEnabledFor(logging.DEBUG)
+        if debug:
+            _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
         async with self._lock:
             try:
                 async with (http or self._session).request(
@@ -215,63 +219,66 @@ class CtiClient:
                     timeout=self._timeout,
                     allow_redirects=False,
                 ) as resp:
-                    data = await resp.read()
                     reply = _Reply(
                         resp.status,
                         resp.headers,
-                        data,
+                        await resp.read(),
                         {name: morsel.value for name, morsel in resp.cookies.items()},
                     )
                     self.server_header = resp.headers.get("Server", self.server_header)
             except TimeoutError as err:
-                self._raise(
-                    CtiTimeoutError, path, f"no answer within {self._timeout_s} s", err
-                )
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as err:
-                self._raise(
-                    _DisconnectedError, path, "the phone closed the connection", err
-                )
-            except aiohttp.ClientConnectorError as err:
-                self._raise(CtiConnectionError, path, "cannot connect", err)
-            except aiohttp.ClientOSError as err:
-                self._raise(_DisconnectedError, path, "the connection broke", err)
-            except aiohttp.ClientResponseError as err:
-                self._raise(CtiResponseError, path, "invalid HTTP answer", err)
+                what = f"no answer within {self._timeout.total} s"
+                self._raise(CtiTimeoutError, path, what, err)
             except aiohttp.ClientError as err:
-                self._raise(CtiConnectionError, path, "request failed", err)
-        _LOGGER.debug(
-            "%s %s -> HTTP %s, %d bytes", method, path, reply.status, len(data)
-        )
+                kind, what = next(
+                    (kind, what)
+                    for error, kind, what in _TRANSPORT_ERRORS
+                    if isinstance(err, error)
+                )
+                self._raise(kind, path, what, err)
+        if debug:
+            _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
         return reply
 
-    async def _api(self, endpoint: str, params: Params = ()) -> tuple[Envelope, _Reply]:
-        """GET one `api-*` endpoint with the passcode and return its envelope."""
-        reply = await self._request(
+    async def _api(self, endpoint: str, params: Params = ()) -> _Reply:
+        """GET one `api-*` endpoint with the passcode."""
+        return await self._request(
             "GET", CGI + endpoint, [("passcode", self._password), *params]
         )
-        return parse_envelope(endpoint, reply.status, reply.data), reply
+
+    async def _api_body(self, endpoint: str, params: Params = ()) -> Envelope:
+        reply = await self._api(endpoint, params)
+        return parse_envelope(endpoint, reply.status, reply.data)
 
     async def _command(self, endpoint: str, params: Params) -> None:
         """Run a command endpoint and check that its answer is positive."""
-        envelope, _ = await self._api(endpoint, params)
-        check_command(endpoint, envelope)
+        check_command(endpoint, await self._api_body(endpoint, params))
 
     # --- reads -------------------------------------------------------------
 
+    async def _line_status(self) -> tuple[tuple[LineStatus, ...], _Reply]:
+        reply = await self._api(LINE_STATUS)
+        last = self._last_lines
+        if last is not None and last[0] == reply.status and last[1] == reply.data:
+            return last[2], reply
+        body = parse_envelope(LINE_STATUS, reply.status, reply.data).body
+        lines = tuple(parse_line_status(body))
+        self._last_lines = (reply.status, reply.data, lines)
+        return lines, reply
+
     async def get_line_status(self) -> list[LineStatus]:
         """Return the state of every line (`api-get_line_status`)."""
-        envelope, _ = await self._api(LINE_STATUS)
-        return parse_line_status(envelope.body)
+        lines, _ = await self._line_status()
+        return list(lines)
 
     async def get_phone_status(self) -> PhoneStatus:
         """Return the overall phone state (`api-get_phone_status`)."""
-        envelope, _ = await self._api(PHONE_STATUS)
+        envelope = await self._api_body("api-get_phone_status")
         return PhoneStatus.from_json(envelope.body, envelope.fields.get("misc"))
 
     async def get_accounts(self) -> list[Account]:
         """Return the SIP accounts and their registration (`api-get_accounts`)."""
-        envelope, _ = await self._api(ACCOUNTS)
-        return parse_accounts(envelope.body)
+        return parse_accounts((await self._api_body("api-get_accounts")).body)
 
     # --- commands ----------------------------------------------------------
 
@@ -280,11 +287,9 @@ class CtiClient:
     ) -> None:
         """Press keys in one request (`api-send_key`, keys joined with `:`).
 
-        `keys` is user text parsed with the client's key table (`"XFER 1002#"`) or
-        a sequence of logical tokens (`["XFER", "1", "#"]`). An unknown token, or
-        one the phone's family lacks, raises CtiKeyError before anything is sent.
-        `table` replaces the client's key table for this request only (the key probe
-        tries a spelling this way without changing what other requests send).
+        `keys` is user text (`"XFER 1002#"`) or logical tokens; a key the family lacks
+        raises CtiKeyError before anything is sent. `table` replaces the key table for
+        this request only (how the key probe tries a spelling).
         """
         table = table or self.key_table
         tokens = (
@@ -292,24 +297,18 @@ class CtiClient:
             if isinstance(keys, str)
             else tuple(table.token(token) for token in keys)
         )
-        value = Encoded(table.encode(tokens))
-        await self._command(SEND_KEY, [("keys", value)])
+        await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
 
     async def phone_operation(self, operation: PhoneOperation | str) -> None:
-        """Run `api-phone_operation` with `cmd=<operation>`.
-
-        Raise ValueError for an operation that is not one of PhoneOperation.
-        """
+        """Run `api-phone_operation` with `cmd=<operation>` (ValueError if unknown)."""
         command = PhoneOperation(operation)
-        await self._command(PHONE_OPERATION, [("cmd", command.value)])
+        await self._command("api-phone_operation", [("cmd", command.value)])
 
     async def make_call(self, number: str, account: int | None = None) -> None:
         """Place a call with `api-make_call` (needs Click-To-Dial on the phone).
 
-        `account` is the phone's 0-based account index and is omitted when None.
-        The number is sent percent-encoded (`+` as `%2B`). Some third-party code
-        sends the password as `password=` on this endpoint; this client sends the
-        documented `passcode=`.
+        `account` is the phone's 0-based account index; the number travels
+        percent-encoded (`+` as `%2B`).
         """
         number = number.strip()
         if not number:
@@ -319,54 +318,40 @@ class CtiClient:
             if isinstance(account, bool) or account < 0:
                 raise ValueError(f"Invalid account index {account!r}")
             params.append(("account", str(account)))
-        await self._command(MAKE_CALL, params)
+        await self._command("api-make_call", params)
 
     async def reboot(self) -> None:
-        """Reboot the phone (`api-sys_operation`, `request=REBOOT`).
-
-        A connection the phone drops right after the request counts as success,
-        because the phone may go down before it answers (`cti-api.md` §5.7).
-        """
+        """Reboot the phone; a dropped connection is success: it may go down first (§5.7)."""
         try:
-            await self._command(SYS_OPERATION, [("request", "REBOOT")])
+            await self._command("api-sys_operation", [("request", "REBOOT")])
         except _DisconnectedError:
             _LOGGER.debug("The phone dropped the connection after REBOOT: restarting")
 
     # --- identification ----------------------------------------------------
 
-    async def identify(self, login: bool = False) -> DeviceInfo:
+    async def identify(self, login: bool = False) -> PhoneIdentity:
         """Return model, firmware and MAC as far as the phone reveals them.
 
-        Reads the line status (which also checks the password) and takes model and
-        firmware from the `Server` header (`Grandstream GXP2170 1.0.11.16`). With
-        `login=True` it also makes ONE web login (`POST /cgi-bin/dologin`, user
-        `admin`), whose answer carries `mac` and `ver`; it is never retried, since
-        phones lock web access after 5 failures, and a failed login only leaves
-        those facts None. A `locked` answer raises CtiAuthError(locked=True).
-        Firmware from the login is preferred over the header's. A phone that answers
-        the line status with HTTP 404 but takes the password on `api-send_key` is
-        keys-only (`keys_only`, no line count; `check_passcode_with_no_key`).
+        Reads the line status (checking the password) and the `Server` header. With
+        `login=True` also ONE web login, whose answer carries `mac` and `ver` (preferred
+        over the header's firmware); never retried, since phones lock web access after 5
+        failures: a failed login leaves those None, `locked` raises. A phone answering
+        the line status with HTTP 404 but taking the password on keys is `keys_only`.
         """
-        keys_only = False
+        line_count: int | None = None
         try:
-            envelope, reply = await self._api(LINE_STATUS)
+            lines, reply = await self._line_status()
         except CtiResponseError as err:
             if err.status != 404:
                 raise
             # A firmware without the line status (a GXP116x, cti-api.md §10 item 7) may
             # still take keys: check the password there, pressing none.
             await self.check_passcode_with_no_key()
-            keys_only = True
-            line_count: int | None = None
             server = self.server_header
         else:
-            line_count = len(parse_line_status(envelope.body))
+            line_count = len(lines)
             server = reply.headers.get("Server")
-        model, header_version = parse_server_header(server)
-
-        firmware: Sourced[str] | None = None
-        if header_version:
-            firmware = Sourced(value=header_version, source=InfoSource.SERVER_HEADER)
+        model, firmware = _header_facts(server)
         mac: Sourced[str] | None = None
         if login:
             login_mac, login_version = await self._login_facts()
@@ -374,45 +359,33 @@ class CtiClient:
                 mac = Sourced(value=login_mac, source=InfoSource.LOGIN)
             if login_version:
                 firmware = Sourced(value=login_version, source=InfoSource.LOGIN)
-
-        return DeviceInfo(
-            model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
-            if model
-            else None,
+        return PhoneIdentity(
+            model=model,
             firmware=firmware,
             mac=mac,
             line_count=line_count,
             server_header=server,
-            keys_only=keys_only,
+            keys_only=line_count is None,
         )
 
     async def check_passcode_with_no_key(self) -> None:
         """Check the password with `api-send_key` and an empty `keys=`: nothing is pressed.
 
-        A wrong passcode answers `unauthorized` (CtiAuthError), as on every `api-*`
-        request [INF §3.3]. With the right one there is no key to press: the answer is
-        the documented refusal `unknown` [DOC S2] for a key list with no known key
-        [INF], or a success from a firmware that takes an empty list; both mean the
-        passcode was accepted. Anything else (HTTP 404: no `api-send_key` either)
-        raises as usual.
+        A wrong passcode answers `unauthorized` as on every `api-*` [INF §3.3]; the
+        right one gets `unknown` [DOC S2] for a list with no known key [INF], or a
+        success: both mean the passcode was accepted. Anything else raises as usual.
         """
         try:
             await self._command(SEND_KEY, [("keys", Encoded(""))])
         except CtiCommandError as err:
             _LOGGER.debug("The phone took the passcode and refused no key: %s", err)
 
-    async def probe(self) -> DeviceInfo:
-        """Return model and firmware from the web server's `Server` header, without the password.
+    async def identify_without_password(self) -> PhoneIdentity:
+        """Return model and firmware from the web root's `Server` header (§8.3).
 
-        GETs the web root (`/`, the web UI's login page) with no credentials at all,
-        so the request can never count as a failed login towards the phone's
-        lockout. Any HTTP status is accepted (a login page, a redirect, an error
-        page): only the header matters (`Grandstream GXP1165`, cti-api.md §8.3).
-        Facts the header does not give are None; the MAC and the line count are
-        always None. `https_redirect` is True when a plain-HTTP address redirects
-        to https:// (a phone in HTTPS-only web access mode, §2.5): use HTTPS then,
-        on `https_port` (None: the default port).
-        Raise CtiConnectionError when nothing answers.
+        No credentials, so it never counts towards the phone's lockout; any status will
+        do. `https_redirect`: plain HTTP redirects to https:// (HTTPS-only web access,
+        §2.5), on `https_port` (None: the default).
         """
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
@@ -422,19 +395,16 @@ class CtiClient:
             and reply.status in _REDIRECTS
             and location.lower().startswith("https://")
         )
-        https_port = URL(location).explicit_port if https_redirect else None
-        model, version = parse_server_header(server)
-        return DeviceInfo(
-            model=Sourced(value=model, source=InfoSource.SERVER_HEADER)
-            if model
-            else None,
-            firmware=Sourced(value=version, source=InfoSource.SERVER_HEADER)
-            if version
-            else None,
+        model, firmware = _header_facts(server)
+        return PhoneIdentity(
+            model=model,
+            firmware=firmware,
             server_header=server,
             https_redirect=https_redirect,
-            https_port=https_port,
+            https_port=URL(location).explicit_port if https_redirect else None,
         )
+
+    # --- web sessions --------------------------------------------------------
 
     def _web_headers(self) -> dict[str, str]:
         """Return the same-origin headers the web UI's form posts need (§3.2)."""
@@ -466,10 +436,8 @@ class CtiClient:
     async def _login(self, http: aiohttp.ClientSession) -> _Login:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.
 
-        `access` costs no attempt, so asking it first never spends a failed login
-        on the wrong variant. Raise CtiAuthError for a refused password (`wrong<N>`,
-        `user is not allow`) or a locked phone (`locked=True`). An answer without
-        a session id still gives its facts (`sid` "").
+        `access` costs no attempt, so asking it first never spends a failed login on
+        the wrong variant. An answer without a session id still gives its facts.
         """
         headers = self._web_headers()
         reply = await self._request(
@@ -502,8 +470,7 @@ class CtiClient:
             ) from None
         body = envelope.body if isinstance(envelope.body, dict) else {}
         sid = body.get("sid")
-        if not isinstance(sid, str):
-            sid = ""
+        sid = sid if isinstance(sid, str) else ""
         version = body.get("ver")
         firmware = version.strip() if isinstance(version, str) else None
         # Send the sid everywhere the variants read it (§3.2 b and c).
@@ -522,70 +489,32 @@ class CtiClient:
         async with self._web_http() as http:
             try:
                 login = await self._login(http)
-            except CtiAuthError as err:
-                if err.locked:
-                    raise
-                _LOGGER.debug("Login for identification refused: %s", err)
-                return None, None
             except CtiError as err:
+                if isinstance(err, CtiAuthError) and err.locked:
+                    raise
                 _LOGGER.debug("Login for identification failed: %s", err)
                 return None, None
             if login.sid:
-                await self._logout(login, http)
+                await WebSession(self, login, http).logout()
         return login.mac, login.firmware
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[WebSession]:
-        """Open ONE web session (user `admin`) and log out at the end.
+        """Open ONE web session (user `admin`, see `_login`) and log out at the end.
 
-        Challenge-response login (§3.2 c), or the plain form (b) on phones without
-        the `access` page. The login is never retried, since phones lock web access
-        after a few failures: a refused password raises CtiAuthError at once
-        (`locked=True` when the phone is locked). A sid missing from the answer
-        raises CtiResponseError. The sid is never logged; its cookies stay out of
-        the injected session's jar. Logout failures are only logged.
+        Never retried (phones lock web access after a few failures): a refused password
+        raises CtiAuthError at once, a missing sid CtiResponseError. Logout failures
+        are only logged.
         """
         async with self._web_http() as http:
             login = await self._login(http)
             if not login.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
+            web = WebSession(self, login, http)
             try:
-                yield WebSession(self, login, http)
+                yield web
             finally:
-                await self._logout(login, http)
-
-    async def _logout(self, login: _Login, http: aiohttp.ClientSession) -> None:
-        """End a web session; failures are only logged."""
-        try:
-            await self._session_request(LOGOUT, login, http, form={})
-        except CtiError as err:
-            _LOGGER.debug("Logout failed: %s", err)
-
-    async def _session_request(
-        self,
-        endpoint: str,
-        login: _Login,
-        http: aiohttp.ClientSession,
-        *,
-        method: str = "POST",
-        form: dict[str, str] | None = None,
-        params: Params = (),
-        json_body: object = None,
-    ) -> _Reply:
-        """Send one web-session request with the sid as cookies (and form field)."""
-        headers = self._web_headers()
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in login.cookies.items())
-        if form is not None:
-            form = {**form, "sid": login.sid}
-        return await self._request(
-            method,
-            CGI + endpoint,
-            params,
-            form=form,
-            json_body=json_body,
-            headers=headers,
-            http=http,
-        )
+                await web.logout()
 
 
 def _session_envelope(endpoint: str, reply: _Reply) -> Envelope:
@@ -615,10 +544,10 @@ def _config_values(reply: _Reply) -> list[Any]:
 
 
 class WebSession:
-    """A logged-in web session of one phone; get one from `CtiClient.session()`.
+    """A logged-in web session from `CtiClient.session()`.
 
-    Values are read and written through `api.values.get`/`post`; a phone without
-    them (HTTP 404) is served through `config_get`/`config_update` instead (§5.8).
+    Values go through `api.values.get`/`post`, or `config_get`/`config_update` on a
+    phone without them (HTTP 404, §5.8).
     """
 
     def __init__(
@@ -629,25 +558,13 @@ class WebSession:
         self._login = login
         self._http = http
         self._config_api = False
+        self.firmware = login.firmware
+        self.mac = login.mac
+        self.login_variant = login.variant
 
     def __repr__(self) -> str:
         """Return a representation without the sid."""
         return f"WebSession({self._client.base_url})"
-
-    @property
-    def firmware(self) -> str | None:
-        """Return the firmware version the login answer named (`ver`)."""
-        return self._login.firmware
-
-    @property
-    def mac(self) -> str | None:
-        """Return the MAC the login answer named, `aa:bb:cc:dd:ee:ff` style."""
-        return self._login.mac
-
-    @property
-    def login_variant(self) -> str:
-        """Return the login variant the phone used: "b" (plain) or "c" (challenge)."""
-        return self._login.variant
 
     async def _call(
         self,
@@ -658,25 +575,39 @@ class WebSession:
         params: Params = (),
         json_body: object = None,
     ) -> _Reply:
-        return await self._client._session_request(  # noqa: SLF001
-            endpoint,
-            self._login,
-            self._http,
-            method=method,
-            form=form,
-            params=params,
-            json_body=json_body,
+        """Send one request with the sid as cookies (and as a form field)."""
+        headers = self._client._web_headers()  # noqa: SLF001
+        headers["Cookie"] = "; ".join(
+            f"{k}={v}" for k, v in self._login.cookies.items()
         )
+        return await self._client._request(  # noqa: SLF001
+            method,
+            CGI + endpoint,
+            params,
+            form=None if form is None else {**form, "sid": self._login.sid},
+            json_body=json_body,
+            headers=headers,
+            http=self._http,
+        )
+
+    async def logout(self) -> None:
+        """End the session; failures are only logged."""
+        try:
+            await self._call("dologout", form={})
+        except CtiError as err:
+            _LOGGER.debug("Logout failed: %s", err)
 
     async def get_values(self, names: Iterable[str]) -> dict[str, str]:
         """Read P-values; a name the phone lacks comes back as ""."""
         wanted = list(names)
         if not self._config_api:
-            reply = await self._call(VALUES_GET, form={"request": ":".join(wanted)})
+            reply = await self._call(
+                "api.values.get", form={"request": ":".join(wanted)}
+            )
             if reply.status != 404:
-                body = _session_envelope(VALUES_GET, reply).body
+                body = _session_envelope("api.values.get", reply).body
                 if not isinstance(body, dict):
-                    raise CtiResponseError(f"{VALUES_GET}: the body is not an object")
+                    raise CtiResponseError("api.values.get: the body is not an object")
                 return {
                     name: "" if body.get(name) is None else str(body[name])
                     for name in wanted
@@ -698,14 +629,15 @@ class WebSession:
     async def set_values(self, values: Mapping[str, str]) -> None:
         """Write P-values; raise CtiError when the phone refuses."""
         if not self._config_api:
-            reply = await self._call(VALUES_POST, form=dict(values))
+            reply = await self._call("api.values.post", form=dict(values))
             if reply.status != 404:
-                check_command(VALUES_POST, _session_envelope(VALUES_POST, reply))
+                envelope = _session_envelope("api.values.post", reply)
+                check_command("api.values.post", envelope)
                 return
             self._config_api = True
         reply = await self._call(
-            CONFIG_UPDATE,
+            "config_update",
             method="PUT",
             json_body={"alias": {}, "pvalue": dict(values)},
         )
-        check_command(CONFIG_UPDATE, _session_envelope(CONFIG_UPDATE, reply))
+        check_command("config_update", _session_envelope("config_update", reply))

@@ -106,7 +106,7 @@ def _check_error(client: CtiClient, err: Exception) -> CheckError:
             error = CheckError.CTI_DISABLED
         case CtiPasswordNotAcceptedError():
             error = CheckError.PASSWORD_NOT_ACCEPTED
-        case _ if client._leaks(err):  # noqa: SLF001 - the client's password scanner
+        case _ if client.leaks_password(err):
             _LOGGER.error(
                 "Unexpected %s testing the phone at %s (details not logged: they "
                 "contain the password)",
@@ -146,7 +146,7 @@ async def https_redirect(client: CtiClient) -> Endpoint | None:
     Reads only the web root, without the password.
     """
     try:
-        info = await client.probe()
+        info = await client.identify_without_password()
     except CtiError:
         return None
     return Endpoint(https=True, port=info.https_port) if info.https_redirect else None
@@ -167,7 +167,7 @@ async def find_desk_phone(
     for https in (False, True):
         client = client_at(https)
         try:
-            info = await client.probe()
+            info = await client.identify_without_password()
         except CtiError as err:
             _LOGGER.debug("No answer from %s: %s", client.base_url, err)
             continue

@@ -18,17 +18,6 @@ from .errors import (
     CtiResponseError,
 )
 
-NO_PASSCODE_HINT = (
-    "The phone answers HTTP 401 to the CTI password: this firmware seems to accept "
-    "only web sessions, not the password on CTI requests"
-)
-
-FORBIDDEN_HINT = (
-    "The phone refuses remote control (HTTP 403 or answer 'forbidden'): enable "
-    "Action URI support, allow this host in the Action URI allowed IP list, and "
-    "disable the remote-control confirmation pop-up"
-)
-
 # Bodies that mean "did not work" even inside a "success" envelope.
 _NEGATIVE_BODIES = frozenset({"failed", "unknown", "false", "error"})
 
@@ -42,7 +31,7 @@ class Envelope:
 
 
 class _NotJsonError(Exception):
-    """The answer could not be read as JSON."""
+    pass
 
 
 def _load(data: bytes) -> object:
@@ -67,15 +56,12 @@ def _lock_minutes(obj: Mapping[str, Any]) -> int | None:
 
 
 def _raise_for_negative(endpoint: str, obj: Mapping[str, Any]) -> None:
-    """Raise the error that a negative envelope stands for."""
     body = obj.get("body")
     word = body.strip().lower() if isinstance(body, str) else None
-    if word == "unauthorized":
-        raise CtiAuthError
     if word == "locked":
         raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
     if word == "forbidden":
-        raise CtiForbiddenError(FORBIDDEN_HINT)
+        raise CtiForbiddenError
     if isinstance(body, dict) and body.get("status") == "session-expired":
         raise CtiAuthError(
             f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
@@ -108,9 +94,9 @@ def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     if status == 401:
         if isinstance(obj, dict) and word == "locked":
             raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
-        raise CtiPasswordNotAcceptedError(NO_PASSCODE_HINT)
+        raise CtiPasswordNotAcceptedError
     if status == 403:
-        raise CtiForbiddenError(FORBIDDEN_HINT)
+        raise CtiForbiddenError
     if not 200 <= status < 300:
         raise CtiResponseError(f"{endpoint}: HTTP {status}", status=status)
     if problem is not None:
@@ -127,11 +113,7 @@ def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
 
 
 def check_command(endpoint: str, envelope: Envelope) -> None:
-    """Raise CtiCommandError when a command's positive envelope carries a negative body.
-
-    Positive bodies are `true`, `"complete"`, `"savereboot"`, `"reset"` and any other
-    value that is not `false`, `"false"`, `"failed"`, `"unknown"` or `"error"`.
-    """
+    """Raise CtiCommandError when a command's positive envelope carries a negative body."""
     body = envelope.body
     if body is False or (
         isinstance(body, str) and body.strip().lower() in _NEGATIVE_BODIES

@@ -93,51 +93,48 @@ class KeyInfo:
     confirmed: bool
 
 
-def _key(token: str, description: str, evidence: str, *, confirmed: bool) -> KeyInfo:
-    return KeyInfo(
-        token=token, description=description, evidence=evidence, confirmed=confirmed
-    )
-
-
-_FIXED: tuple[KeyInfo, ...] = (
-    *(
-        _key(str(d), f"digit {d}", "CODE S13, S14, S15", confirmed=True)
-        for d in range(10)
-    ),
-    _key("STAR", "the * key", "DOC S2", confirmed=True),
-    _key(POUND, "the # key, sent as %23", "FORUM S6", confirmed=True),
-    _key("SEND", "dial / send", "CODE S13, S14, S15", confirmed=True),
-    _key("XFER", "transfer", "FORUM S6 (works on GXP1165)", confirmed=True),
-    _key("HOLD", "hold", "DOC S3 names 'hold'; spelling ?", confirmed=False),
-    _key("CONF", "conference", "FORUM S6 names it; spelling ?", confirmed=False),
-    _key("MUTE", "mute", "CODE S13, S11", confirmed=True),
-    _key("SPEAKER", "speaker", "DOC S3 names 'speaker'; spelling ?", confirmed=False),
-    _key("HEADSET", "headset", "CODE S27 (Rust enum); spelling ?", confirmed=False),
-    _key("VUP", "volume up", "CODE S13", confirmed=True),
-    _key("VDOWN", "volume down", "CODE S13", confirmed=True),
-    _key("OFFHOOK", "off hook / answer", "DOC S2", confirmed=True),
-    _key("ONHOOK", "on hook / reject, hang up", "DOC S2", confirmed=True),
-    _key("OK", "navigation OK", "DOC S2", confirmed=True),
-    _key("UP", "navigation up", "DOC S2", confirmed=True),
-    _key("DOWN", "navigation down", "DOC S2", confirmed=True),
-    _key("LEFT", "navigation left", "DOC S2", confirmed=True),
-    _key("RIGHT", "navigation right", "DOC S2", confirmed=True),
-    _key("LOCK", "keypad lock", "DOC S2", confirmed=True),
-    _key("UNLOCK", "keypad unlock", "DOC S2", confirmed=True),
+# token, description, evidence; an evidence with "?" means the spelling is unconfirmed.
+_FIXED = (
+    *((str(d), f"digit {d}", "CODE S13, S14, S15") for d in range(10)),
+    ("STAR", "the * key", "DOC S2"),
+    (POUND, "the # key, sent as %23", "FORUM S6"),
+    ("SEND", "dial / send", "CODE S13, S14, S15"),
+    ("XFER", "transfer", "FORUM S6 (works on GXP1165)"),
+    ("HOLD", "hold", "DOC S3 names 'hold'; spelling ?"),
+    ("CONF", "conference", "FORUM S6 names it; spelling ?"),
+    ("MUTE", "mute", "CODE S13, S11"),
+    ("SPEAKER", "speaker", "DOC S3 names 'speaker'; spelling ?"),
+    ("HEADSET", "headset", "CODE S27 (Rust enum); spelling ?"),
+    ("VUP", "volume up", "CODE S13"),
+    ("VDOWN", "volume down", "CODE S13"),
+    ("OFFHOOK", "off hook / answer", "DOC S2"),
+    ("ONHOOK", "on hook / reject, hang up", "DOC S2"),
+    ("OK", "navigation OK", "DOC S2"),
+    ("UP", "navigation up", "DOC S2"),
+    ("DOWN", "navigation down", "DOC S2"),
+    ("LEFT", "navigation left", "DOC S2"),
+    ("RIGHT", "navigation right", "DOC S2"),
+    ("LOCK", "keypad lock", "DOC S2"),
+    ("UNLOCK", "keypad unlock", "DOC S2"),
 )
 
+# Tokens without a number, available on every family.
 FIXED_KEYS: Final[Mapping[str, KeyInfo]] = MappingProxyType(
-    {info.token: info for info in _FIXED}
+    {
+        token: KeyInfo(
+            token=token,
+            description=description,
+            evidence=evidence,
+            confirmed=not evidence.endswith("?"),
+        )
+        for token, description, evidence in _FIXED
+    }
 )
-"""Tokens without a number, available on every family."""
 
-# Tokens that people try but the API refuses.
 REFUSED_KEYS: Final[Mapping[str, str]] = MappingProxyType(
     {"FLASH": "FLASH is not accepted by the CTI API (FORUM S6, tried on a GXP1165)"}
 )
 """Tokens people try that the API refuses, with the reason."""
-
-NUMBERED_PREFIXES: Final = ("LINE", "MPK", "SOFT")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,12 +292,12 @@ def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
 class KeyTable:
     """Keys of one phone: its family, the user's overrides and the probe's findings.
 
-    The wire token of a key is the user's override if there is one, else what a
-    probe found the phone to accept, else the default spelling. A key the probe
-    found refused (finding None) raises CtiKeyRefusedError instead of being sent.
+    A key's wire token is the user's override, else what a probe found the phone to
+    accept, else the default spelling. A key the probe found refused (finding None)
+    raises CtiKeyRefusedError instead of being sent. All three are read-only.
     """
 
-    __slots__ = ("_overrides", "_probed", "family")
+    __slots__ = ("family", "overrides", "probed")
 
     def __init__(
         self,
@@ -310,33 +307,23 @@ class KeyTable:
     ) -> None:
         """Create the table; raise CtiKeyError for an invalid override or finding."""
         self.family = family
-        self._overrides: Mapping[str, str] = MappingProxyType(
+        self.overrides: Mapping[str, str] = MappingProxyType(
             dict(
                 _validate_override(token, wire)
                 for token, wire in (overrides or {}).items()
             )
         )
-        self._probed: Mapping[str, str | None] = MappingProxyType(
+        self.probed: Mapping[str, str | None] = MappingProxyType(
             dict(
                 _validate_finding(token, wire) for token, wire in (probed or {}).items()
             )
         )
 
-    @property
-    def overrides(self) -> Mapping[str, str]:
-        """Return the validated overrides, logical token -> wire token."""
-        return self._overrides
-
-    @property
-    def probed(self) -> Mapping[str, str | None]:
-        """Return the probe findings in use, logical token -> wire token or None."""
-        return self._probed
-
     def __repr__(self) -> str:
         """Return a readable representation."""
         return (
-            f"KeyTable(family={self.family!s}, overrides={dict(self._overrides)!r}, "
-            f"probed={dict(self._probed)!r})"
+            f"KeyTable(family={self.family!s}, overrides={dict(self.overrides)!r}, "
+            f"probed={dict(self.probed)!r})"
         )
 
     def trying(self, token: str, wire: str) -> KeyTable:
@@ -346,7 +333,7 @@ class KeyTable:
         whatever the overrides and earlier findings say about that key.
         """
         logical, value = _validate_override(token, wire)
-        return KeyTable(self.family, {**self._overrides, logical: value}, self._probed)
+        return KeyTable(self.family, {**self.overrides, logical: value}, self.probed)
 
     def token(self, token: str) -> str:
         """Return the logical token for `token`, checked against this family."""
@@ -359,10 +346,10 @@ class KeyTable:
     def wire(self, token: str) -> str:
         """Return what travels in the URL for one logical token (`#` -> `%23`)."""
         logical = self.token(token)
-        if logical in self._overrides:
-            return self._overrides[logical]
-        if logical in self._probed:
-            found = self._probed[logical]
+        if logical in self.overrides:
+            return self.overrides[logical]
+        if logical in self.probed:
+            found = self.probed[logical]
             if found is None:
                 raise CtiKeyRefusedError(logical)
             return found

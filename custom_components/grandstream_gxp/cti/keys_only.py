@@ -20,6 +20,7 @@ from .call_control import (
     Dialled,
     DialMethod,
     Lines,
+    Reason,
     SwapMethod,
     TransferMode,
     clean_number,
@@ -67,36 +68,30 @@ class KeysOnlyController(CallController):
             await self._press(*tokens)
         return _NOTHING_READ
 
-    @staticmethod
-    def _no_line(line: int | None) -> None:
+    async def _key_on_line(self, key: Key, line: int | None) -> Lines:
         if line is not None:
             # Which line is which cannot be known, and the phone has no line keys.
-            raise CallStateError("keys_only_line", _NOTHING_READ, f"line {line}")
+            raise CallStateError(Reason.KEYS_ONLY_LINE, _NOTHING_READ, f"line {line}")
+        async with self._lock:
+            if key is Key.ONHOOK:
+                self._consultation_started = False
+            return await self._steps((key,))
 
     async def answer(self, line: int | None = None) -> Lines:
         """OFFHOOK answers the ringing call [D S2]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.OFFHOOK,))
+        return await self._key_on_line(Key.OFFHOOK, line)
 
     async def hang_up(self, line: int | None = None) -> Lines:
         """ONHOOK ends or rejects the call in front [D S2]."""
-        self._no_line(line)
-        async with self._lock:
-            self._consultation_started = False
-            return await self._steps((Key.ONHOOK,))
+        return await self._key_on_line(Key.ONHOOK, line)
 
     async def hold(self, line: int | None = None) -> Lines:
         """HOLD holds the call in front [D S3 lists hold; I for the GXP116x]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.HOLD,))
+        return await self._key_on_line(Key.HOLD, line)
 
     async def resume(self, line: int | None = None) -> Lines:
         """HOLD again resumes the held call: the GXP116x has no line keys [I]."""
-        self._no_line(line)
-        async with self._lock:
-            return await self._steps((Key.HOLD,))
+        return await self._key_on_line(Key.HOLD, line)
 
     async def send_dtmf(self, digits: str) -> Lines:
         """Press the digits; in a call they reach the caller as tones [I]."""
@@ -111,7 +106,7 @@ class KeysOnlyController(CallController):
         """
         number = clean_number(number)
         if account is not None or "+" in number:
-            raise CallStateError("keys_only_click_to_dial", _NOTHING_READ)
+            raise CallStateError(Reason.KEYS_ONLY_CLICK_TO_DIAL, _NOTHING_READ)
         tokens = dtmf_tokens(number)
         async with self._lock:
             lines = await self._steps((*tokens, Key.SEND))
@@ -128,7 +123,7 @@ class KeysOnlyController(CallController):
         tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
         auto_attended = self.settings.auto_attended_transfer
         if mode is TransferMode.ATTENDED and not auto_attended:
-            raise CallStateError("auto_attended_off", _NOTHING_READ)
+            raise CallStateError(Reason.AUTO_ATTENDED_OFF, _NOTHING_READ)
         final = Key.XFER if mode is TransferMode.BLIND and auto_attended else Key.POUND
         # A key the phone was found to refuse must stop the transfer before XFER.
         self._client.key_table.encode([Key.XFER, *tokens, final])
@@ -145,9 +140,9 @@ class KeysOnlyController(CallController):
         """
         async with self._lock:
             if not self._consultation_started:
-                raise CallStateError("keys_only_no_transfer", _NOTHING_READ)
+                raise CallStateError(Reason.KEYS_ONLY_NO_TRANSFER, _NOTHING_READ)
             if not self.settings.auto_attended_transfer:
-                raise CallStateError("auto_attended_off", _NOTHING_READ)
+                raise CallStateError(Reason.AUTO_ATTENDED_OFF, _NOTHING_READ)
             self._consultation_started = False
             return await self._steps((Key.XFER,))
 
@@ -157,7 +152,7 @@ class KeysOnlyController(CallController):
         ONHOOK instead is documented as "reject call" and may end both calls
         (call-control.md §2.5) [D S2; I].
         """
-        raise CallStateError("keys_only_cancel_transfer", _NOTHING_READ)
+        raise CallStateError(Reason.KEYS_ONLY_CANCEL_TRANSFER, _NOTHING_READ)
 
     async def swap(self) -> Lines:
         """HOLD, then DOWN and HOLD: the hold-key candidate (call-control.md §6.4) [I].
@@ -167,6 +162,6 @@ class KeysOnlyController(CallController):
         Two call appearances [C S1]: one step of DOWN reaches the other call [I].
         """
         if self.settings.swap_method is not SwapMethod.HOLD_KEY:
-            raise CallStateError("keys_only_swap", _NOTHING_READ)
+            raise CallStateError(Reason.KEYS_ONLY_SWAP, _NOTHING_READ)
         async with self._lock:
             return await self._steps((Key.HOLD,), (Key.DOWN, Key.HOLD))

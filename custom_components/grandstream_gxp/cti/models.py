@@ -65,10 +65,17 @@ def _fail(what: str, field: str, value: object) -> CtiResponseError:
     )
 
 
+# The converters test the exact JSON types first: a 12-line phone is read every few
+# seconds, and the generic checks were most of the client's cost per read.
+_INT = re.compile(r"\s*-?\d+\s*")
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no", ""})
+
+
 def _as_int(what: str, field: str, value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    if isinstance(value, str) and _INT.fullmatch(value):
         return int(value)
     raise _fail(what, field, value)
 
@@ -80,37 +87,23 @@ def _as_optional_int(what: str, field: str, value: object) -> int | None:
 
 
 def _as_bool(what: str, field: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool included
         return value != 0
     if isinstance(value, str):
         text = value.strip().lower()
-        if text in {"1", "true", "yes"}:
-            return True
-        if text in {"0", "false", "no", ""}:
-            return False
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
     raise _fail(what, field, value)
-
-
-def _as_optional_bool(what: str, field: str, value: object) -> bool | None:
-    return None if value is None else _as_bool(what, field, value)
 
 
 def _as_str(what: str, field: str, value: object) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise _fail(what, field, value)
-
-
-def _as_object(what: str, value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CtiResponseError(f"{what}: expected a JSON object, got {_shown(value)}")
-    return value
 
 
 def _as_list(what: str, value: object) -> list[Any]:
@@ -119,14 +112,26 @@ def _as_list(what: str, value: object) -> list[Any]:
     return value
 
 
+def _entry(what: str, value: object, *required: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CtiResponseError(f"{what}: expected a JSON object, got {_shown(value)}")
+    if any(name not in value for name in required):
+        raise CtiResponseError(
+            f"{what}: entry without {' or '.join(map(repr, required))}"
+        )
+    return value
+
+
+_LINE_STATES = {state.value: state for state in LineState}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineStatus:
     """One line (call appearance) of the phone.
 
-    `state` is None when the phone sent a state this library does not know;
-    `raw_state` always holds what the phone sent. `account` is the phone's `acct`
-    value as sent (probably the 0-based account index), None when empty.
-    `conference` is None when the phone does not send the `conf` field.
+    `state` is None for a state this library does not know; `raw_state` is what the
+    phone sent. `account` is the phone's `acct` as sent, None when empty (see
+    `account_id`). `conference` is None when the phone sends no `conf` field.
     """
 
     line: int
@@ -142,52 +147,36 @@ class LineStatus:
     def from_json(cls, data: object) -> Self:
         """Parse one entry of the `api-get_line_status` body."""
         what = "line status"
-        obj = _as_object(what, data)
-        if "line" not in obj or "state" not in obj:
-            raise CtiResponseError(f"{what}: entry without 'line' or 'state'")
+        obj = _entry(what, data, "line", "state")
         raw_state = obj["state"]
         if not isinstance(raw_state, str):
             raise _fail(what, "state", raw_state)
-        try:
-            state: LineState | None = LineState(raw_state.strip().lower())
-        except ValueError:
-            state = None
+        number = _as_str(what, "remotenumber", obj.get("remotenumber"))
+        name = _as_str(what, "remotename", obj.get("remotename"))
+        conf = obj.get("conf")
         return cls(
             line=_as_int(what, "line", obj["line"]),
-            state=state,
+            state=_LINE_STATES.get(raw_state)
+            or _LINE_STATES.get(raw_state.strip().lower()),
             raw_state=raw_state,
             account=_as_optional_int(what, "acct", obj.get("acct")),
-            remote_number=_as_str(what, "remotenumber", obj.get("remotenumber")),
-            remote_name=_caller_name(obj),
+            remote_number=number,
+            # Once connected, phones repeat the number as the name when the caller
+            # sent none (WP826 [CAP N4]); that is no name.
+            remote_name="" if name == number else name,
             active=_as_bool(what, "active", obj.get("active", 0)),
-            conference=_as_optional_bool(what, "conf", obj.get("conf")),
+            conference=None if conf is None else _as_bool(what, "conf", conf),
         )
 
 
-def _caller_name(obj: dict[str, Any]) -> str:
-    """Return `remotename`, or "" where the phone only repeats the number there.
-
-    Once connected, phones show the number as the name when the caller sent none
-    (WP826 [CAP N4]); that is no name.
-    """
-    name = _as_str("line status", "remotename", obj.get("remotename"))
-    number = _as_str("line status", "remotenumber", obj.get("remotenumber"))
-    return "" if name == number else name
-
-
 def parse_line_status(body: object) -> list[LineStatus]:
-    """Parse the `body` of `api-get_line_status` (a list of lines)."""
+    """Parse the `body` of `api-get_line_status`."""
     return [LineStatus.from_json(entry) for entry in _as_list("line status", body)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PhoneStatus:
-    """Overall phone state.
-
-    `status` is None for a value this library does not know; `raw` is what the
-    phone sent. `misc` is the sibling `misc` field some firmware adds (meaning
-    unknown), None when absent.
-    """
+    """Overall phone state (None: unknown; `raw` as sent), `misc` (meaning unknown)."""
 
     status: PhoneState | None
     raw: str
@@ -196,10 +185,9 @@ class PhoneStatus:
     @classmethod
     def from_json(cls, body: object, misc: object = None) -> Self:
         """Parse the `body` (and the optional sibling `misc`) of `api-get_phone_status`."""
-        what = "phone status"
         if not isinstance(body, str):
             raise CtiResponseError(
-                f"{what}: expected a string body, got {_shown(body)}"
+                f"phone status: expected a string body, got {_shown(body)}"
             )
         try:
             status: PhoneState | None = PhoneState(body.strip().lower())
@@ -208,7 +196,7 @@ class PhoneStatus:
         return cls(
             status=status,
             raw=body,
-            misc=None if misc is None else _as_str(what, "misc", misc),
+            misc=None if misc is None else _as_str("phone status", "misc", misc),
         )
 
 
@@ -226,9 +214,7 @@ class Account:
     def from_json(cls, data: object) -> Self:
         """Parse one entry of the `api-get_accounts` body."""
         what = "accounts"
-        obj = _as_object(what, data)
-        if "id" not in obj:
-            raise CtiResponseError(f"{what}: entry without 'id'")
+        obj = _entry(what, data, "id")
         return cls(
             id=_as_int(what, "id", obj["id"]),
             sip_server=_as_str(what, "sip_server", obj.get("sip_server")),
@@ -257,7 +243,7 @@ def account_id(acct: int | None, accounts: Sequence[Account]) -> int | None:
 
 
 def parse_accounts(body: object) -> list[Account]:
-    """Parse the `body` of `api-get_accounts` (a list of accounts)."""
+    """Parse the `body` of `api-get_accounts`."""
     return [Account.from_json(entry) for entry in _as_list("accounts", body)]
 
 
@@ -270,14 +256,13 @@ class Sourced[T]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeviceInfo:
+class PhoneIdentity:
     """What the phone revealed about itself; a fact it did not reveal is None.
 
-    `https_redirect` is True when the plain-HTTP address answered with a redirect
-    to https:// (Web Access Mode HTTPS, the GRP261x default, cti-api.md §2.5);
-    `https_port` is the port that redirect names (None: the default, 443).
-    `keys_only` is True for a phone that takes keys (`api-send_key`) but has no line
-    status (HTTP 404): its calls cannot be checked.
+    `https_redirect`: the plain-HTTP address redirected to https:// (Web Access Mode
+    HTTPS, the GRP261x default, cti-api.md §2.5), on `https_port` (None: 443).
+    `keys_only`: the phone takes keys (`api-send_key`) but has no line status (HTTP
+    404), so its calls cannot be checked.
     """
 
     model: Sourced[str] | None = None
@@ -306,13 +291,8 @@ _SERVER = re.compile(
 
 
 def parse_server_header(header: str | None) -> tuple[str | None, str | None]:
-    """Return (model, firmware) from a `Server` header such as `Grandstream GXP2170 1.0.11.16`.
-
-    Either is None when the header does not reveal it; nothing is guessed.
-    """
-    if not header:
-        return None, None
-    match = _SERVER.match(header)
+    """Return (model, firmware) of `Grandstream GXP2170 1.0.11.16`; None: not revealed."""
+    match = _SERVER.match(header or "")
     if not match:
         return None, None
     return match.group("model").upper(), match.group("version")
@@ -324,9 +304,7 @@ _HEX12 = re.compile(r"[0-9a-f]{12}")
 
 def normalize_mac(text: object) -> str | None:
     """Return a MAC in lower-case colon form (`00:0b:82:12:34:56`), or None if invalid."""
-    if not isinstance(text, str):
-        return None
-    digits = _MAC_SEPARATORS.sub("", text).lower()
+    digits = _MAC_SEPARATORS.sub("", text).lower() if isinstance(text, str) else ""
     if not _HEX12.fullmatch(digits):
         return None
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))

@@ -92,7 +92,7 @@ class ProbeRestoreError(ProbeError):
     """After pressing `key` the phone could not be brought back to idle."""
 
     def __init__(self, key: str, lines: Sequence[LineStatus], detail: str) -> None:
-        """Name the key whose press (or check) the probe could not undo."""
+        """Name the key the probe could not undo."""
         super().__init__(f"Key probe stopped at {key}: {detail}", lines)
         self.key = key
 
@@ -116,7 +116,7 @@ class KeyFinding:
 
     @property
     def conclusive(self) -> bool:
-        """Whether the finding is a fact: a spelling taken, or every one refused as unknown."""
+        """A spelling taken, or every one refused as unknown."""
         return self.accepted is not None or all(
             answer.answer == REFUSED for answer in self.answers
         )
@@ -130,12 +130,10 @@ class ProbeResult:
     model: str | None
     firmware: str | None
     probed_at: datetime
+    # Something else happened on the phone: the probe stopped, `skipped` not probed.
     interrupted: bool = False
-    """True when something else happened on the phone and the probe stopped early."""
     skipped: tuple[str, ...] = ()
-    """Keys not probed because the probe stopped early."""
-    lines: Lines = field(default=())
-    """The lines as the probe left them."""
+    lines: Lines = field(default=())  # as the probe left them
 
     @property
     def keys(self) -> dict[str, str | None]:
@@ -176,11 +174,7 @@ def stored_keys(data: object) -> dict[str, str | None]:
 
 
 def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
-    """Return the logical keys to probe, in the order that is safest to press them.
-
-    The key table's unconfirmed keys, XFER (its other spelling TRANSFER) and the line
-    keys the phone reports (up to what its family can have); never `#` (see above).
-    """
+    """Return the unconfirmed keys, XFER and the phone's line keys; safest first, no `#`."""
     keys = {info.token for info in FIXED_KEYS.values() if not info.confirmed}
     keys |= {Key.XFER}
     keys -= {Key.POUND}
@@ -206,11 +200,7 @@ def _utcnow() -> datetime:
 
 
 class _Stopped(Exception):
-    """The phone left idle by someone else's doing.
-
-    Carries the lines found and, when it happened after a spelling was accepted, the
-    finding of that key.
-    """
+    """The phone left idle by someone else's doing; `finding` if a spelling was taken."""
 
     def __init__(self, lines: Lines, finding: KeyFinding | None = None) -> None:
         super().__init__("interrupted")
@@ -247,9 +237,8 @@ class KeyProbe:
     ) -> ProbeResult:
         """Probe every uncertain key; raise ProbeBusyError when a line is not idle.
 
-        A phone that leaves idle by someone else's doing ends the run early with
-        `interrupted` set. Raise ProbeRestoreError when the phone cannot be brought
-        back to idle, CtiError when it cannot be reached.
+        Someone else's doing ends the run early (`interrupted`); a phone that cannot
+        be brought back to idle raises ProbeRestoreError.
         """
         lines = await self._lines()
         if not _idle(lines):
