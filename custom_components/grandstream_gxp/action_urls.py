@@ -92,25 +92,15 @@ def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
             url = webhook.async_generate_url(hass, webhook_id, prefer_external=False)
         except NoURLAvailableError:
             return f"{URL_PLACEHOLDER}{webhook.async_generate_path(webhook_id)}"
-    parsed = URL(url)
-    api = hass.config.api
+    parsed, api = URL(url), hass.config.api
     if (
         parsed.host is None
         or is_ip_address(parsed.host)
-        or api is None
-        or not api.local_ip
-        or not is_ip_address(api.local_ip)
+        or not (api and api.local_ip and is_ip_address(api.local_ip))
     ):
         return url
-    return str(
-        URL.build(
-            scheme="https" if api.use_ssl else "http",
-            host=api.local_ip,
-            port=api.port,
-            path=parsed.path,
-            encoded=True,
-        )
-    )
+    scheme = "https" if api.use_ssl else "http"
+    return str(parsed.with_scheme(scheme).with_host(api.local_ip).with_port(api.port))
 
 
 def slot_url(base: str, slot: PushSlot) -> str:

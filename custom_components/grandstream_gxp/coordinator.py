@@ -96,11 +96,6 @@ class PhoneData:
             return PhoneState.UNAVAILABLE
         return PhoneState.AVAILABLE
 
-    @property
-    def idle(self) -> bool:
-        """Whether every line is idle."""
-        return all(line.state is LineState.IDLE for line in self.lines)
-
 
 @dataclass(kw_only=True)
 class GxpRuntimeData:
@@ -330,7 +325,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return self.idle_interval
 
     def _judge_push(self, data: PhoneData, *, confirming: bool) -> None:
-        if data.idle:
+        if all(line.state is LineState.IDLE for line in data.lines):
             self._announced.clear()
             self._unannounced_reads = 0
         elif any(

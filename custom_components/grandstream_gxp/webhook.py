@@ -7,7 +7,7 @@ are those of `action_urls`, parsed from the raw query (`+` is not a space there)
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Final
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from homeassistant.components import webhook
@@ -68,12 +68,7 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
 
 def parse_raw_query(raw: str) -> MultiDict[str]:
     """Split a raw query: `+` stays `+` [CODE N2], percent escapes are decoded."""
-    query: MultiDict[str] = MultiDict()
-    for pair in raw.split("&"):
-        if pair:
-            key, _, value = pair.partition("=")
-            query.add(unquote(key), unquote(value))
-    return query
+    return MultiDict(parse_qsl(raw.replace("+", "%2B"), keep_blank_values=True))
 
 
 @callback
