@@ -68,9 +68,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Connect to the phone, read it once, and set up its entities."""
     options = entry.options
-    client = client_for(hass, entry.data)
     try:
-        device = await client.identify()
+        device = await client_for(hass, entry.data).identify()
     except CtiAuthError as err:
         raise auth_failed(err) from err
     except CtiError as err:
@@ -91,7 +90,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     told = device.firmware.value if device.firmware else None
     firmware = told or entry.data.get(CONF_FIRMWARE)
     family = family_for_model(model)
-    client.key_table = key_table_for(entry, family, firmware)
+    key_table = key_table_for(entry, family, firmware)
+    client = client_for(hass, entry.data, key_table=key_table)
     keys_only = device.keys_only
     if entry.data.get(CONF_KEYS_ONLY, False) != keys_only:
         # Firmware may have gained (or lost) the line status since the flow ran.

@@ -208,13 +208,12 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     ) -> tuple[CallEvent, ...]:
         before = self.data.lines if self.data is not None else lines
         now = dt_util.utcnow()
-        expectations = self.expectations
         events = []
         for push in pushes:
             if push.slot.event is None:
                 continue
             if push.slot.starts_transfer:
-                expectations.transfer_seen(lines)
+                self.expectations.transfer_seen(lines)
             event = resolve_push(
                 before,
                 lines,
@@ -222,7 +221,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                 push.remote_number,
                 push.remote_name,
                 when_ringing=push.slot.when_ringing,
-                outcomes=expectations.outcomes(),
+                outcomes=self.expectations.outcomes(),
             )
             self._announced.add(number_key(event.remote_number))
             if self._dedupe.admit(event, Source.PUSH, now):
@@ -258,10 +257,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     async def _read_accounts(self) -> tuple[Account, ...]:
         now = dt_util.utcnow()
         interval = PUSH_ACCOUNTS_INTERVAL if self.push_alive else ACCOUNTS_INTERVAL
-        if (
-            self._accounts_read_at is not None
-            and now - self._accounts_read_at < interval
-        ):
+        if self._accounts_read_at and now - self._accounts_read_at < interval:
             return self._accounts
         self._accounts_read_at = now
         try:
