@@ -319,6 +319,7 @@ async def test_user_https_settings_are_stored(
         https=True,
         verify_ssl=True,
         timeout=REQUEST_TIMEOUT,
+        key_table=None,
     )
     client_cls.return_value.identify.assert_awaited_once_with(login=True)
 

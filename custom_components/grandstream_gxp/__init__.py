@@ -14,6 +14,7 @@ from .call_history import CallHistory
 from .connection import client_for
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
+    CONF_FIRMWARE,
     CONF_KEYS_ONLY,
     CONF_MODEL,
     CONF_SWAP_METHOD,
@@ -34,10 +35,9 @@ from .cti import (
 from .cti.call_control import CallController, CallControlSettings, SwapMethod
 from .cti.keys_only import KeysOnlyController
 from .entity import phone_device_info
-from .firmware import async_note_firmware, current_firmware
+from .firmware import async_note_firmware
 from .frontend import async_register_card
-from .helpers import async_update_auto_attended_issue
-from .issues import VULNERABLE_FIRMWARE, async_set_issue
+from .issues import AUTO_ATTENDED_MISMATCH, VULNERABLE_FIRMWARE, async_set_issue
 from .key_table import key_table_for, learned_swap_for
 from .services import async_setup_services
 from .voice_sentences import async_update_voice_sentences
@@ -68,9 +68,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     """Connect to the phone, read it once, and set up its entities."""
     options = entry.options
-    client = client_for(hass, entry.data)
     try:
-        device = await client.identify()
+        device = await client_for(hass, entry.data).identify()
     except CtiAuthError as err:
         raise auth_failed(err) from err
     except CtiError as err:
@@ -87,11 +86,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         ) from err
 
     model = device.model.value if device.model else entry.data.get(CONF_MODEL)
-    firmware = current_firmware(
-        entry, device.firmware.value if device.firmware else None
-    )
+    # The GXP1165's header names no firmware [CODE S20]: the flow's login stored it.
+    told = device.firmware.value if device.firmware else None
+    firmware = told or entry.data.get(CONF_FIRMWARE)
     family = family_for_model(model)
-    client.key_table = key_table_for(entry, family, firmware)
+    key_table = key_table_for(entry, family, firmware)
+    client = client_for(hass, entry.data, key_table=key_table)
     keys_only = device.keys_only
     if entry.data.get(CONF_KEYS_ONLY, False) != keys_only:
         # Firmware may have gained (or lost) the line status since the flow ran.
@@ -146,7 +146,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     async_start_writing_slots(hass, entry)
     if not controller.settings.auto_attended_transfer:
         # The user set the option to match the phone: attended transfers are refused.
-        async_update_auto_attended_issue(hass, entry, mismatch=False)
+        async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, None)
     await async_update_voice_sentences(hass, loading=entry)
     return True
 
@@ -168,10 +168,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> None
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
-    """Bring an entry of an older version up to date.
-
-    1.2: every entry has a webhook id for the phone's Action URLs.
-    """
+    """Bring an older entry up to date (1.2: a webhook id for the Action URLs)."""
     if entry.version > 1:
         # A newer release made this entry; it cannot be read here.
         return False

@@ -1,22 +1,18 @@
 """The phone's Action URL slots and the URLs to put in them (cti-api.md §7).
 
-The phone fills `$variables` in VERBATIM: raw spaces, `&`, `#`, a leading `+`, or the
-literal `$name` of a variable it does not fill [CODE N2]. A raw space anywhere in the
-request line makes Home Assistant's HTTP server answer 400 before any handler runs
-(cti-api.md §12), so a URL carries only what cannot hold one: `e` (the slot's event)
-and `m` (`$mac`, which must be the entry's). The caller comes from the confirming
-read. URLs of earlier versions also carry `r` (`$remote`) and `n` (`$display_remote`),
-used when the read no longer shows the call, and `l` (`$local`) and `a`
-(`$active_user`), checked like every value but not used.
+The phone fills `$variables` in verbatim, raw spaces included [CODE N2], and a raw
+space makes Home Assistant answer 400 (cti-api.md §12): a URL carries only `e` (the
+event) and `m` (`$mac`); the caller comes from the confirming read. Older URLs also
+carry `r`, `n` (used when the read no longer shows the call), `l` and `a` (unused).
 """
 
 from dataclasses import dataclass
-from ipaddress import ip_address
 from typing import Final
 
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util.network import is_ip_address
 from yarl import URL
 
 from .cti import Family, family_for_model
@@ -83,11 +79,9 @@ def supports_action_urls(model: str | None) -> bool:
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Return the webhook's URL with an address the phone can reach: an IP.
+    """Return the webhook's URL with an IP: phones resolve no mDNS, often no names.
 
-    Phones resolve no mDNS (`homeassistant.local`) and often no local names, so a
-    host name in Home Assistant's own URL is replaced by the IP Home Assistant serves
-    on (`hass.config.api.local_ip`, from the network integration's source IP).
+    A host name is replaced by the IP Home Assistant serves on (`api.local_ip`).
     """
     try:
         url = webhook.async_generate_url(
@@ -98,33 +92,15 @@ def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
             url = webhook.async_generate_url(hass, webhook_id, prefer_external=False)
         except NoURLAvailableError:
             return f"{URL_PLACEHOLDER}{webhook.async_generate_path(webhook_id)}"
-    parsed = URL(url)
-    api = hass.config.api
+    parsed, api = URL(url), hass.config.api
     if (
         parsed.host is None
-        or _is_ip(parsed.host)
-        or api is None
-        or not api.local_ip
-        or not _is_ip(api.local_ip)
+        or is_ip_address(parsed.host)
+        or not (api and api.local_ip and is_ip_address(api.local_ip))
     ):
         return url
-    return str(
-        URL.build(
-            scheme="https" if api.use_ssl else "http",
-            host=api.local_ip,
-            port=api.port,
-            path=parsed.path,
-            encoded=True,
-        )
-    )
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ip_address(host)
-    except ValueError:
-        return False
-    return True
+    scheme = "https" if api.use_ssl else "http"
+    return str(parsed.with_scheme(scheme).with_host(api.local_ip).with_port(api.port))
 
 
 def slot_url(base: str, slot: PushSlot) -> str:

@@ -1,13 +1,8 @@
-"""Config flow for the Grandstream GXP Phone integration.
+"""Config flow: one entry per phone, identified by its MAC (`format_mac` form).
 
-One entry is one phone, identified by its MAC (`format_mac` form). The flow tests
-the connection before it stores anything, and never sends a password twice for one
-submit: phones lock web and CTI access after a few wrong passwords.
-
-The MAC comes without a login where Home Assistant already knows it: from the DHCP
-discovery of the phone, or from what the dhcp integration saw for the address. Only
-otherwise does the flow log in to the web interface once (its answer carries the MAC
-and the firmware), and when even that does not tell, it asks.
+A password is sent at most once per submit: phones lock access after a few wrong ones.
+The MAC comes from DHCP where Home Assistant knows it, else from one web login, else
+the user (docs/architecture.md).
 """
 
 from collections.abc import Mapping
@@ -107,12 +102,9 @@ _MAC_SCHEMA: Final = vol.Schema({vol.Required(CONF_MAC): TextSelector()})
 
 
 def _discovery_schema(*, ssl: bool) -> vol.Schema:
-    """Return the discovery confirmation: password, and HTTPS as the probe found it."""
-    return vol.Schema(
-        {
-            vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
-            vol.Required(CONF_SSL, default=ssl): BooleanSelector(),
-        }
+    """Return the password form with HTTPS as the probe found it."""
+    return _PASSWORD_SCHEMA.extend(
+        {vol.Required(CONF_SSL, default=ssl): BooleanSelector()}
     )
 
 
@@ -149,7 +141,6 @@ OPTIONS_SCHEMA: Final = vol.Schema(
 
 
 def _connection_schema(*, password: bool, collapsed: bool) -> vol.Schema:
-    """Return the form for where the phone is: host, maybe password, HTTPS section."""
     fields: dict[vol.Marker, Any] = {vol.Required(CONF_HOST): TextSelector()}
     if password:
         fields[vol.Required(CONF_PASSWORD)] = _PASSWORD_SELECTOR
@@ -166,13 +157,12 @@ def _connection_schema(*, password: bool, collapsed: bool) -> vol.Schema:
 
 
 def _connection_from_form(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return entry data from the host field and the HTTPS section (ValueError: bad host)."""
     host, port = split_host(user_input[CONF_HOST])
     return {CONF_HOST: host, CONF_PORT: port, **user_input[CONF_ADVANCED]}
 
 
 def _address(data: Mapping[str, Any]) -> str:
-    """Return the host as the user writes it: `host`, `host:port`, `[v6]:port`."""
+    """Return `host`, `host:port` or `[v6]:port`."""
     host, port = data[CONF_HOST], data[CONF_PORT]
     if port is None:
         return str(host)
@@ -180,17 +170,14 @@ def _address(data: Mapping[str, Any]) -> str:
 
 
 def _title(model: str | None, host: str) -> str:
-    """Return how the flow names a phone before it knows which one it is."""
     return f"Grandstream {model}" if model else host
 
 
 def parse_key_overrides(text: str) -> dict[str, str]:
-    """Parse `XFER=TRANSFER, #=POUND` into validated overrides {logical: wire}.
+    """Parse `XFER=TRANSFER, #=POUND` (`,`, `;` or new lines) into {logical: wire}.
 
-    Items are separated by commas, semicolons or new lines; empty text means no
-    overrides. Raise ValueError (CtiKeyError is one) for an item without `=`, a key
-    the library does not know, a wire token that is not upper-case letters and
-    digits (or `%23`), or the same key given twice.
+    Raise ValueError (CtiKeyError is one) for an item without `=`, a key or wire
+    token the key table refuses, or a key given twice.
     """
     pairs: list[tuple[str, str]] = []
     for item in filter(str.strip, _OVERRIDE_SEPARATORS.split(text)):
@@ -211,7 +198,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     # 1.2: a webhook id for the phone's Action URLs.
     MINOR_VERSION = 2
 
-    # The checked phone: connection as entry data (host, port, ssl, verify_ssl).
+    # The checked phone, its connection as entry data (host, port, ssl, verify_ssl).
     _connection: Mapping[str, Any]
     _password: str
     _checked: CheckedPhone
@@ -229,7 +216,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         return client_for(self.hass, {**data, CONF_PASSWORD: password}, timeout=timeout)
 
     def _known_mac(self, host: str) -> str | None:
-        """Return the MAC a DHCP discovery in progress or the dhcp integration knows."""
+        """Return the MAC a DHCP discovery in progress or the dhcp integration saw."""
         for flow in self._async_in_progress(include_uninitialized=True):
             context = flow["context"]
             placeholders = context.get("title_placeholders") or {}
@@ -252,10 +239,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> CheckError | None:
         """Check the phone once and keep what it told; return the error key if any.
 
-        The accounts only name a new entry. Where the user typed the address, a phone
-        whose plain-HTTP web root redirects to HTTPS (HTTPS-only web access) is
-        checked again on HTTPS; the phone refused no password, so this costs no
-        lockout attempt.
+        A typed address whose plain-HTTP root redirects to HTTPS is checked again on
+        HTTPS: no password was refused, so no lockout attempt is spent.
         """
         accounts = self.source in (SOURCE_USER, SOURCE_DHCP)
         checked = await check_phone(
@@ -291,7 +276,6 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_create_phone_entry(self) -> ConfigFlowResult:
-        """Create the entry for the checked phone (the unique id is set)."""
         checked = self._checked
         data = {
             **self._connection,
@@ -325,11 +309,7 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change where the phone is (host, port, HTTPS), keeping its password.
-
-        The phone at the new address must be this entry's phone: its MAC is checked
-        (known, from a login, or asked for), never assumed.
-        """
+        """Change where the phone is, keeping its password; its MAC is checked."""
         return await self._async_connection_step(
             user_input, self._get_reconfigure_entry()
         )
@@ -337,7 +317,6 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_connection_step(
         self, user_input: dict[str, Any] | None, entry: GxpConfigEntry | None
     ) -> ConfigFlowResult:
-        """Show or handle the host form: with a password, or that of `entry`."""
         errors: dict[str, str] = {}
         if user_input is not None:
             try:

@@ -14,11 +14,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import REQUEST_TIMEOUT
-from .cti import CtiClient
+from .cti import CtiClient, KeyTable
 
 
 def client_for(
-    hass: HomeAssistant, data: Mapping[str, Any], *, timeout: float = REQUEST_TIMEOUT
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    *,
+    timeout: float = REQUEST_TIMEOUT,
+    key_table: KeyTable | None = None,
 ) -> CtiClient:
     """Return a CTI client on Home Assistant's shared session for connection data."""
     return CtiClient(
@@ -29,4 +33,5 @@ def client_for(
         https=data[CONF_SSL],
         verify_ssl=data[CONF_VERIFY_SSL],
         timeout=timeout,
+        key_table=key_table,
     )

@@ -1,11 +1,6 @@
 """The data coordinator: polls one phone and turns reads and pushes into call events.
 
-The data flow is in docs/architecture.md. The rules that are not obvious from the code:
-a push is fired with its confirming read (which names the caller) and dropped when that
-read fails, so entities never flip to available and back; push counts as alive once a
-confirming read found no call it had not announced, and two reads in a row with an
-unannounced call end that (`push_missed`); a new firmware in the `Server` header reloads
-the entry; a keys-only phone (no `api-get_line_status`) is never read.
+The data flow, push liveness and the firmware check are in docs/architecture.md.
 """
 
 import asyncio
@@ -71,7 +66,7 @@ type GxpConfigEntry = ConfigEntry[GxpRuntimeData]
 
 
 def auth_failed(err: CtiAuthError) -> ConfigEntryAuthFailed:
-    """Return the reauth-starting error for a rejected password or a locked account."""
+    """Return the reauth-starting error for a rejected password or locked account."""
     return ConfigEntryAuthFailed(
         translation_domain=DOMAIN,
         translation_key="phone_locked" if err.locked else "invalid_auth",
@@ -88,10 +83,9 @@ class PhoneData:
 
     @property
     def phone_status(self) -> PhoneState:
-        """Derive the phone status from the lines (cti-api.md §5.2 recommendation [INF]).
+        """Derive the status from the lines (cti-api.md §5.2 [INF]).
 
-        `unavailable` is the vendor's status for a phone with no registered account
-        [VENDOR-CODE N1]; it is derived from the accounts read, once there is one.
+        `unavailable`: no account registered, once accounts were read [VENDOR-CODE N1].
         """
         states = {line.state for line in self.lines}
         if LineState.RINGING in states and LineState.CONNECTED not in states:
@@ -101,11 +95,6 @@ class PhoneData:
         if self.accounts and not any(account.registered for account in self.accounts):
             return PhoneState.UNAVAILABLE
         return PhoneState.AVAILABLE
-
-    @property
-    def idle(self) -> bool:
-        """Whether every line is idle."""
-        return all(line.state is LineState.IDLE for line in self.lines)
 
 
 @dataclass(kw_only=True)
@@ -138,11 +127,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         firmware: str | None,
         keys_only: bool = False,
     ) -> None:
-        """Poll `client` every `idle_interval` while the phone is idle.
-
-        `expectations` are the call controller's; `firmware` is the one at setup. A
-        keys-only phone has nothing to poll: no interval, no request on a refresh.
-        """
+        """Poll `client` every `idle_interval` while idle; a keys-only phone never."""
         super().__init__(
             hass,
             LOGGER,
@@ -161,7 +146,6 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._accounts_read_at: datetime | None = None
         self._poll_lock = asyncio.Lock()
         self._dedupe = EventDeduplicator(DUPLICATE_WINDOW)
-        # Push state: see the module docstring.
         self.push_alive = False
         self.push_missed = False
         self.last_push_at: datetime | None = None
@@ -222,16 +206,14 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
     def _pushed_events(
         self, pushes: list[PushEvent], lines: tuple[LineStatus, ...]
     ) -> tuple[CallEvent, ...]:
-        """Return the events of `pushes` not yet fired, callers from `lines`."""
         before = self.data.lines if self.data is not None else lines
         now = dt_util.utcnow()
-        expectations = self.expectations
         events = []
         for push in pushes:
             if push.slot.event is None:
                 continue
             if push.slot.starts_transfer:
-                expectations.transfer_seen(lines)
+                self.expectations.transfer_seen(lines)
             event = resolve_push(
                 before,
                 lines,
@@ -239,7 +221,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                 push.remote_number,
                 push.remote_name,
                 when_ringing=push.slot.when_ringing,
-                outcomes=expectations.outcomes(),
+                outcomes=self.expectations.outcomes(),
             )
             self._announced.add(number_key(event.remote_number))
             if self._dedupe.admit(event, Source.PUSH, now):
@@ -247,10 +229,10 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return tuple(events)
 
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
-        """Read the accounts when they are due, then the lines.
+        """Read the accounts when due, then the lines.
 
-        The lines come last: nothing is awaited between reading and publishing them, so
-        an older read never overwrites one an action published meanwhile.
+        Lines last: nothing is awaited between reading and publishing them, so an
+        older read never overwrites lines an action published meanwhile.
         """
         try:
             accounts = await self._read_accounts()
@@ -273,13 +255,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return lines, accounts
 
     async def _read_accounts(self) -> tuple[Account, ...]:
-        """Read the accounts every few minutes; keep the last list if the phone has none."""
         now = dt_util.utcnow()
         interval = PUSH_ACCOUNTS_INTERVAL if self.push_alive else ACCOUNTS_INTERVAL
-        if (
-            self._accounts_read_at is not None
-            and now - self._accounts_read_at < interval
-        ):
+        if self._accounts_read_at and now - self._accounts_read_at < interval:
             return self._accounts
         self._accounts_read_at = now
         try:
@@ -290,11 +268,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return self._accounts
 
     def _check_firmware(self) -> None:
-        """Reload on a new firmware: the phone rebooted into it, maybe with new lines.
-
-        Setup then builds the key table (probe findings are per firmware), the device's
-        version, the advisory issue and the line entities for it.
-        """
+        """Reload on a new firmware: key table, advisory and lines are per firmware."""
         _, version = parse_server_header(self.client.server_header)
         if version is None or version == self.firmware:
             return
@@ -313,10 +287,10 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         *,
         confirming: bool = False,
     ) -> PhoneData:
-        """Turn a read into data: events against the last known lines, next interval.
+        """Turn a read into data: events against the last read, next interval.
 
-        Events push has already fired are dropped. The baseline is only ever a read:
-        what a push implied is a guess, and a wrong guess must not become an event.
+        The baseline is only ever a read: a push's implication is a guess, and a wrong
+        guess must not become an event.
         """
         now = dt_util.utcnow()
         expectations = self.expectations
@@ -337,7 +311,6 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return data
 
     def _interval(self, data: PhoneData) -> timedelta:
-        """Return the polling period that fits the phone's state and push."""
         if not self._actions_running and any(
             line.state not in (LineState.IDLE, None) for line in data.lines
         ):
@@ -348,8 +321,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return self.idle_interval
 
     def _judge_push(self, data: PhoneData, *, confirming: bool) -> None:
-        """Decide from a read whether push is (still) proven alive."""
-        if data.idle:
+        if all(line.state is LineState.IDLE for line in data.lines):
             self._announced.clear()
             self._unannounced_reads = 0
         elif any(
@@ -378,11 +350,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
 
     @callback
     def async_handle_push(self, push: PushEvent) -> None:
-        """Confirm one event from the phone with a read at once; that read fires it.
-
-        Nothing is published before the read: the entities keep what the last read
-        showed (unavailable stays unavailable while reads fail).
-        """
+        """Confirm a pushed event with a read at once; that read fires it."""
         self.last_push_at = dt_util.utcnow()
         if self.auth_error is not None:
             # Its confirming read would be one more failed login; the entities stay
@@ -402,11 +370,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             )
 
     async def _async_confirm(self) -> None:
-        """Read for the events pushed so far, until none is waiting.
-
-        An event that arrives during a read is confirmed by one more (HA's Debouncer
-        would drop it when the read outlasts its cooldown); a failed read drops them.
-        """
+        """Read until no pushed event waits (HA's Debouncer would drop one)."""
         while self._pending:
             waiting = self._pending
             await self.async_refresh()

@@ -12,11 +12,9 @@ from .action_urls import action_urls, supports_action_urls
 from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
 
-# The host stays: a wrong address is the commonest problem. The MAC identifies the
-# phone, and callers, account user names and servers are personal data. The webhook
-# id is a secret (whoever knows it can send events): the Action URLs are shown with
-# it redacted, so the address and the query can still be checked; the owner finds
-# the full URLs in the options dialog and the repair issue.
+# The host stays (a wrong address is the commonest problem); the MAC, callers and
+# accounts are personal. The webhook id is a secret (it can send events): the Action
+# URLs are shown with it redacted, so the address and query can still be checked.
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_MAC,
@@ -45,9 +43,10 @@ async def async_get_config_entry_diagnostics(
     key_table = runtime.client.key_table
     data = coordinator.data
     interval = coordinator.update_interval
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    last_push = coordinator.last_push_at
     # The probe's findings are shown once, under "keys", where users look for them.
     entry_data = {k: v for k, v in entry.data.items() if k != CONF_PROBED_KEYS}
-    probe = entry.data.get(CONF_PROBED_KEYS)
     diagnostics: dict[str, Any] = {
         "entry": {**shown, "data": entry_data},
         "phone": {
@@ -59,9 +58,8 @@ async def async_get_config_entry_diagnostics(
         "keys": {
             "family": key_table.family.value,
             "overrides": dict(key_table.overrides),
-            # What the probe found, and whether it is in use (it is when it was made
-            # on the firmware the phone runs now).
-            "probe": probe,
+            # In use when it was made on the firmware the phone runs now.
+            "probe": entry.data.get(CONF_PROBED_KEYS),
             "probe_in_use": dict(key_table.probed),
         },
         "call_control": {
@@ -76,11 +74,15 @@ async def async_get_config_entry_diagnostics(
             "supported": supports_action_urls(runtime.model),
             "seen": bool(entry.data.get(CONF_PUSH_SEEN)),
             "alive": coordinator.push_alive,
-            "last_event": (
-                None
-                if coordinator.last_push_at is None
-                else coordinator.last_push_at.isoformat()
-            ),
+            "last_event": last_push and last_push.isoformat(),
+            "action_urls": [
+                {
+                    "slot": slot.name,
+                    "pvalue": slot.pvalue,
+                    "url": url.replace(webhook_id, REDACTED),
+                }
+                for slot, url in action_urls(hass, webhook_id)
+            ],
         },
         "data": {
             "phone_status": data.phone_status,
@@ -89,14 +91,5 @@ async def async_get_config_entry_diagnostics(
             "events": [asdict(event) for event in data.events],
         },
     }
-    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
-    diagnostics["push"]["action_urls"] = [
-        {
-            "slot": slot.name,
-            "pvalue": slot.pvalue,
-            "url": url.replace(webhook_id, REDACTED),
-        }
-        for slot, url in action_urls(hass, webhook_id)
-    ]
     redacted: dict[str, Any] = async_redact_data(diagnostics, TO_REDACT)
     return redacted

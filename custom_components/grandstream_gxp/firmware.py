@@ -1,8 +1,7 @@
 """The phone's firmware version: kept in the entry, and checked against known flaws.
 
-The GXP1165's `Server` header names no version [CODE S20], so the version the config
-flow's login reported (`ver` of the `dologin` answer [CAP S8]) is stored in the entry
-and used until a header names one; a header that does wins and is stored.
+The GXP1165's `Server` header names no version [CODE S20]: the flow's login answer's
+`ver` [CAP S8] is stored and used until a header names one.
 """
 
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Final
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_FIRMWARE, LOGGER
+from .const import CONF_FIRMWARE
 from .coordinator import GxpConfigEntry
 from .issues import VULNERABLE_FIRMWARE, async_set_issue
 
@@ -38,10 +37,7 @@ ADVISORIES: Final = (
 
 
 def advisory_for(model: str | None, firmware: str | None) -> Advisory | None:
-    """Return the advisory a model on this firmware falls under, if any.
-
-    Versions compare part by part as numbers; one that is not dotted numbers has none.
-    """
+    """Return the advisory a model on this firmware (dotted numbers) falls under."""
     firmware = (firmware or "").strip()
     if model is None or not re.fullmatch(r"\d+(?:\.\d+)*", firmware):
         return None
@@ -52,18 +48,12 @@ def advisory_for(model: str | None, firmware: str | None) -> Advisory | None:
     )
 
 
-def current_firmware(entry: GxpConfigEntry, header_version: str | None) -> str | None:
-    """Return the firmware to show: the header's, else the one stored in the entry."""
-    return header_version or entry.data.get(CONF_FIRMWARE)
-
-
 @callback
 def async_note_firmware(
     hass: HomeAssistant, entry: GxpConfigEntry, model: str | None, firmware: str | None
 ) -> None:
     """Store the firmware the phone runs and raise or clear its advisory issue."""
-    if firmware and entry.data.get(CONF_FIRMWARE) != firmware:
-        LOGGER.debug("%s: storing firmware %s", entry.title, firmware)
+    if firmware:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_FIRMWARE: firmware}
         )

@@ -1,13 +1,12 @@
 """Running a phone action from Home Assistant: errors in the user's words, then fresh state."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
-from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
-from .coordinator import GxpConfigEntry, GxpRuntimeData
+from .coordinator import GxpRuntimeData
 from .cti import (
     CtiAuthError,
     CtiClosedError,
@@ -25,25 +24,11 @@ from .cti.call_control import CallStateError, Dialled, describe_lines
 from .issues import AUTO_ATTENDED_MISMATCH, async_set_issue
 from .key_table import async_store_learned_swap
 
-type Lines = Sequence[LineStatus]
-
 # A step whose expected state never came is the generic wrong-state error; every other
 # reason of `CallStateError` is its own translation key.
 _STATE_ERRORS = {"step_failed": "wrong_call_state"}
 # The phone handed a caller over blind where the option promised a consultation call.
 _BLIND_HANDOVER = "transferred_blind_auto_attended_off"
-
-
-@callback
-def async_update_auto_attended_issue(
-    hass: HomeAssistant, entry: GxpConfigEntry, *, mismatch: bool
-) -> None:
-    """Show the issue when the phone's Auto-Attended Transfer proved off; else drop it.
-
-    Reading the phone's setting (P1376) needs a web login, which the integration does
-    not do; the user fixes one side, the phone or the option.
-    """
-    async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {} if mismatch else None)
 
 
 def _error(
@@ -57,11 +42,7 @@ def _error(
 
 
 def _translated(err: CtiError | CtiKeyError) -> HomeAssistantError:
-    """Return `err` in the user's words.
-
-    Bad input and a phone in the wrong state are the user's to fix
-    (`ServiceValidationError`); a phone that fails or cannot be reached is not.
-    """
+    """Return `err` in the user's words; ServiceValidationError: the user's to fix."""
     match err:
         case CtiKeyRefusedError():
             return _error(ServiceValidationError, "key_refused", key=err.key)
@@ -109,14 +90,16 @@ async def async_run_action[T](
             coordinator.note_auth_error(err)
             entry.async_start_reauth(hass)
         if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
-            async_update_auto_attended_issue(hass, entry, mismatch=True)
+            # The phone's setting (P1376) needs a web login to read: the user fixes
+            # one side, the phone or the option.
+            async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {})
         if isinstance(err, (CallStateError, CtiCommandError, ProbeRestoreError)):
             # The phone is in a state the action did not expect: show it.
             await coordinator.async_request_refresh()
         raise _translated(err) from err
     if runtime.controller.expectations.transfer is not None:
         # A consultation call started: the phone's setting is on now.
-        async_update_auto_attended_issue(hass, entry, mismatch=False)
+        async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, None)
     async_store_learned_swap(hass, runtime)
     if runtime.keys_only:
         return result  # no lines were read, and none can be
@@ -133,7 +116,6 @@ async def async_run_action[T](
 
 
 def _lines_of(result: object) -> tuple[LineStatus, ...] | None:
-    """Return the lines an action read last, or None when it returns no lines."""
     if isinstance(result, Dialled):
         return result.lines
     if isinstance(result, tuple) and all(isinstance(x, LineStatus) for x in result):
@@ -141,7 +123,7 @@ def _lines_of(result: object) -> tuple[LineStatus, ...] | None:
     return None
 
 
-def lines_response(lines: Lines) -> dict[str, Any]:
+def lines_response(lines: Iterable[LineStatus]) -> dict[str, Any]:
     """Return the lines as an action response: `{"lines": [{"line": 1, ...}, ...]}`."""
     return {
         "lines": [

@@ -1,8 +1,7 @@
 """The phone's key table, what the key probe found, and the swap method `auto` learned.
 
-Both findings are stored in the entry with the firmware they were made on: another
-firmware may spell keys otherwise, so they are kept (they show in the diagnostics)
-but not used until found again.
+Both findings are stored with their firmware and used only on it: another firmware
+may spell keys otherwise.
 """
 
 from collections.abc import Mapping
@@ -27,7 +26,6 @@ from .cti.call_control import SwapMethod
 def _stored_for(
     entry: GxpConfigEntry, key: str, firmware: str | None
 ) -> Mapping[str, Any] | None:
-    """Return what the entry stored under `key` when it was found on `firmware`."""
     stored = entry.data.get(key)
     if not isinstance(stored, Mapping) or stored.get("firmware") != firmware:
         return None
@@ -37,10 +35,9 @@ def _stored_for(
 def key_table_for(
     entry: GxpConfigEntry, family: Family, firmware: str | None
 ) -> KeyTable:
-    """Build the phone's key table: the user's overrides > probe findings > defaults.
+    """Build the key table: overrides > probe findings (invalid ones dropped) > defaults.
 
-    Raise CtiKeyError for invalid overrides; stored findings that are not valid are
-    dropped with a warning.
+    Raise CtiKeyError for invalid overrides.
     """
     overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
     stored = _stored_for(entry, CONF_PROBED_KEYS, firmware)
@@ -66,11 +63,9 @@ async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
 def async_store_probe(
     hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
 ) -> dict[str, Any]:
-    """Store the findings in the entry and use them at once; return what was stored.
+    """Store the findings and use them at once, without a reload; return them.
 
-    A run that stopped early adds its findings to those of an earlier run on the same
-    firmware. The key table is rebuilt in place: no reload, and changing the entry's
-    data does not trigger one.
+    A run that stopped early adds to an earlier run's findings on the same firmware.
     """
     found = result.as_dict()
     previous = _stored_for(entry, CONF_PROBED_KEYS, result.firmware)
@@ -97,15 +92,14 @@ def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> No
         return
     entry = runtime.coordinator.config_entry
     learned = {"method": method.value, "firmware": runtime.firmware}
-    if entry.data.get(CONF_LEARNED_SWAP) != learned:
-        # No update listener: changing the data does not reload the entry.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
-        )
+    # No update listener: changing the data does not reload the entry.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
+    )
 
 
 def learned_swap_for(entry: GxpConfigEntry, firmware: str | None) -> SwapMethod | None:
-    """Return the stored swap method when it was learned on this firmware."""
+    """Return the swap method learned on this firmware."""
     stored = _stored_for(entry, CONF_LEARNED_SWAP, firmware)
     try:
         return SwapMethod(str(stored.get("method"))) if stored else None

@@ -1,5 +1,6 @@
 """Fixable repair issues: Action URL slots that hold another system's URLs."""
 
+from contextlib import suppress
 from typing import Any
 
 from homeassistant.components.repairs import (
@@ -35,13 +36,11 @@ class SlotsTakenRepairFlow(ConfirmRepairFlow):
             return self.async_abort(reason="not_loaded")
         if user_input is None:
             return await super().async_step_confirm()
-        try:
+        with suppress(CtiError):
             result = await async_write_slots(self.hass, entry, overwrite=True)
-        except CtiError:
-            return self.async_abort(reason="cannot_write")
-        if result.mismatched:
-            return self.async_abort(reason="cannot_write")
-        return self.async_create_entry(data={})
+            if not result.mismatched:
+                return self.async_create_entry(data={})
+        return self.async_abort(reason="cannot_write")
 
 
 async def async_create_fix_flow(

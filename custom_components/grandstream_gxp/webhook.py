@@ -7,7 +7,7 @@ are those of `action_urls`, parsed from the raw query (`+` is not a space there)
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Final
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from homeassistant.components import webhook
@@ -35,17 +35,11 @@ QUERY_KEYS: Final = frozenset({"e", "m", "r", "n", "l", "a"})
 
 
 def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
-    """Return the event of a webhook query, or None for anything not from this phone.
-
-    `query` is a multi-dict (a key given twice is refused) or a plain mapping; `mac`
-    is the entry's MAC in any notation. Unknown keys are ignored.
-    """
+    """Return the event of a query (a key given twice is refused), None if not ours."""
+    query = MultiDict(query)
     values: dict[str, str] = {}
     for key in QUERY_KEYS:
-        getall = getattr(query, "getall", None)
-        given: list[str] = (
-            getall(key, []) if getall else [query[key]] if key in query else []
-        )
+        given = query.getall(key, [])
         if len(given) > 1:
             LOGGER.debug("Action URL ignored: %r given %d times", key, len(given))
             return None
@@ -73,25 +67,15 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
 
 
 def parse_raw_query(raw: str) -> MultiDict[str]:
-    """Split a raw query as the phone wrote it.
-
-    Unlike a form parser, `+` stays `+` (a number's leading `+` [CODE N2]); percent
-    escapes are decoded, for URLs a user encoded by hand.
-    """
-    query: MultiDict[str] = MultiDict()
-    for pair in raw.split("&"):
-        if pair:
-            key, _, value = pair.partition("=")
-            query.add(unquote(key), unquote(value))
-    return query
+    """Split a raw query: `+` stays `+` [CODE N2], percent escapes are decoded."""
+    return MultiDict(parse_qsl(raw.replace("+", "%2B"), keep_blank_values=True))
 
 
 @callback
 def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Register the entry's webhook, and show the issue when polling missed a push.
+    """Register the webhook; show the issue when polling found a call not pushed.
 
-    The issue (with the URLs) only comes for a family with Action URLs that never
-    pushed (interface.md §Push).
+    Only for a model with slots that never pushed (interface.md §Push).
     """
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
@@ -106,9 +90,8 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         elif (push := parse_push(parse_raw_query(raw), entry.unique_id)) is not None:
             if coordinator.auth_error is None:
                 # The phone pushes (no update listener: storing it reloads nothing).
-                if not entry.data.get(CONF_PUSH_SEEN):
-                    data = {**entry.data, CONF_PUSH_SEEN: True}
-                    hass.config_entries.async_update_entry(entry, data=data)
+                data = {**entry.data, CONF_PUSH_SEEN: True}
+                hass.config_entries.async_update_entry(entry, data=data)
                 async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
