@@ -1,8 +1,4 @@
-"""The integration's actions: each takes the phone's `device_id`.
-
-Call control responds with the lines it left behind and `"verified"`: false on a
-keys-only phone, which presses keys unchecked. The call history actions never ask the phone.
-"""
+"""The integration's actions: each takes the phone's `device_id`."""
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -58,15 +54,14 @@ _LINE = vol.Schema(
 _SEPARATORS = str.maketrans("", "", " -.()/")
 
 
-def _dial_string(pattern: str, *, separators: bool) -> Callable[[Any], str]:
+def _dial_string(pattern: str, *, separators: bool = True) -> Callable[[Any], str]:
     """Validate a number or digits; return them without separators."""
-    compiled = re.compile(pattern)
 
     def validate(value: Any) -> str:
         text = cv.string(value)
         if separators:
             text = text.translate(_SEPARATORS)
-        if not compiled.fullmatch(text) or len(text) > 64:
+        if not re.fullmatch(pattern, text) or len(text) > 64:
             raise vol.Invalid(
                 f"{value!r} is not a number: use up to 64 digits, * and #"
                 + (", and a leading +" if "+" in pattern else "")
@@ -77,9 +72,9 @@ def _dial_string(pattern: str, *, separators: bool) -> Callable[[Any], str]:
 
 
 # At least one digit: `#` alone is the phone's dial (redial) key [D S16 P72].
-_DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*", separators=True)
+_DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*")
 # A transfer dials with keys, and `+` has no key.
-_KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*", separators=True)
+_KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*")
 _DTMF_DIGITS = _dial_string(r"[0-9*#]+", separators=False)
 
 # Awaited through `async_run_action` when the action uses the phone; else returns the result.
