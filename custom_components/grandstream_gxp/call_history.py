@@ -1,10 +1,10 @@
 """The call history of a phone: its last calls and the missed-call count.
 
-Built from the call events the coordinator publishes (push and polls alike), one record
-per call and line: opened by `incoming` or `outgoing`, answered by `answered`, closed by
-`missed`, `ended` or `transferred`. Kept in Home Assistant's storage across restarts.
+One record per call and line, from the coordinator's call events; kept in Home
+Assistant's storage across restarts.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +16,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .coordinator import GxpConfigEntry, GxpCoordinator, PhoneData
+from .coordinator import GxpConfigEntry, GxpCoordinator
 from .cti.call_events import CallEvent, CallEventType
 
 # Fired once per finished call; `logbook.py` describes it.
@@ -113,7 +113,6 @@ class CallHistory:
         self._missed_calls = 0
         self._open: dict[int, _OpenCall] = {}
         self._listeners: list[CALLBACK_TYPE] = []
-        self._handled: PhoneData | None = None
 
     @property
     def missed_calls(self) -> int:
@@ -142,19 +141,7 @@ class CallHistory:
     @callback
     def async_attach(self, coordinator: GxpCoordinator) -> CALLBACK_TYPE:
         """Record the call events of every coordinator update from now on."""
-        self._handled = coordinator.data
-
-        @callback
-        def handle_update() -> None:
-            data = coordinator.data
-            # A failed read calls listeners with the data already handled.
-            if data is self._handled:
-                return
-            self._handled = data
-            if data.events:
-                self._handle_events(data.events)
-
-        return coordinator.async_add_listener(handle_update)
+        return async_track_call_events(coordinator, self._handle_events)
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -249,6 +236,25 @@ class CallHistory:
 
     def _to_store(self) -> _StoredHistory:
         return _StoredHistory(calls=self._calls, missed_calls=self._missed_calls)
+
+
+@callback
+def async_track_call_events(
+    coordinator: GxpCoordinator, handle: Callable[[tuple[CallEvent, ...]], None]
+) -> CALLBACK_TYPE:
+    """Call `handle` with the call events of each coordinator update from now on."""
+    handled = coordinator.data
+
+    @callback
+    def handle_update() -> None:
+        nonlocal handled
+        # A failed read calls listeners with the data already handled.
+        if (data := coordinator.data) is not handled:
+            handled = data
+            if data.events:
+                handle(data.events)
+
+    return coordinator.async_add_listener(handle_update)
 
 
 def is_missed(call: CallDict) -> bool:
