@@ -25,11 +25,9 @@ EVENT_CALL = f"{DOMAIN}_call"
 STORAGE_VERSION = 1
 # A burst of calls is written once; Home Assistant writes pending data when it stops.
 SAVE_DELAY = 10.0
-# Enough for a day of a busy desk and for "call back the last missed call", small enough
-# that the whole history is one small file and one small action response.
+# A busy desk's day, in one small file and one small action response.
 MAX_CALLS = 50
-# The sensor's attribute: what a card shows at a glance. Every state write sends the
-# attribute to each open dashboard, so it is shorter than the stored history.
+# The sensor's attribute, sent to each open dashboard on every state write: kept short.
 RECENT_CALLS = 10
 
 
@@ -69,8 +67,6 @@ class _StoredHistory(TypedDict):
 
 @dataclass(slots=True, kw_only=True)
 class _OpenCall:
-    """A call in progress on one line."""
-
     direction: CallDirection | None
     start: datetime
     number: str = ""
@@ -169,7 +165,6 @@ class CallHistory:
         self._changed()
 
     def _apply(self, event: CallEvent, now: datetime) -> CallDict | None:
-        """Apply one event to the open calls; return the call it finished."""
         line = event.line
         match event.type:
             case CallEventType.INCOMING | CallEventType.OUTGOING:
@@ -196,15 +191,13 @@ class CallHistory:
                 rang.note_party(event)
                 return rang.close(now, CallOutcome.MISSED)
             case CallEventType.ENDED | CallEventType.TRANSFERRED:
-                # A call whose start was never seen is not recorded: whether it was
-                # answered, and by whom it was placed, is unknown.
+                # Not recorded without its start: direction and answer are unknown.
                 if (gone := self._open.pop(line, None)) is not None:
                     gone.note_party(event)
                     if event.type is CallEventType.TRANSFERRED:
                         return gone.close(now, CallOutcome.TRANSFERRED)
-                    # A ringing call that ends is `missed` unless Home Assistant
-                    # rejected it, and then the event is `ended` (cti/call_events.py
-                    # `CallExpectations`): an incoming call ending unanswered was rejected.
+                    # A ringing call Home Assistant rejected ends `ended`, not `missed`
+                    # (`CallExpectations` in cti/call_events.py).
                     rejected = gone.answered_at is None and (
                         gone.direction is CallDirection.INCOMING
                     )
