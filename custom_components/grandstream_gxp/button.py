@@ -54,11 +54,10 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's buttons.
+    """Add the phone's buttons; a keys-only phone gets those its key recipes run.
 
-    A keys-only phone gets the call-control buttons its key recipes run: no reboot
-    (`api-sys_operation` is missing too), no cancel (refused), swap only with the
-    hold-key method, and no missed calls to clear (no call events).
+    No reboot there (`api-sys_operation` is missing too), no cancel (refused), swap only
+    with the hold-key method, no missed calls to clear (no call events).
     """
     runtime = entry.runtime_data
     async_add_entities(

@@ -60,10 +60,9 @@ class GxpItemEntity[T](GxpEntity):
     def async_add_reported(
         cls, entry: GxpConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add an entity for every item the phone reports, including later ones.
+        """Add an entity for every item the phone reports, also those reported later.
 
-        One the phone starts reporting after setup (the accounts list can come late)
-        still gets its entity without a reload.
+        The accounts list can come late: no reload needed for its entities.
         """
         coordinator = entry.runtime_data.coordinator
         known: set[int] = set()

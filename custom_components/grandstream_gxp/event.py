@@ -14,10 +14,6 @@ from .entity import GxpEntity
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
 
-ATTR_LINE = "line"
-ATTR_REMOTE_NAME = "remote_name"
-ATTR_REMOTE_NUMBER = "remote_number"
-
 CALL_EVENT = EventEntityDescription(
     key="call",
     translation_key="call",
@@ -52,9 +48,9 @@ class GxpCallEventEntity(GxpEntity, EventEntity):
             self._trigger_event(
                 event.type.value,
                 {
-                    ATTR_LINE: event.line,
-                    ATTR_REMOTE_NUMBER: event.remote_number,
-                    ATTR_REMOTE_NAME: event.remote_name,
+                    "line": event.line,
+                    "remote_number": event.remote_number,
+                    "remote_name": event.remote_name,
                 },
             )
             self.async_write_ha_state()

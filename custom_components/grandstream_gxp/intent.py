@@ -71,7 +71,6 @@ class _Phone:
         return self.entry.state is ConfigEntryState.LOADED
 
     def lines(self, *states: LineState) -> list[LineStatus]:
-        """Return the lines in one of `states`."""
         data = self.runtime.coordinator.data
         return [line for line in (data.lines if data else ()) if line.state in states]
 
@@ -174,11 +173,8 @@ def _any_call(slots: Slots) -> bool:
 
 
 def _call_to_return(phone: _Phone, slots: Slots) -> CallDict | None:
-    last = _any_call(slots)
-    for call in phone.runtime.history.calls():
-        if last or is_missed(call):
-            return call
-    return None
+    calls = phone.runtime.history.calls()
+    return next((c for c in calls if _any_call(slots) or is_missed(c)), None)
 
 
 def _ringing(phone: _Phone, _slots: Slots) -> bool:

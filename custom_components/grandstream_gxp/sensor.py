@@ -19,11 +19,6 @@ from .entity import GxpEntity, GxpItemEntity
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
 
-ATTR_ACCOUNT = "account"
-ATTR_ACTIVE = "active"
-ATTR_RAW_STATE = "raw_state"
-ATTR_REMOTE_NAME = "remote_name"
-ATTR_REMOTE_NUMBER = "remote_number"
 ATTR_RECENT_CALLS = "recent_calls"
 
 # Line sensors enabled when created; the others start disabled. Two lines carry a call
@@ -125,17 +120,17 @@ class GxpLineSensor(GxpItemEntity[LineStatus], SensorEntity):
         if (line := self._item) is None:
             return None
         attributes: dict[str, Any] = {
-            ATTR_REMOTE_NUMBER: line.remote_number or None,
-            ATTR_REMOTE_NAME: line.remote_name or None,
+            "remote_number": line.remote_number or None,
+            "remote_name": line.remote_name or None,
             # Counted from 1, as the account entities and the dial action do; an idle
             # line has none. The phone's `acct` base differs by family (`account_id`).
-            ATTR_ACCOUNT: None
+            "account": None
             if line.state is LineState.IDLE
             else account_id(line.account, self.coordinator.data.accounts),
-            ATTR_ACTIVE: line.active,
+            "active": line.active,
         }
         if line.state is None:
-            attributes[ATTR_RAW_STATE] = line.raw_state
+            attributes["raw_state"] = line.raw_state
         return attributes
 
 
