@@ -1,7 +1,4 @@
-"""Binary sensors of a phone: ringing, in a call, the registration of each account.
-
-A keys-only phone gets only "State checks" (off).
-"""
+"""Binary sensors of a phone: ringing, in a call, the registration of each account."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GxpConfigEntry, PhoneData
 from .cti import Account, LineState
-from .entity import GxpEntity, async_add_per_item
+from .entity import GxpEntity, GxpItemEntity
 
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
@@ -60,7 +57,6 @@ STATE_CHECKS = GxpBinarySensorEntityDescription(
     is_on_fn=lambda _data: False,
 )
 
-# The key is a template with `{account}`.
 ACCOUNT_REGISTERED = BinarySensorEntityDescription(
     key="account_{account}_registered",
     translation_key="account_registered",
@@ -76,19 +72,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the phone's binary sensors, and one per account it reports."""
     if entry.runtime_data.keys_only:
-        # No line state and no accounts to show: only that nothing can be checked.
         async_add_entities([GxpPhoneBinarySensor(entry, STATE_CHECKS)])
         return
     async_add_entities(
         GxpPhoneBinarySensor(entry, description) for description in PHONE_BINARY_SENSORS
     )
-    async_add_per_item(
-        entry,
-        lambda data: data.accounts,
-        lambda account: account.id,
-        lambda account: GxpAccountRegisteredSensor(entry, account),
-        async_add_entities,
-    )
+    GxpAccountRegisteredSensor.async_add_reported(entry, async_add_entities)
 
 
 class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
@@ -102,32 +91,27 @@ class GxpPhoneBinarySensor(GxpEntity, BinarySensorEntity):
         return self.entity_description.is_on_fn(self.coordinator.data)
 
 
-class GxpAccountRegisteredSensor(GxpEntity, BinarySensorEntity):
+class GxpAccountRegisteredSensor(GxpItemEntity[Account], BinarySensorEntity):
     """Whether one SIP account is registered with its server."""
 
-    def __init__(self, entry: GxpConfigEntry, account: Account) -> None:
-        """Describe the sensor of `account` (ids are 1-based, as the phone counts)."""
-        key = ACCOUNT_REGISTERED.key.format(account=account.id)
-        super().__init__(entry, ACCOUNT_REGISTERED, key)
-        self._attr_translation_placeholders = {"account": str(account.id)}
-        self._id = account.id
-        # Phones list every account slot; an empty slot is only noise until it is set up.
-        self._attr_entity_registry_enabled_default = bool(
-            account.sip_id or account.sip_server
-        )
+    _description = ACCOUNT_REGISTERED
+    _placeholder = "account"
 
-    @property
-    def _account(self) -> Account | None:
-        return next(
-            (acc for acc in self.coordinator.data.accounts if acc.id == self._id), None
-        )
-
-    @property
+    @staticmethod
     @override
-    def available(self) -> bool:
-        return super().available and self._account is not None
+    def _items(data: PhoneData) -> dict[int, Account]:
+        return {account.id: account for account in data.accounts}
+
+    def __init__(self, entry: GxpConfigEntry, item_id: int) -> None:
+        """Describe the sensor of account `item_id`."""
+        super().__init__(entry, item_id)
+        # Phones list every account slot; an empty slot is only noise until it is set up.
+        account = self._item
+        self._attr_entity_registry_enabled_default = bool(
+            account and (account.sip_id or account.sip_server)
+        )
 
     @property
     @override
     def is_on(self) -> bool | None:
-        return None if (account := self._account) is None else account.registered
+        return None if (account := self._item) is None else account.registered

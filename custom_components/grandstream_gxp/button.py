@@ -1,8 +1,6 @@
-"""Buttons of a phone: one press = one call-control action, a reboot, clear missed calls."""
+"""Buttons of a phone: each runs the action of its name (`services.py`), or reboots."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, override
+from typing import override
 
 from homeassistant.components.button import (
     ButtonDeviceClass,
@@ -17,34 +15,18 @@ from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti.call_control import SwapMethod
 from .entity import GxpEntity
 from .helpers import async_run_action
+from .services import ACTIONS, HISTORY_ACTIONS
 
 # One command at a time per phone; the call controller serialises procedures anyway.
 PARALLEL_UPDATES = 1
 
+_ACTIONS = ACTIONS | HISTORY_ACTIONS
+REBOOT = "reboot"
 
-@dataclass(frozen=True, kw_only=True)
-class GxpButtonEntityDescription(ButtonEntityDescription):
-    """A button and what a press does to the phone."""
-
-    # Awaited through `async_run_action` when the press uses the phone.
-    press_fn: Callable[[GxpRuntimeData], Any]
-    # False for the missed-call count: Home Assistant's data, so no phone needed.
-    uses_phone: bool = True
-
-
-def _call_control(key: str) -> GxpButtonEntityDescription:
-    # The key is the controller's method (the keys-only phone has its own).
-    return GxpButtonEntityDescription(
-        key=key,
-        translation_key=key,
-        press_fn=lambda runtime: getattr(runtime.controller, key)(),
-    )
-
-
-BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
-    *map(
-        _call_control,
-        (
+BUTTONS: tuple[ButtonEntityDescription, ...] = (
+    *(
+        ButtonEntityDescription(key=key, translation_key=key)
+        for key in (
             "answer",
             "hang_up",
             "hold",
@@ -52,21 +34,17 @@ BUTTONS: tuple[GxpButtonEntityDescription, ...] = (
             "swap",
             "complete_transfer",
             "cancel_transfer",
-        ),
+        )
     ),
-    GxpButtonEntityDescription(
-        key="reboot",
-        translation_key="reboot",
+    ButtonEntityDescription(
+        key=REBOOT,
+        translation_key=REBOOT,
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
-        press_fn=lambda runtime: runtime.client.reboot(),
     ),
-    GxpButtonEntityDescription(
-        key="clear_missed_calls",
-        translation_key="clear_missed_calls",
-        press_fn=lambda runtime: runtime.history.async_clear_missed_calls(),
-        uses_phone=False,
+    ButtonEntityDescription(
+        key="clear_missed_calls", translation_key="clear_missed_calls"
     ),
 )
 
@@ -76,11 +54,10 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's buttons.
+    """Add the phone's buttons; a keys-only phone gets those its key recipes run.
 
-    A keys-only phone gets the call-control buttons its key recipes run: no reboot
-    (`api-sys_operation` is missing too), no cancel (refused), swap only with the
-    hold-key method, and no missed calls to clear (no call events).
+    No reboot there (`api-sys_operation` is missing too), no cancel (refused), swap only
+    with the hold-key method, no missed calls to clear (no call events).
     """
     runtime = entry.runtime_data
     async_add_entities(
@@ -93,24 +70,22 @@ async def async_setup_entry(
 def _keys_only_button(key: str, runtime: GxpRuntimeData) -> bool:
     if key == "swap":
         return runtime.controller.settings.swap_method is SwapMethod.HOLD_KEY
-    return key not in {"reboot", "cancel_transfer", "clear_missed_calls"}
+    return key not in {REBOOT, "cancel_transfer", "clear_missed_calls"}
 
 
 class GxpButton(GxpEntity, ButtonEntity):
     """A button that runs one action."""
 
-    entity_description: GxpButtonEntityDescription
-
     @property
     @override
     def available(self) -> bool:
-        return not self.entity_description.uses_phone or super().available
+        action = _ACTIONS.get(self.entity_description.key)
+        return (action is not None and not action.uses_phone) or super().available
 
     @override
     async def async_press(self) -> None:
         runtime = self.coordinator.config_entry.runtime_data
-        press = self.entity_description.press_fn
-        if self.entity_description.uses_phone:
-            await async_run_action(runtime, lambda: press(runtime))
+        if (key := self.entity_description.key) == REBOOT:
+            await async_run_action(runtime, runtime.client.reboot)
         else:
-            press(runtime)
+            await _ACTIONS[key].async_run(runtime, {})

@@ -1,10 +1,10 @@
 """The call history of a phone: its last calls and the missed-call count.
 
-Built from the call events the coordinator publishes (push and polls alike), one record
-per call and line: opened by `incoming` or `outgoing`, answered by `answered`, closed by
-`missed`, `ended` or `transferred`. Kept in Home Assistant's storage across restarts.
+One record per call and line, from the coordinator's call events; kept in Home
+Assistant's storage across restarts.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +16,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .coordinator import GxpConfigEntry, GxpCoordinator, PhoneData
+from .coordinator import GxpConfigEntry, GxpCoordinator
 from .cti.call_events import CallEvent, CallEventType
 
 # Fired once per finished call; `logbook.py` describes it.
@@ -25,11 +25,9 @@ EVENT_CALL = f"{DOMAIN}_call"
 STORAGE_VERSION = 1
 # A burst of calls is written once; Home Assistant writes pending data when it stops.
 SAVE_DELAY = 10.0
-# Enough for a day of a busy desk and for "call back the last missed call", small enough
-# that the whole history is one small file and one small action response.
+# A busy desk's day, in one small file and one small action response.
 MAX_CALLS = 50
-# The sensor's attribute: what a card shows at a glance. Every state write sends the
-# attribute to each open dashboard, so it is shorter than the stored history.
+# The sensor's attribute, sent to each open dashboard on every state write: kept short.
 RECENT_CALLS = 10
 
 
@@ -69,8 +67,6 @@ class _StoredHistory(TypedDict):
 
 @dataclass(slots=True, kw_only=True)
 class _OpenCall:
-    """A call in progress on one line."""
-
     direction: CallDirection | None
     start: datetime
     number: str = ""
@@ -113,7 +109,6 @@ class CallHistory:
         self._missed_calls = 0
         self._open: dict[int, _OpenCall] = {}
         self._listeners: list[CALLBACK_TYPE] = []
-        self._handled: PhoneData | None = None
 
     @property
     def missed_calls(self) -> int:
@@ -142,19 +137,7 @@ class CallHistory:
     @callback
     def async_attach(self, coordinator: GxpCoordinator) -> CALLBACK_TYPE:
         """Record the call events of every coordinator update from now on."""
-        self._handled = coordinator.data
-
-        @callback
-        def handle_update() -> None:
-            data = coordinator.data
-            # A failed read calls listeners with the data already handled.
-            if data is self._handled:
-                return
-            self._handled = data
-            if data.events:
-                self._handle_events(data.events)
-
-        return coordinator.async_add_listener(handle_update)
+        return async_track_call_events(coordinator, self._handle_events)
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -182,7 +165,6 @@ class CallHistory:
         self._changed()
 
     def _apply(self, event: CallEvent, now: datetime) -> CallDict | None:
-        """Apply one event to the open calls; return the call it finished."""
         line = event.line
         match event.type:
             case CallEventType.INCOMING | CallEventType.OUTGOING:
@@ -209,15 +191,13 @@ class CallHistory:
                 rang.note_party(event)
                 return rang.close(now, CallOutcome.MISSED)
             case CallEventType.ENDED | CallEventType.TRANSFERRED:
-                # A call whose start was never seen is not recorded: whether it was
-                # answered, and by whom it was placed, is unknown.
+                # Not recorded without its start: direction and answer are unknown.
                 if (gone := self._open.pop(line, None)) is not None:
                     gone.note_party(event)
                     if event.type is CallEventType.TRANSFERRED:
                         return gone.close(now, CallOutcome.TRANSFERRED)
-                    # A ringing call that ends is `missed` unless Home Assistant
-                    # rejected it, and then the event is `ended` (cti/call_events.py
-                    # `CallExpectations`): an incoming call ending unanswered was rejected.
+                    # A ringing call Home Assistant rejected ends `ended`, not `missed`
+                    # (`CallExpectations` in cti/call_events.py).
                     rejected = gone.answered_at is None and (
                         gone.direction is CallDirection.INCOMING
                     )
@@ -249,6 +229,25 @@ class CallHistory:
 
     def _to_store(self) -> _StoredHistory:
         return _StoredHistory(calls=self._calls, missed_calls=self._missed_calls)
+
+
+@callback
+def async_track_call_events(
+    coordinator: GxpCoordinator, handle: Callable[[tuple[CallEvent, ...]], None]
+) -> CALLBACK_TYPE:
+    """Call `handle` with the call events of each coordinator update from now on."""
+    handled = coordinator.data
+
+    @callback
+    def handle_update() -> None:
+        nonlocal handled
+        # A failed read calls listeners with the data already handled.
+        if (data := coordinator.data) is not handled:
+            handled = data
+            if data.events:
+                handle(data.events)
+
+    return coordinator.async_add_listener(handle_update)
 
 
 def is_missed(call: CallDict) -> bool:

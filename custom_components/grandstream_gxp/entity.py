@@ -1,10 +1,10 @@
 """The base of every entity of a phone."""
 
-from collections.abc import Callable, Iterable
+from typing import ClassVar, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -18,46 +18,63 @@ class GxpEntity(CoordinatorEntity[GxpCoordinator]):
     _attr_has_entity_name = True
 
     def __init__(
-        self,
-        entry: GxpConfigEntry,
-        description: EntityDescription,
-        key: str | None = None,
+        self, entry: GxpConfigEntry, description: EntityDescription, key: str = ""
     ) -> None:
-        """Attach to the entry's coordinator and device.
-
-        The unique id ends with `key`, or with the description's key when there is one
-        entity per description.
-        """
+        """Attach to the entry's coordinator; the unique id ends with `key` or the description's."""
         super().__init__(entry.runtime_data.coordinator)
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{key or description.key}"
         self._attr_device_info = phone_device_info(entry)
 
 
-def async_add_per_item[T](
-    entry: GxpConfigEntry,
-    items: Callable[[PhoneData], Iterable[T]],
-    key: Callable[[T], int],
-    make: Callable[[T], Entity],
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add an entity for every line or account the phone reports, including later ones.
+class GxpItemEntity[T](GxpEntity):
+    """An entity of one line or account; unavailable while the phone stops reporting it."""
 
-    A phone reports its lines and accounts on every read; one it starts reporting after
-    setup (the accounts list can come late) still gets its entity without a reload.
-    """
-    coordinator = entry.runtime_data.coordinator
-    known: set[int] = set()
+    # The key is a template with the placeholder, which names the item's id (1-based,
+    # as the phone counts) in the translation too.
+    _description: ClassVar[EntityDescription]
+    _placeholder: ClassVar[str]
 
-    @callback
-    def add_new() -> None:
-        new = [item for item in items(coordinator.data) if key(item) not in known]
-        if new:
-            known.update(key(item) for item in new)
-            async_add_entities(make(item) for item in new)
+    @staticmethod
+    def _items(data: PhoneData) -> dict[int, T]:
+        raise NotImplementedError
 
-    add_new()
-    entry.async_on_unload(coordinator.async_add_listener(add_new))
+    def __init__(self, entry: GxpConfigEntry, item_id: int) -> None:
+        """Describe the entity of item `item_id`."""
+        placeholders = {self._placeholder: str(item_id)}
+        key = self._description.key.format(**placeholders)
+        super().__init__(entry, self._description, key)
+        self._attr_translation_placeholders = placeholders
+        self._item_id = item_id
+
+    @property
+    def _item(self) -> T | None:
+        return self._items(self.coordinator.data).get(self._item_id)
+
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and self._item is not None
+
+    @classmethod
+    def async_add_reported(
+        cls, entry: GxpConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add an entity for every item the phone reports, also those reported later.
+
+        The accounts list can come late: no reload needed for its entities.
+        """
+        coordinator = entry.runtime_data.coordinator
+        known: set[int] = set()
+
+        @callback
+        def add_new() -> None:
+            if new := sorted(cls._items(coordinator.data).keys() - known):
+                known.update(new)
+                async_add_entities(cls(entry, item_id) for item_id in new)
+
+        add_new()
+        entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 
 def phone_device_info(entry: GxpConfigEntry) -> DeviceInfo:

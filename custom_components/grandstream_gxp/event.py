@@ -6,16 +6,13 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import GxpConfigEntry, PhoneData
-from .cti.call_events import CallEventType
+from .call_history import async_track_call_events
+from .coordinator import GxpConfigEntry
+from .cti.call_events import CallEvent, CallEventType
 from .entity import GxpEntity
 
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
-
-ATTR_LINE = "line"
-ATTR_REMOTE_NAME = "remote_name"
-ATTR_REMOTE_NUMBER = "remote_number"
 
 CALL_EVENT = EventEntityDescription(
     key="call",
@@ -32,39 +29,28 @@ async def async_setup_entry(
     """Add the call event entity; a keys-only phone has no call events."""
     if entry.runtime_data.keys_only:
         return
-    async_add_entities([GxpCallEventEntity(entry)])
+    async_add_entities([GxpCallEventEntity(entry, CALL_EVENT)])
 
 
 class GxpCallEventEntity(GxpEntity, EventEntity):
-    """Fires the call events the coordinator found between two reads of the lines.
+    """Fires the call events the coordinator found between two reads of the lines."""
 
-    Events come with the data of one coordinator update; a listener call without new
-    data (a failed read) must not fire them again, so the data last handled is kept.
-    """
-
-    def __init__(self, entry: GxpConfigEntry) -> None:
-        """Describe the entity; events already in the current data are not news."""
-        super().__init__(entry, CALL_EVENT)
-        self._handled: PhoneData | None = self.coordinator.data
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(async_track_call_events(self.coordinator, self._fire))
 
     @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        data = self.coordinator.data
-        events = data.events if data is not self._handled else ()
-        self._handled = data
+    def _fire(self, events: tuple[CallEvent, ...]) -> None:
         # One state per event: the entity's state shows only the last event, so an
         # automation watching it would miss all but the last of a burst otherwise.
         for event in events:
             self._trigger_event(
                 event.type.value,
                 {
-                    ATTR_LINE: event.line,
-                    ATTR_REMOTE_NUMBER: event.remote_number,
-                    ATTR_REMOTE_NAME: event.remote_name,
+                    "line": event.line,
+                    "remote_number": event.remote_number,
+                    "remote_name": event.remote_name,
                 },
             )
-            self.async_write_ha_state()
-        if not events:
-            # Availability may have changed.
             self.async_write_ha_state()

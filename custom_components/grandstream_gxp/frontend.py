@@ -19,8 +19,8 @@ _REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_card_registered")
 async def async_register_card(hass: HomeAssistant) -> None:
     """Serve the card and add it to every dashboard, once.
 
-    The frontend caches the file for 31 days, so the URL carries the integration's
-    version and a hash of the file: an update (or a local edit) gets a new URL.
+    The frontend caches the file for 31 days: the URL carries the version and a hash of
+    the file, so an update (or a local edit) gets a new URL.
     """
     if hass.data.get(_REGISTERED):
         return

@@ -1,19 +1,12 @@
 """Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
-The intent integration finds `async_setup_intents` by itself (custom integrations too);
-LLM agents get the handlers through `llm.py`, the built-in agent through
-`voice_sentences.py`. Replies are in the request's language (`replies.py`).
-
-Which phone (`_choose`): the optional `phone` slot names it (device name, entry title or
-area, without case or extra spaces); else the only phone. Several candidates are
-narrowed to the loaded phones that suit the intent (ringing to answer, a free line to
-call, ...), then to the request's area (`preferred_area_id`, set by the satellite);
-still several, the user is asked to name one.
+The intent integration finds `async_setup_intents` itself; LLM agents get the handlers
+through `llm.py`, the built-in agent through `voice_sentences.py`.
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -78,7 +71,6 @@ class _Phone:
         return self.entry.state is ConfigEntryState.LOADED
 
     def lines(self, *states: LineState) -> list[LineStatus]:
-        """Return the lines in one of `states`."""
         data = self.runtime.coordinator.data
         return [line for line in (data.lines if data else ()) if line.state in states]
 
@@ -112,6 +104,12 @@ def _names(hass: HomeAssistant, phone: _Phone) -> set[str]:
     return names
 
 
+def _refusal(
+    replies: Replies, key: str, **placeholders: str
+) -> intent.IntentHandleError:
+    return intent.IntentHandleError(replies.say(key, **placeholders))
+
+
 def _choose(
     hass: HomeAssistant,
     replies: Replies,
@@ -119,41 +117,33 @@ def _choose(
     suits: Callable[[_Phone], bool],
     nothing: str,
 ) -> _Phone:
-    """Return the phone the request means, or raise an error that says what is missing."""
-    phones = _phones(hass)
-    if not phones:
-        raise intent.IntentHandleError(replies.say("no_phones"))
+    """Return the phone the request means, or raise an error that says what is missing.
+
+    The `phone` slot names it (device name, entry title or area); else the only phone.
+    Several are narrowed to the loaded ones that `suits` the intent, then to the
+    request's area (set by the satellite); still several, the user is asked to name one.
+    """
+    if not (phones := _phones(hass)):
+        raise _refusal(replies, "no_phones")
     if SLOT_PHONE in slots:
-        wanted = _normal(slots[SLOT_PHONE]["value"])
-        phones = [phone for phone in phones if wanted in _names(hass, phone)]
+        wanted = slots[SLOT_PHONE]["value"]
+        phones = [phone for phone in phones if _normal(wanted) in _names(hass, phone)]
         if not phones:
-            raise intent.IntentHandleError(
-                replies.say("unknown_phone", name=slots[SLOT_PHONE]["value"])
-            )
+            raise _refusal(replies, "unknown_phone", name=wanted)
     if len(phones) == 1:
         if not phones[0].loaded:
-            raise intent.IntentHandleError(
-                replies.say("phone_unavailable", phone=phones[0].name)
-            )
+            raise _refusal(replies, "phone_unavailable", phone=phones[0].name)
         return phones[0]
-    loaded = [phone for phone in phones if phone.loaded]
-    if not loaded:
-        raise intent.IntentHandleError(replies.say("no_phone_available"))
-    busy = [phone for phone in loaded if suits(phone)]
-    if not busy:
-        raise intent.IntentHandleError(replies.say(nothing))
+    if not (loaded := [phone for phone in phones if phone.loaded]):
+        raise _refusal(replies, "no_phone_available")
+    if not (busy := [phone for phone in loaded if suits(phone)]):
+        raise _refusal(replies, nothing)
     if len(busy) > 1 and SLOT_PREFERRED_AREA in slots:
-        here = [
-            phone
-            for phone in busy
-            if phone.area_id == slots[SLOT_PREFERRED_AREA]["value"]
-        ]
-        busy = here or busy
+        area = slots[SLOT_PREFERRED_AREA]["value"]
+        busy = [phone for phone in busy if phone.area_id == area] or busy
     if len(busy) > 1:
-        names = sorted(phone.name for phone in busy)
-        raise intent.IntentHandleError(
-            replies.say("which_phone", phones=replies.join(names))
-        )
+        names = replies.join(sorted(phone.name for phone in busy))
+        raise _refusal(replies, "which_phone", phones=names)
     return busy[0]
 
 
@@ -183,11 +173,8 @@ def _any_call(slots: Slots) -> bool:
 
 
 def _call_to_return(phone: _Phone, slots: Slots) -> CallDict | None:
-    last = _any_call(slots)
-    for call in phone.runtime.history.calls():
-        if last or is_missed(call):
-            return call
-    return None
+    calls = phone.runtime.history.calls()
+    return next((c for c in calls if _any_call(slots) or is_missed(c)), None)
 
 
 def _ringing(phone: _Phone, _slots: Slots) -> bool:
@@ -238,60 +225,55 @@ async def _call(replies: Replies, slots: Slots, phone: _Phone) -> str:
 async def _call_back(replies: Replies, slots: Slots, phone: _Phone) -> str:
     if (call := _call_to_return(phone, slots)) is None:
         key = "no_call_on" if _any_call(slots) else "no_missed_call_on"
-        raise intent.IntentHandleError(replies.say(key, phone=phone.name))
+        raise _refusal(replies, key, phone=phone.name)
     if not (number := call["number"].strip()):
-        raise intent.IntentHandleError(
-            replies.say("no_number_to_call", phone=phone.name)
-        )
+        raise _refusal(replies, "no_number_to_call", phone=phone.name)
     await _run(replies, phone, lambda: phone.runtime.controller.dial(number), number)
     caller = _party(replies, call["name"], number)
     return replies.say("calling_back", caller=caller, phone=phone.name)
 
 
+@dataclass(eq=False, repr=False)
 class PhoneIntent(intent.IntentHandler):
     """A Grandstream intent: picks the phone, runs the action, speaks the reply."""
 
-    slot_schema: dict[Any, Any] | None = None
+    intent_type: str
+    description: str = field()  # required: the base class's default is None
+    suits: Callable[[_Phone, Slots], bool]
+    # The reply key when no phone suits the intent.
+    nothing: str | Callable[[Slots], str]
+    act: Act
+    slots: dict[Any, Any] = field(default_factory=dict)
+    query: bool = False
 
-    def __init__(
-        self,
-        intent_type: str,
-        description: str,
-        *,
-        suits: Callable[[_Phone, Slots], bool],
-        nothing: str | Callable[[Slots], str],
-        act: Act,
-        slots: dict[Any, Any] | None = None,
-        query: bool = False,
-    ) -> None:
-        """Describe the intent; `nothing` is the reply key when no phone suits it."""
-        self.intent_type = intent_type
-        self.description = description + _PHONE_HELP
-        self.slot_schema = {
+    def __post_init__(self) -> None:
+        """Add how the phone is named to the description."""
+        self.description += _PHONE_HELP
+
+    @property
+    @override
+    def slot_schema(self) -> dict[Any, Any]:
+        return {
             vol.Optional(SLOT_PHONE): cv.string,
             vol.Optional(SLOT_PREFERRED_AREA): cv.string,
-            **(slots or {}),
+            **self.slots,
         }
-        self._suits = suits
-        self._nothing = nothing
-        self._act = act
-        self._query = query
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Find the phone, act, and say what happened."""
         slots = self.async_validate_slots(intent_obj.slots)
         replies = await async_get_replies(intent_obj.hass, intent_obj.language)
-        nothing = self._nothing
+        nothing = self.nothing
         phone = _choose(
             intent_obj.hass,
             replies,
             slots,
-            lambda phone: self._suits(phone, slots),
+            lambda phone: self.suits(phone, slots),
             nothing if isinstance(nothing, str) else nothing(slots),
         )
         response = intent_obj.create_response()
-        response.async_set_speech(await self._act(replies, slots, phone))
-        if self._query:
+        response.async_set_speech(await self.act(replies, slots, phone))
+        if self.query:
             response.response_type = intent.IntentResponseType.QUERY_ANSWER
         return response
 

@@ -1,7 +1,6 @@
 """Logbook lines for finished calls: "Missed call from Alice (1001)".
 
-Home Assistant's logbook platforms describe events in English; there is no translation
-step between a description and the logbook.
+In English: logbook descriptions have no translation step.
 """
 
 from collections.abc import Callable, Mapping

@@ -1,8 +1,7 @@
-"""Spoken replies in the user's language, from the integration's translations.
+"""Spoken replies in the user's language, from the translations (`common.voice_*`).
 
-The texts live in `translations/<language>.json` under `common` (keys `voice_*`), so the
-six languages the integration ships are translated in one place and checked by the
-translations test. A language the integration does not ship falls back to English.
+The six shipped languages are translated in one place and checked by the translations
+test; any other language falls back to English.
 """
 
 from dataclasses import dataclass
@@ -21,25 +20,11 @@ LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "nl", "it"})
 _SPEAKABLE_PLACEHOLDERS: Final = frozenset({"key", "account", "device"})
 
 
-def reply_language(hass: HomeAssistant, language: str | None) -> str:
-    """Return the shipped language to answer in.
-
-    LLM agents may pass `*` (any language): Home Assistant's language is used then. A
-    regional variant (`de-CH`) is answered in its base language.
-    """
-    if not language or language == "*":
-        language = hass.config.language
-    base = language.split("-")[0].split("_")[0].lower()
-    return base if base in LANGUAGES else "en"
-
-
 @dataclass(frozen=True, slots=True)
 class Replies:
-    """The spoken texts of one language."""
+    """The spoken texts of one language (its `common` and `exceptions` translations)."""
 
-    language: str
     _texts: dict[str, str]
-    _errors: dict[str, str]
 
     def say(self, key: str, **placeholders: str) -> str:
         """Return the reply `voice_<key>` with its placeholders filled in."""
@@ -61,7 +46,7 @@ class Replies:
         if f"component.{DOMAIN}.common.voice_error_{key}" in self._texts:
             return self.say(f"error_{key}", phone=phone, number=number)
         placeholders = err.translation_placeholders or {}
-        message = self._errors.get(f"component.{DOMAIN}.exceptions.{key}.message")
+        message = self._texts.get(f"component.{DOMAIN}.exceptions.{key}.message")
         if message and set(placeholders) <= _SPEAKABLE_PLACEHOLDERS:
             return self.say(
                 "failed_because", phone=phone, reason=message.format(**placeholders)
@@ -70,10 +55,18 @@ class Replies:
 
 
 async def async_get_replies(hass: HomeAssistant, language: str | None) -> Replies:
-    """Load the replies for the request's language (Home Assistant's when unsure)."""
-    language = reply_language(hass, language)
-    texts = await translation.async_get_translations(hass, language, "common", {DOMAIN})
-    errors = await translation.async_get_translations(
-        hass, language, "exceptions", {DOMAIN}
-    )
-    return Replies(language, texts, errors)
+    """Load the replies for the request's language.
+
+    LLM agents may pass `*` (any language): Home Assistant's language is used then. A
+    regional variant (`de-CH`) is answered in its base language.
+    """
+    if not language or language == "*":
+        language = hass.config.language
+    base = language.split("-")[0].split("_")[0].lower()
+    language = base if base in LANGUAGES else "en"
+    texts: dict[str, str] = {}
+    for category in ("common", "exceptions"):
+        texts |= await translation.async_get_translations(
+            hass, language, category, {DOMAIN}
+        )
+    return Replies(texts)

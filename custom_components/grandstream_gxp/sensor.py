@@ -12,18 +12,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_history import RECENT_CALLS
 from .const import LOGGER
-from .coordinator import GxpConfigEntry
+from .coordinator import GxpConfigEntry, PhoneData
 from .cti import LineState, LineStatus, PhoneState, account_id
-from .entity import GxpEntity, async_add_per_item
+from .entity import GxpEntity, GxpItemEntity
 
 # Entities only read what the coordinator fetched.
 PARALLEL_UPDATES = 0
 
-ATTR_ACCOUNT = "account"
-ATTR_ACTIVE = "active"
-ATTR_RAW_STATE = "raw_state"
-ATTR_REMOTE_NAME = "remote_name"
-ATTR_REMOTE_NUMBER = "remote_number"
 ATTR_RECENT_CALLS = "recent_calls"
 
 # Line sensors enabled when created; the others start disabled. Two lines carry a call
@@ -45,7 +40,7 @@ MISSED_CALLS_SENSOR = SensorEntityDescription(
 )
 
 LINE_SENSOR = SensorEntityDescription(
-    key="line",
+    key="line_{line}",
     translation_key="line",
     device_class=SensorDeviceClass.ENUM,
     options=[state.value for state in LineState],
@@ -57,22 +52,13 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's sensors, and a line sensor for each line it reports.
-
-    A keys-only phone reports no lines and fires no call events: no sensors.
-    """
+    """Add the phone's sensors; none on a keys-only phone (no lines, no call events)."""
     if entry.runtime_data.keys_only:
         return
     async_add_entities(
         [GxpPhoneStatusSensor(entry, PHONE_STATUS_SENSOR), GxpMissedCallsSensor(entry)]
     )
-    async_add_per_item(
-        entry,
-        lambda data: data.lines,
-        lambda line: line.line,
-        lambda line: GxpLineSensor(entry, line.line),
-        async_add_entities,
-    )
+    GxpLineSensor.async_add_reported(entry, async_add_entities)
 
 
 class GxpPhoneStatusSensor(GxpEntity, SensorEntity):
@@ -84,34 +70,33 @@ class GxpPhoneStatusSensor(GxpEntity, SensorEntity):
         return self.coordinator.data.phone_status.value
 
 
-class GxpLineSensor(GxpEntity, SensorEntity):
+class GxpLineSensor(GxpItemEntity[LineStatus], SensorEntity):
     """The state of one line and the call on it."""
 
-    def __init__(self, entry: GxpConfigEntry, number: int) -> None:
-        """Describe the sensor of line `number` (1-based, as the phone counts)."""
-        super().__init__(entry, LINE_SENSOR, f"{LINE_SENSOR.key}_{number}")
-        self._attr_translation_placeholders = {"line": str(number)}
-        self._attr_entity_registry_enabled_default = number <= ENABLED_LINES
-        self._number = number
+    _description = LINE_SENSOR
+    _placeholder = "line"
+
+    @staticmethod
+    @override
+    def _items(data: PhoneData) -> dict[int, LineStatus]:
+        return {line.line: line for line in data.lines}
+
+    def __init__(self, entry: GxpConfigEntry, item_id: int) -> None:
+        """Describe the sensor of line `item_id`."""
+        super().__init__(entry, item_id)
+        self._attr_entity_registry_enabled_default = item_id <= ENABLED_LINES
         self._raw_states_seen: set[str] = set()
         self._note_raw_state()
-
-    @property
-    def _line(self) -> LineStatus | None:
-        return next(
-            (line for line in self.coordinator.data.lines if line.line == self._number),
-            None,
-        )
 
     @callback
     def _note_raw_state(self) -> None:
         """Log, once per string, a state the phone invented."""
-        line = self._line
+        line = self._item
         if line and line.state is None and line.raw_state not in self._raw_states_seen:
             self._raw_states_seen.add(line.raw_state)
             LOGGER.debug(
                 "Line %s of %s reports the unknown state %r; shown as unknown",
-                self._number,
+                self._item_id,
                 self.coordinator.name,
                 line.raw_state,
             )
@@ -124,47 +109,39 @@ class GxpLineSensor(GxpEntity, SensorEntity):
 
     @property
     @override
-    def available(self) -> bool:
-        return super().available and self._line is not None
-
-    @property
-    @override
     def native_value(self) -> str | None:
         # Unknown for a state the phone invented.
-        line = self._line
+        line = self._item
         return line.state.value if line and line.state else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        if (line := self._line) is None:
+        if (line := self._item) is None:
             return None
         attributes: dict[str, Any] = {
-            ATTR_REMOTE_NUMBER: line.remote_number or None,
-            ATTR_REMOTE_NAME: line.remote_name or None,
+            "remote_number": line.remote_number or None,
+            "remote_name": line.remote_name or None,
             # Counted from 1, as the account entities and the dial action do; an idle
             # line has none. The phone's `acct` base differs by family (`account_id`).
-            ATTR_ACCOUNT: None
+            "account": None
             if line.state is LineState.IDLE
             else account_id(line.account, self.coordinator.data.accounts),
-            ATTR_ACTIVE: line.active,
+            "active": line.active,
         }
         if line.state is None:
-            attributes[ATTR_RAW_STATE] = line.raw_state
+            attributes["raw_state"] = line.raw_state
         return attributes
 
 
 class GxpMissedCallsSensor(GxpEntity, SensorEntity):
-    """Missed calls since the user last cleared them; the last calls as an attribute.
-
-    The history is Home Assistant's, so it stays readable while the phone is away.
-    """
+    """Missed calls since the user last cleared them; the last calls as an attribute."""
 
     # The calls are in the entry's own storage; the recorder would keep every copy.
     _unrecorded_attributes = frozenset({ATTR_RECENT_CALLS})
 
     def __init__(self, entry: GxpConfigEntry) -> None:
-        """Describe the sensor; it reads the entry's call history."""
+        """Describe the sensor of the entry's call history."""
         super().__init__(entry, MISSED_CALLS_SENSOR)
         self._history = entry.runtime_data.history
 
@@ -178,6 +155,7 @@ class GxpMissedCallsSensor(GxpEntity, SensorEntity):
     @property
     @override
     def available(self) -> bool:
+        # The history is Home Assistant's: readable while the phone is away.
         return True
 
     @property

@@ -1,8 +1,4 @@
-"""The integration's actions: each takes the phone's `device_id`.
-
-Call control responds with the lines it left behind and `"verified"`: false on a
-keys-only phone, which presses keys unchecked. The call history actions never ask the phone.
-"""
+"""The integration's actions: each takes the phone's `device_id`."""
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -58,15 +54,14 @@ _LINE = vol.Schema(
 _SEPARATORS = str.maketrans("", "", " -.()/")
 
 
-def _dial_string(pattern: str, *, separators: bool) -> Callable[[Any], str]:
+def _dial_string(pattern: str, *, separators: bool = True) -> Callable[[Any], str]:
     """Validate a number or digits; return them without separators."""
-    compiled = re.compile(pattern)
 
     def validate(value: Any) -> str:
         text = cv.string(value)
         if separators:
             text = text.translate(_SEPARATORS)
-        if not compiled.fullmatch(text) or len(text) > 64:
+        if not re.fullmatch(pattern, text) or len(text) > 64:
             raise vol.Invalid(
                 f"{value!r} is not a number: use up to 64 digits, * and #"
                 + (", and a leading +" if "+" in pattern else "")
@@ -77,17 +72,18 @@ def _dial_string(pattern: str, *, separators: bool) -> Callable[[Any], str]:
 
 
 # At least one digit: `#` alone is the phone's dial (redial) key [D S16 P72].
-_DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*", separators=True)
+_DIAL_NUMBER = _dial_string(r"\+?[0-9*#]*[0-9][0-9*#]*")
 # A transfer dials with keys, and `+` has no key.
-_KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*", separators=True)
+_KEYED_NUMBER = _dial_string(r"[0-9*#]*[0-9][0-9*#]*")
 _DTMF_DIGITS = _dial_string(r"[0-9*#]+", separators=False)
 
-# Awaited through `async_run_action` when the action uses the phone; else returns the result.
 type Handler = Callable[[GxpRuntimeData, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Action:
+class Action:
+    """An action (or a button): its schema, its handler, and how it responds."""
+
     schema: vol.Schema
     handler: Handler
     supports_response: SupportsResponse = SupportsResponse.OPTIONAL
@@ -96,6 +92,12 @@ class _Action:
     call_control: bool = True
     # False for the call history: Home Assistant's data, readable while the phone is away.
     uses_phone: bool = True
+
+    async def async_run(self, runtime: GxpRuntimeData, data: dict[str, Any]) -> Any:
+        """Run the handler, through `async_run_action` when it uses the phone."""
+        if self.uses_phone:
+            return await async_run_action(runtime, partial(self.handler, runtime, data))
+        return self.handler(runtime, data)
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -160,18 +162,18 @@ async def _probe(runtime: GxpRuntimeData, data: dict[str, Any]) -> dict[str, Any
 
 
 # The action is named as the controller's method (the keys-only phone has its own).
-def _on_line(name: str) -> _Action:
-    return _Action(
+def _on_line(name: str) -> Action:
+    return Action(
         _LINE, lambda rt, data: getattr(rt.controller, name)(data.get(ATTR_LINE))
     )
 
 
-def _on_phone(name: str) -> _Action:
-    return _Action(vol.Schema(_DEVICE), lambda rt, _: getattr(rt.controller, name)())
+def _on_phone(name: str) -> Action:
+    return Action(vol.Schema(_DEVICE), lambda rt, _: getattr(rt.controller, name)())
 
 
-ACTIONS: dict[str, _Action] = {
-    "send_key": _Action(
+ACTIONS: dict[str, Action] = {
+    "send_key": Action(
         vol.Schema(
             {
                 **_DEVICE,
@@ -184,7 +186,7 @@ ACTIONS: dict[str, _Action] = {
         _send_key,
         SupportsResponse.NONE,
     ),
-    "dial": _Action(
+    "dial": Action(
         vol.Schema(
             {
                 **_DEVICE,
@@ -202,7 +204,7 @@ ACTIONS: dict[str, _Action] = {
         },
     ),
     **{name: _on_line(name) for name in ("answer", "hang_up", "hold", "resume")},
-    "transfer": _Action(
+    "transfer": Action(
         vol.Schema(
             {
                 **_DEVICE,
@@ -218,11 +220,11 @@ ACTIONS: dict[str, _Action] = {
         name: _on_phone(name)
         for name in ("complete_transfer", "cancel_transfer", "swap")
     },
-    "send_dtmf": _Action(
+    "send_dtmf": Action(
         vol.Schema({**_DEVICE, vol.Required(ATTR_DIGITS): _DTMF_DIGITS}),
         lambda rt, data: rt.controller.send_dtmf(data[ATTR_DIGITS]),
     ),
-    "probe": _Action(
+    "probe": Action(
         vol.Schema({**_DEVICE, vol.Required(ATTR_CONFIRM): cv.boolean}),
         _probe,
         response=dict,
@@ -231,8 +233,8 @@ ACTIONS: dict[str, _Action] = {
 }
 
 
-HISTORY_ACTIONS: dict[str, _Action] = {
-    "get_call_history": _Action(
+HISTORY_ACTIONS: dict[str, Action] = {
+    "get_call_history": Action(
         vol.Schema(
             {
                 **_DEVICE,
@@ -249,7 +251,7 @@ HISTORY_ACTIONS: dict[str, _Action] = {
         call_control=False,
         uses_phone=False,
     ),
-    "clear_missed_calls": _Action(
+    "clear_missed_calls": Action(
         vol.Schema(_DEVICE),
         lambda rt, _: rt.history.async_clear_missed_calls(),
         SupportsResponse.NONE,
@@ -277,15 +279,11 @@ def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
 
 
 def _service(
-    action: _Action,
+    action: Action,
 ) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def handle(call: ServiceCall) -> ServiceResponse:
         runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = (
-            await async_run_action(runtime, partial(action.handler, runtime, call.data))
-            if action.uses_phone
-            else action.handler(runtime, call.data)
-        )
+        result = await action.async_run(runtime, call.data)
         if not call.return_response:
             return None
         response = action.response(result)
@@ -300,7 +298,7 @@ def _service(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
-    for name, action in {**ACTIONS, **HISTORY_ACTIONS}.items():
+    for name, action in (ACTIONS | HISTORY_ACTIONS).items():
         hass.services.async_register(
             DOMAIN,
             name,

@@ -1,14 +1,12 @@
 """The built-in conversation agent's sentences for the phone intents, in six languages.
 
-The default agent reads sentences only from its own intents repository and the user's
-configuration, so they come as `conversation` triggers, registered while a loaded phone
-has the `voice_sentences` option on. They are Python data: translations have no place
-for lists of templates, and a data file would be read in the event loop.
-
-Wildcards make sentences overlap ("call {number}" also matches "call back the missed
-call"), and the default agent runs every trigger that matches. So all sentences form one
-trigger, whose action matches the sentence again against `COMMANDS` in order, the more
-specific first, and runs only the first match.
+The default agent reads sentences only from its own repository and the user's
+configuration, so they come as one `conversation` trigger while a loaded phone has the
+`voice_sentences` option on. Wildcards make sentences overlap ("call {number}" matches
+"call back the missed call") and the agent runs every matching trigger, so the trigger
+matches the sentence again against `COMMANDS`, the more specific first, and runs only the
+first match. Python data: translations have no lists of templates, and a data file would
+be read in the event loop.
 """
 
 from collections.abc import Callable
@@ -60,7 +58,7 @@ class Command:
     @property
     def templates(self) -> list[str]:
         """Return the sentences of every language."""
-        return [s for sentences in self.sentences.values() for s in sentences]
+        return [s for language in self.sentences.values() for s in language]
 
 
 COMMANDS: Final[tuple[Command, ...]] = (
