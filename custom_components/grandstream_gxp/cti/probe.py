@@ -161,7 +161,7 @@ def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
     keys -= {Key.POUND}
     last = min(line_count, FAMILY_RANGES[family]["LINE"].last)
     lines = [line_key(number) for number in range(1, last + 1)]
-    rank = {key: index for index, key in enumerate(_ORDER)}
+    rank: dict[str, int] = {key: index for index, key in enumerate(_ORDER)}
     ordered = sorted(keys, key=lambda key: (rank.get(key, len(_ORDER)), key))
     return (*ordered, *lines)
 
