@@ -4,7 +4,7 @@ A push (Action URL) says what happened, a poll only where the phone is now; an e
 reported by both fires once. docs/architecture.md tells the data flow.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -143,10 +143,7 @@ class CallExpectations:
 
     def transfer_seen(self, lines: Sequence[LineStatus]) -> None:
         """Note an attended transfer the phone reported: one held call, one active."""
-        held = [line.line for line in lines if line.state is LineState.ONHOLD]
-        active = [line.line for line in lines if line.state in _CONSULTATION]
-        if len(held) == 1 and len(active) == 1:
-            self.transfer = (held[0], active[0])
+        self.transfer = held_and_active(lines) or self.transfer
 
     def settle(self, lines: Sequence[LineStatus]) -> None:
         """Forget what concerned calls that `lines` (a read) shows gone."""
@@ -156,7 +153,14 @@ class CallExpectations:
             self.transfer = None
 
 
-_CONSULTATION = frozenset({LineState.CALLING, LineState.CONNECTED})
+def held_and_active(
+    lines: Sequence[LineStatus],
+    active: Container[LineState] = frozenset({LineState.CALLING, LineState.CONNECTED}),
+) -> tuple[int, int] | None:
+    """Return (held line, active line) when one call is on hold and one in `active`."""
+    held = [line.line for line in lines if line.state is LineState.ONHOLD]
+    up = [line.line for line in lines if line.state in active]
+    return (held[0], up[0]) if len(held) == len(up) == 1 else None
 
 
 def known_lines(
