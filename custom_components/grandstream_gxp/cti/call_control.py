@@ -200,7 +200,6 @@ class CallController:
 
     @learned_swap_method.setter
     def learned_swap_method(self, method: SwapMethod | None) -> None:
-        """Restore what `auto` learned earlier (kept across restarts by the owner)."""
         self._learned_swap = None if method is SwapMethod.AUTO else method
 
     async def lines(self) -> Lines:
@@ -217,30 +216,26 @@ class CallController:
         within: float | None = None,
         failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Poll until `predicate`; raise after `within` and one read more, or on `failed`."""
+        """Poll until `predicate`; raise after `within` and a last read, or `failed`."""
         start = time.monotonic()
         deadline = start + (within or self.settings.step_timeout)
         pause = self.settings.poll_interval
+        last = False
         while True:
             lines = await self.lines()
             if predicate(lines):
                 return lines
-            if failed is not None and failed(lines):
+            if last or (failed is not None and failed(lines)):
                 raise CallStateError(reason, lines, detail)
             now = time.monotonic()
             if now >= deadline:
-                break
-            if now - start >= BACK_OFF_AFTER:
+                # A read begun before the deadline may show the phone from before it.
+                last, pause = True, self.settings.poll_interval
+            elif now - start >= BACK_OFF_AFTER:
                 # A key's effect shows within a second; a hand-over may take 30 s and
                 # is read at most once a second by then [I].
                 pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
             await asyncio.sleep(pause)
-        # A read that began before the deadline may show the phone from before it.
-        await asyncio.sleep(self.settings.poll_interval)
-        lines = await self.lines()
-        if predicate(lines):
-            return lines
-        raise CallStateError(reason, lines, detail)
 
     async def _until(self, line: int, states: Container[LineState], what: str) -> Lines:
         return await self._wait_for(
@@ -332,10 +327,9 @@ class CallController:
             return await self.lines()
 
     async def dial(self, number: str, account: int | None = None) -> Dialled:
-        """Place a call: click-to-dial, or keys where the phone has Click-To-Dial off.
+        """Place a call by click-to-dial, else keys (only from the default account).
 
-        `account` is the phone's 0-based account index. Keys dial from the default
-        account only, so with an account and Click-To-Dial off the call is refused.
+        `account` is the phone's 0-based account index.
         """
         number = clean_number(number)
         async with self._lock:
@@ -386,11 +380,7 @@ class CallController:
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
     ) -> Lines:
-        """Transfer the connected call to `number` with the auto-attended XFER technique.
-
-        `XFER`, the number, then `#` (attended: a consultation call with the first call
-        on hold, the recipe of S1) or, blind with Auto-Attended Transfer on, `XFER`.
-        """
+        """Transfer the connected call: XFER, number, `#` or (blind) XFER [C S1]."""
         tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
         async with self._lock:
             lines = await self.lines()
@@ -494,11 +484,7 @@ class CallController:
         return connected[0].line
 
     async def complete_transfer(self) -> Lines:
-        """Join the held call and the consultation call, then leave (`XFER` again).
-
-        Only a transfer this controller started or the phone reported: with a held call
-        and an unrelated second call, XFER would hand the wrong callers to each other.
-        """
+        """XFER again: join the held and the consultation call (a known transfer only)."""
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
@@ -520,8 +506,7 @@ class CallController:
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
-            ringing_out = _state(lines, consultation) in _IN_PROGRESS
-            operation = PhoneOperation.CANCEL if ringing_out else PhoneOperation.ENDCALL
+            operation = _ENDING.get(_state(lines, consultation), PhoneOperation.ENDCALL)
             await self._operation(operation, fallback=None)
             lines = await self._until(consultation, _ENDED, "did not end its call")
             self.expectations.transfer = None
@@ -636,7 +621,7 @@ class CallController:
 # the hold-key route changes the phone's state on its way and is tried last [I].
 _SWAP_ORDER = (SwapMethod.LINE_KEY, SwapMethod.HOLD_KEY)
 
-# How `hang_up` ends a call in each state; any other is ended with `endcall`.
+# How a call in each state is ended; any other state with `endcall`.
 _ENDING: Final[dict[LineState | None, PhoneOperation]] = {
     LineState.RINGING: PhoneOperation.REJECTCALL,
     LineState.DIALING: PhoneOperation.CANCEL,
