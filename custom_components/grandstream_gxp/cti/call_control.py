@@ -1,21 +1,21 @@
 """Call-control procedures that check the phone's line state before and after each step.
 
-A key the phone accepts is not a key that did anything (call-control.md §0.7): every
-procedure reads the lines first, refuses when the phone is not in the state it needs, sends
-one logical step at a time and polls until the expected state appears; otherwise it raises
-`CallStateError` with the lines found. Keys are logical tokens of the key table, so an
-override of an uncertain key name applies here too.
+A key the phone accepts is not a key that did anything (call-control.md §0.7): each
+procedure reads the lines, refuses a state it cannot act on, sends one logical step at a
+time and polls for the state it expects, else raises `CallStateError` with the lines
+found. Keys are the key table's logical tokens, so a key override applies here too.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
 import time
+from typing import Final
 
-from .call_events import CallEventType, CallExpectations
+from .call_events import CallEventType, CallExpectations, held_and_active
 from .client import CtiClient
 from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
@@ -31,6 +31,16 @@ BACK_OFF_FACTOR = 1.5
 BACK_OFF_MAX = 1.0
 
 _IN_PROGRESS = frozenset({LineState.DIALING, LineState.CALLING})
+_UP = frozenset({LineState.CALLING, LineState.CONNECTED})
+_ENDED = frozenset({LineState.IDLE, LineState.FAILED})
+# Every state with a call, in the order `hang_up` picks one.
+_CALL_STATES = (
+    LineState.CONNECTED,
+    LineState.CALLING,
+    LineState.DIALING,
+    LineState.RINGING,
+    LineState.ONHOLD,
+)
 
 
 class TransferMode(StrEnum):
@@ -103,10 +113,7 @@ class Reason(StrEnum):
 
 
 class CallStateError(CtiError):
-    """The phone is not in, or did not reach, the state a procedure needs.
-
-    `reason` is a stable key for translations; `lines` is what the phone showed last.
-    """
+    """The phone is not in, or did not reach, the state a procedure needs."""
 
     def __init__(
         self, reason: Reason, lines: Sequence[LineStatus], detail: str = ""
@@ -114,7 +121,6 @@ class CallStateError(CtiError):
         """Keep the reason and the lines found."""
         self.reason = reason
         self.lines: Lines = tuple(lines)
-        self.detail = detail
         what = f"{reason}: {detail}" if detail else reason
         super().__init__(f"{what} (found {describe_lines(self.lines)})")
 
@@ -138,14 +144,12 @@ class CallControlSettings:
     swap_method: SwapMethod = SwapMethod.AUTO
     # A key's effect on the phone's own lines (hold, answer, a new line) [I].
     step_timeout: float = 5.0
-    # A transfer's hand-over waits for the REFER's answer: up to the phone's Blind
-    # Transfer Wait Timeout, P26070, default 30 s [D S16] (0.5-3 s on a realistic
-    # phone); also the consultation call, or the hand-over a phone with Auto-Attended
-    # Transfer off makes of it [C S1].
+    # A hand-over waits for the REFER's answer, up to Blind Transfer Wait Timeout P26070
+    # (default 30 s [D S16], 0.5-3 s on a realistic phone); so do the consultation
+    # call and the blind hand-over of a phone with Auto-Attended Transfer off [C S1].
     handover_timeout: float = 35.0
     poll_interval: float = 0.2
-    # How long an outcome an action caused is kept for a read to see [I]: beyond the
-    # longest hand-over.
+    # An outcome an action caused is kept for a read beyond the longest hand-over [I].
     outcome_ttl: float = 60.0
 
 
@@ -170,10 +174,7 @@ class CallController:
         self._closed = False
 
     def close(self) -> None:
-        """Send nothing more: a procedure under way stops before its next request.
-
-        A half-done transfer is left as the phone shows it.
-        """
+        """Send nothing more: a procedure under way stops before its next request."""
         self._closed = True
 
     def _check_open(self) -> None:
@@ -199,7 +200,6 @@ class CallController:
 
     @learned_swap_method.setter
     def learned_swap_method(self, method: SwapMethod | None) -> None:
-        """Restore what `auto` learned earlier (kept across restarts by the owner)."""
         self._learned_swap = None if method is SwapMethod.AUTO else method
 
     async def lines(self) -> Lines:
@@ -216,55 +216,55 @@ class CallController:
         within: float | None = None,
         failed: Callable[[Lines], bool] | None = None,
     ) -> Lines:
-        """Poll until `predicate` holds; else raise `CallStateError(reason)`.
-
-        Raise after `within` seconds (default `step_timeout`) and one more read, or at
-        once when `failed` holds (the phone showed the step will not happen).
-        """
+        """Poll until `predicate`; raise after `within` and a last read, or `failed`."""
         start = time.monotonic()
         deadline = start + (within or self.settings.step_timeout)
         pause = self.settings.poll_interval
+        last = False
         while True:
             lines = await self.lines()
             if predicate(lines):
                 return lines
-            if failed is not None and failed(lines):
+            if last or (failed is not None and failed(lines)):
                 raise CallStateError(reason, lines, detail)
             now = time.monotonic()
             if now >= deadline:
-                break
-            if now - start >= BACK_OFF_AFTER:
+                # A read begun before the deadline may show the phone from before it.
+                last, pause = True, self.settings.poll_interval
+            elif now - start >= BACK_OFF_AFTER:
                 # A key's effect shows within a second; a hand-over may take 30 s and
                 # is read at most once a second by then [I].
                 pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
             await asyncio.sleep(pause)
-        # A read that began before the deadline may show the phone from before it.
-        await asyncio.sleep(self.settings.poll_interval)
-        lines = await self.lines()
-        if predicate(lines):
-            return lines
-        raise CallStateError(reason, lines, detail)
+
+    async def _until(self, line: int, states: Container[LineState], what: str) -> Lines:
+        return await self._wait_for(
+            lambda now: _state(now, line) in states,
+            Reason.STEP_FAILED,
+            f"line {line} {what}",
+        )
 
     async def _press(self, *tokens: str) -> None:
         self._check_open()
         await self._client.send_keys(tokens)
 
+    async def _press_steps(self, steps: Iterable[Sequence[str]], pause: float) -> None:
+        for index, tokens in enumerate(steps):
+            if index:
+                await asyncio.sleep(pause)
+            await self._press(*tokens)
+
     async def press_keys(self, tokens: Sequence[str], delay: float = 0) -> None:
         """Press keys as they are: in one request, or one request per key `delay` apart."""
+        steps = [tokens] if delay <= 0 else [(token,) for token in tokens]
         async with self._lock:
-            if delay <= 0:
-                await self._press(*tokens)
-                return
-            for index, token in enumerate(tokens):
-                if index:
-                    await asyncio.sleep(delay)
-                await self._press(token)
+            await self._press_steps(steps, delay)
 
     async def answer(self, line: int | None = None) -> Lines:
         """Answer the ringing call (on `line`, or the first one ringing)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.RINGING}, Reason.NO_RINGING_CALL)
+            target = _pick(lines, line, (LineState.RINGING,), Reason.NO_RINGING_CALL)
             other_call = _with_state(lines, LineState.CONNECTED)
             if other_call and self.settings.has_line_keys:
                 # Call waiting: the ringing call's line key answers it and holds the other [D, S7].
@@ -274,19 +274,13 @@ class CallController:
                     PhoneOperation.ACCEPTCALL,
                     fallback=None if other_call else Key.OFFHOOK,
                 )
-            return await self._wait_for(
-                lambda now: _state(now, target.line) is LineState.CONNECTED,
-                Reason.STEP_FAILED,
-                f"line {target.line} was not answered",
-            )
+            return await self._until(target.line, {LineState.CONNECTED}, "not answered")
 
     async def hang_up(self, line: int | None = None) -> Lines:
         """End, reject or cancel the call on `line` (default: the active one)."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(
-                lines, line, _CALL_STATES, Reason.NO_CALL, prefer=_HANG_UP_ORDER
-            )
+            target = _pick(lines, line, _CALL_STATES, Reason.NO_CALL)
             if target.state is LineState.ONHOLD:
                 lines = await self._resume(lines, target.line)
             try:
@@ -294,18 +288,9 @@ class CallController:
                     # Rejected here, not missed: the same event whether push
                     # (Rejected, P8315) or a read reports it.
                     self.expectations.expect({target.line}, CallEventType.ENDED)
-                    await self._operation(
-                        PhoneOperation.REJECTCALL, fallback=Key.ONHOOK
-                    )
-                elif target.state in _IN_PROGRESS:
-                    await self._operation(PhoneOperation.CANCEL, fallback=Key.ONHOOK)
-                else:
-                    await self._operation(PhoneOperation.ENDCALL, fallback=Key.ONHOOK)
-                lines = await self._wait_for(
-                    lambda now: _state(now, target.line) in _ENDED,
-                    Reason.STEP_FAILED,
-                    f"the call on line {target.line} did not end",
-                )
+                operation = _ENDING.get(target.state, PhoneOperation.ENDCALL)
+                await self._operation(operation, fallback=Key.ONHOOK)
+                lines = await self._until(target.line, _ENDED, "did not end its call")
             except CtiError:
                 self.expectations.forget({target.line})
                 raise
@@ -316,20 +301,18 @@ class CallController:
         """Put the connected call on hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
+            target = _pick(
+                lines, line, (LineState.CONNECTED,), Reason.NO_CONNECTED_CALL
+            )
             # holdcall acts on the established call [D, S2]; HOLD is the key [D, S6].
             await self._operation(PhoneOperation.HOLDCALL, fallback=Key.HOLD)
-            return await self._wait_for(
-                lambda now: _state(now, target.line) is LineState.ONHOLD,
-                Reason.STEP_FAILED,
-                f"line {target.line} did not go on hold",
-            )
+            return await self._until(target.line, {LineState.ONHOLD}, "not held")
 
     async def resume(self, line: int | None = None) -> Lines:
         """Take the held call (on `line`, or the only one held) off hold."""
         async with self._lock:
             lines = await self.lines()
-            target = _pick(lines, line, {LineState.ONHOLD}, Reason.NO_HELD_CALL)
+            target = _pick(lines, line, (LineState.ONHOLD,), Reason.NO_HELD_CALL)
             return await self._resume(lines, target.line)
 
     async def send_dtmf(self, digits: str) -> Lines:
@@ -337,18 +320,16 @@ class CallController:
         tokens = dtmf_tokens(digits)
         async with self._lock:
             lines = await self.lines()
-            _pick(lines, None, {LineState.CONNECTED}, Reason.NO_CONNECTED_CALL)
+            _pick(lines, None, (LineState.CONNECTED,), Reason.NO_CONNECTED_CALL)
             if _with_state(lines, *_IN_PROGRESS):
                 raise CallStateError(Reason.CALL_BEING_DIALLED, lines)
             await self._press(*tokens)
             return await self.lines()
 
     async def dial(self, number: str, account: int | None = None) -> Dialled:
-        """Place a call: click-to-dial, or keys where the phone has Click-To-Dial off.
+        """Place a call by click-to-dial, else keys (only from the default account).
 
-        `account` is the phone's 0-based account index. Keys dial from the phone's
-        default account only, so with an account and Click-To-Dial off the call is
-        refused (`account_needs_click_to_dial`) instead of going out elsewhere.
+        `account` is the phone's 0-based account index.
         """
         number = clean_number(number)
         async with self._lock:
@@ -375,16 +356,12 @@ class CallController:
                 # Click-To-Dial is off by default (P1561) [D, S10]: dial with keys.
                 method = DialMethod.KEYS
                 await self._dial_with_keys(lines, number, free[0].line)
-
-            def placed(now: Lines) -> bool:
-                return any(
-                    line.state in {LineState.CALLING, LineState.CONNECTED}
-                    for line in now
-                    if line.line not in busy_before
-                )
-
             after = await self._wait_for(
-                placed, Reason.STEP_FAILED, f"no call to {number} started"
+                lambda now: any(
+                    line.line not in busy_before for line in _with_state(now, *_UP)
+                ),
+                Reason.STEP_FAILED,
+                f"no call to {number} started",
             )
             return Dialled(lines=after, method=method)
 
@@ -403,31 +380,14 @@ class CallController:
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
     ) -> Lines:
-        """Transfer the connected call to `number` with the auto-attended XFER technique.
-
-        Attended: `XFER`, then the number and `#`: a consultation call with the first call
-        on hold (call-control.md, the recipe of S1). Blind: with Auto-Attended Transfer on,
-        `XFER` + number + `XFER`; with it off, `XFER` + number + `#`.
-        """
+        """Transfer the connected call: XFER, number, `#` or (blind) XFER [C S1]."""
         tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
         async with self._lock:
             lines = await self.lines()
-            if (
-                mode is TransferMode.ATTENDED
-                and not self.settings.auto_attended_transfer
-            ):
-                raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
+            final = self._final_transfer_key(tokens, mode, lines)
             original = self._transfer_source(
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
-            final = (
-                Key.XFER
-                if mode is TransferMode.BLIND and self.settings.auto_attended_transfer
-                else Key.POUND
-            )
-            # A key the phone was found to refuse must stop the transfer before XFER
-            # puts the call on hold, not halfway through it.
-            self._client.key_table.encode([Key.XFER, *tokens, final])
             await self._press(Key.XFER)
             # The transfer screen holds the call [C, S8]; if it is still connected, digits
             # would become tones, so stop here.
@@ -474,6 +434,18 @@ class CallController:
             self.expectations.transfer = (original, consultation.line)
             return lines
 
+    def _final_transfer_key(
+        self, tokens: Sequence[str], mode: TransferMode, lines: Lines
+    ) -> str:
+        """Return the key after the number; refuse attended with Auto-Attended off."""
+        auto_attended = self.settings.auto_attended_transfer
+        if mode is TransferMode.ATTENDED and not auto_attended:
+            raise CallStateError(Reason.AUTO_ATTENDED_OFF, lines)
+        final = Key.XFER if mode is TransferMode.BLIND and auto_attended else Key.POUND
+        # A key the phone was found to refuse must stop the transfer before XFER.
+        self._client.key_table.encode([Key.XFER, *tokens, final])
+        return final
+
     async def _hand_over(
         self,
         lines: set[int],
@@ -484,11 +456,7 @@ class CallController:
         failed: Callable[[Lines], bool] | None = None,
         reason: Reason = Reason.TRANSFER_FAILED,
     ) -> Lines:
-        """Press the keys that hand calls over and wait for the phone to do it.
-
-        The calls count as transferred from the key on (a read may see them go
-        before this does) until the phone shows they were not.
-        """
+        """Press the hand-over keys; the calls count as transferred until shown not."""
         self.expectations.expect(lines, CallEventType.TRANSFERRED)
         try:
             await self._press(*tokens)
@@ -516,11 +484,7 @@ class CallController:
         return connected[0].line
 
     async def complete_transfer(self) -> Lines:
-        """Join the held call and the consultation call, then leave (`XFER` again).
-
-        Only a transfer this controller started or the phone reported: with a held call
-        and an unrelated second call, XFER would hand the wrong callers to each other.
-        """
+        """XFER again: join the held and the consultation call (a known transfer only)."""
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
@@ -542,24 +506,17 @@ class CallController:
         async with self._lock:
             lines = await self.lines()
             held, consultation = self._transfer_pair(lines)
-            ringing_out = _state(lines, consultation) in _IN_PROGRESS
-            operation = PhoneOperation.CANCEL if ringing_out else PhoneOperation.ENDCALL
+            operation = _ENDING.get(_state(lines, consultation), PhoneOperation.ENDCALL)
             await self._operation(operation, fallback=None)
-            lines = await self._wait_for(
-                lambda now: _state(now, consultation) in _ENDED,
-                Reason.STEP_FAILED,
-                f"the consultation call on line {consultation} did not end",
-            )
+            lines = await self._until(consultation, _ENDED, "did not end its call")
             self.expectations.transfer = None
             return await self._resume(lines, held)
 
     def _transfer_pair(self, lines: Lines) -> tuple[int, int]:
         """Return the held line and the consultation line of the transfer under way."""
-        held = _with_state(lines, LineState.ONHOLD)
-        active = _with_state(lines, LineState.CALLING, LineState.CONNECTED)
-        if len(held) != 1 or len(active) != 1:
+        pair = held_and_active(lines)
+        if pair is None:
             raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
-        pair = (held[0].line, active[0].line)
         known = self.expectations.transfer
         if known == pair[::-1]:
             # The user swapped back to the caller; XFER now would transfer the wrong way [I].
@@ -578,11 +535,10 @@ class CallController:
         """Switch between the active and the held call. Never presses XFER."""
         async with self._lock:
             lines = await self.lines()
-            active = _with_state(lines, LineState.CONNECTED)
-            held = _with_state(lines, LineState.ONHOLD)
-            if len(active) != 1 or len(held) != 1:
+            pair = held_and_active(lines, {LineState.CONNECTED})
+            if pair is None:
                 raise CallStateError(Reason.TWO_CALLS_NEEDED, lines)
-            return await self._swap(lines, active[0].line, held[0].line)
+            return await self._swap(lines, active=pair[1], held=pair[0])
 
     async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
         method = self.settings.swap_method
@@ -605,9 +561,6 @@ class CallController:
     async def _swap_with(self, method: SwapMethod, active: int, held: int) -> Lines:
         if method is SwapMethod.HOLD_KEY:
             return await self._swap_by_hold_key(active, held)
-        return await self._swap_by_line_key(active, held)
-
-    async def _swap_by_line_key(self, active: int, held: int) -> Lines:
         # The held call's line key resumes it and holds the other [D, S6].
         await self._press(line_key(held))
         return await self._wait_for(
@@ -626,17 +579,15 @@ class CallController:
         lines = await self._wait_for(
             lambda now: _pair(now, active, held) != _BOTH_HELD, Reason.SWAP_FAILED
         )
-        if _pair(lines, active, held) == _SWAPPED:
+        pair = _pair(lines, active, held)
+        if pair == _SWAPPED:
             return lines
-        if _pair(lines, active, held) != _UNCHANGED:
-            raise CallStateError(Reason.SWAP_FAILED, lines)
-        # The phone resumed the call it had just held: navigation did nothing here.
-        raise CallStateError(
-            Reason.SWAP_FAILED, lines, "the hold key cannot pick the other call"
-        )
+        # Unchanged: the phone resumed the call it had just held, navigation did nothing.
+        detail = "the hold key cannot pick the other call" if pair == _UNCHANGED else ""
+        raise CallStateError(Reason.SWAP_FAILED, lines, detail)
 
     async def _resume(self, lines: Lines, line: int) -> Lines:
-        """Take `line` off hold; a connected call on another line goes on hold."""
+        # A connected call on another line goes on hold.
         connected = [
             other.line
             for other in _with_state(lines, LineState.CONNECTED)
@@ -649,22 +600,14 @@ class CallController:
             await self._press(line_key(line))
         else:
             # No line keys (GXP116x): HOLD on the held call, else holdcall as a toggle [I], [C, S23].
-            await self._operation_or_key(Key.HOLD, PhoneOperation.HOLDCALL)
-        return await self._wait_for(
-            lambda now: _state(now, line) is LineState.CONNECTED,
-            Reason.STEP_FAILED,
-            f"line {line} was not resumed",
-        )
-
-    async def _operation_or_key(self, key: str, operation: PhoneOperation) -> None:
-        try:
-            await self._press(key)
-        except CtiCommandError:
-            self._check_open()
-            await self._client.phone_operation(operation)
+            try:
+                await self._press(Key.HOLD)
+            except CtiCommandError:
+                await self._operation(PhoneOperation.HOLDCALL, fallback=None)
+        return await self._until(line, {LineState.CONNECTED}, "not resumed")
 
     async def _operation(self, operation: PhoneOperation, fallback: str | None) -> None:
-        """Run a phone operation; where the phone refuses it, press `fallback` instead."""
+        # Where the phone refuses the operation, press `fallback` instead.
         self._check_open()
         try:
             await self._client.phone_operation(operation)
@@ -678,23 +621,12 @@ class CallController:
 # the hold-key route changes the phone's state on its way and is tried last [I].
 _SWAP_ORDER = (SwapMethod.LINE_KEY, SwapMethod.HOLD_KEY)
 
-_CALL_STATES = frozenset(
-    {
-        LineState.DIALING,
-        LineState.CALLING,
-        LineState.RINGING,
-        LineState.CONNECTED,
-        LineState.ONHOLD,
-    }
-)
-_HANG_UP_ORDER = (
-    LineState.CONNECTED,
-    LineState.CALLING,
-    LineState.DIALING,
-    LineState.RINGING,
-    LineState.ONHOLD,
-)
-_ENDED = frozenset({LineState.IDLE, LineState.FAILED})
+# How a call in each state is ended; any other state with `endcall`.
+_ENDING: Final[dict[LineState | None, PhoneOperation]] = {
+    LineState.RINGING: PhoneOperation.REJECTCALL,
+    LineState.DIALING: PhoneOperation.CANCEL,
+    LineState.CALLING: PhoneOperation.CANCEL,
+}
 
 _DTMF = frozenset("0123456789*#")
 
@@ -737,33 +669,18 @@ def _handed_over(lines: Lines, original: int) -> bool:
 
 def _consultation(lines: Lines, original: int) -> LineStatus | None:
     return next(
-        (
-            line
-            for line in lines
-            if line.line != original
-            and line.state in {LineState.CALLING, LineState.CONNECTED}
-        ),
-        None,
+        (line for line in _with_state(lines, *_UP) if line.line != original), None
     )
 
 
 def _pick(
-    lines: Lines,
-    number: int | None,
-    states: frozenset[LineState] | set[LineState],
-    reason: Reason,
-    prefer: Sequence[LineState] = (),
+    lines: Lines, number: int | None, states: Sequence[LineState], reason: Reason
 ) -> LineStatus:
-    """Return the line an action is about: `number`, else the first in a fitting state."""
-    if number is not None:
-        line = _line(lines, number)
-        if line is None:
-            raise CallStateError(Reason.NO_SUCH_LINE, lines, f"line {number}")
-        if line.state not in states:
-            raise CallStateError(reason, lines)
-        return line
-    for state in prefer or tuple(states):
-        found = _with_state(lines, state)
-        if found:
-            return found[0]
-    raise CallStateError(reason, lines)
+    """Return the line an action is about: `number`, else the first in the first state."""
+    if number is None:
+        line = next((ln for state in states for ln in _with_state(lines, state)), None)
+    elif (line := _line(lines, number)) is None:
+        raise CallStateError(Reason.NO_SUCH_LINE, lines, f"line {number}")
+    if line is None or line.state not in states:
+        raise CallStateError(reason, lines)
+    return line

@@ -1,13 +1,11 @@
 """Call events: from two successive line-status reads, and from pushed events.
 
-The phone's push (Action URLs) says what happened; a poll only says where the phone is
-now. Comparing two polls recovers the events a user cares about, line by line;
-`resolve_push` names a pushed event's line and caller from the read that confirms it,
-and `EventDeduplicator` fires an event reported by both push and poll once.
+A push (Action URL) says what happened, a poll only where the phone is now; an event
+reported by both fires once. docs/architecture.md tells the data flow.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 import time
@@ -54,9 +52,8 @@ def _event_type(
     if after is LineState.CALLING and before in _NOT_YET_CALLING:
         return CallEventType.OUTGOING
     if after is LineState.CONNECTED:
-        if before is LineState.ONHOLD:
-            return CallEventType.RESUMED
-        return CallEventType.ANSWERED
+        held = before is LineState.ONHOLD
+        return CallEventType.RESUMED if held else CallEventType.ANSWERED
     if after is LineState.ONHOLD and before is LineState.CONNECTED:
         return CallEventType.HELD
     if after in _GONE:
@@ -72,18 +69,12 @@ def call_events(
     after: Sequence[LineStatus],
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> list[CallEvent]:
-    """Return the events that lead from `before` to `after`.
+    """Return the events that lead from `before` to `after` (none on the first read).
 
-    `outcomes` names, per line, how a call that ends there ended when Home Assistant
-    caused it (`transferred`, or `ended` for a rejected ringing call); without one a
-    call that ends is `ended`, and a ringing call that ends is `missed`. A line in a
-    state the parser did not know gives no event; compare against `known_lines()` so
-    that the step across it is seen on the next read. With no `before` (the first
-    read) there are no events.
-
-    A line only one of the reads has (the phone came back from a firmware upgrade with
-    more or fewer lines) counts as idle in the other: a call on a line that is gone has
-    ended, and a call on a new line has just begun.
+    `outcomes`: per line, the end of a call Home Assistant caused (`transferred`, or
+    `ended` for a rejected ringing call); else `ended`, or `missed` after ringing. A
+    line in an unknown state gives no event: compare against `known_lines()`. A line
+    only one read has (a firmware upgrade changed the count) is idle in the other.
     """
     if before is None:
         return []
@@ -112,29 +103,26 @@ def call_events(
     return events
 
 
+@dataclass(slots=True)
 class CallExpectations:
     """What Home Assistant expects of the calls it acted on, until the phone shows it.
 
-    The call controller writes it; event derivation reads it without using it up, so
-    a read that lands in the middle of a transfer changes nothing:
-
-    * per line, the outcome an action caused (`transferred`, or `ended` for a call
-      Home Assistant rejected), kept until a read shows that line's call gone, or
-      for `ttl` seconds (an action stopped halfway);
-    * the attended transfer under way (held line, consultation line), which Home
-      Assistant started or saw start; kept until a read shows one of its calls gone.
+    Read without being used up (a read in the middle of a transfer changes nothing):
+    per line the outcome an action caused, until a read shows the call gone or for
+    `ttl` seconds (an action stopped halfway); and the attended transfer under way
+    (held line, consultation line), until a read shows one of its calls gone.
     """
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        """Keep outcomes for at most `ttl` seconds of `clock`."""
-        self._ttl = ttl
-        self._clock = clock
-        self._outcomes: dict[int, tuple[CallEventType, float]] = {}
-        self.transfer: tuple[int, int] | None = None
+    ttl: float
+    clock: Callable[[], float] = time.monotonic
+    transfer: tuple[int, int] | None = None
+    _outcomes: dict[int, tuple[CallEventType, float]] = field(
+        default_factory=dict, init=False
+    )
 
     def expect(self, lines: Iterable[int], outcome: CallEventType) -> None:
         """Report the calls on `lines`, when they end, as `outcome`."""
-        until = self._clock() + self._ttl
+        until = self.clock() + self.ttl
         for line in lines:
             self._outcomes[line] = (outcome, until)
 
@@ -145,7 +133,7 @@ class CallExpectations:
 
     def outcomes(self) -> dict[int, CallEventType]:
         """Return the outcomes still expected, by line."""
-        now = self._clock()
+        now = self.clock()
         self._outcomes = {
             line: (outcome, until)
             for line, (outcome, until) in self._outcomes.items()
@@ -155,10 +143,7 @@ class CallExpectations:
 
     def transfer_seen(self, lines: Sequence[LineStatus]) -> None:
         """Note an attended transfer the phone reported: one held call, one active."""
-        held = [line.line for line in lines if line.state is LineState.ONHOLD]
-        active = [line.line for line in lines if line.state in _CONSULTATION]
-        if len(held) == 1 and len(active) == 1:
-            self.transfer = (held[0], active[0])
+        self.transfer = held_and_active(lines) or self.transfer
 
     def settle(self, lines: Sequence[LineStatus]) -> None:
         """Forget what concerned calls that `lines` (a read) shows gone."""
@@ -168,7 +153,14 @@ class CallExpectations:
             self.transfer = None
 
 
-_CONSULTATION = frozenset({LineState.CALLING, LineState.CONNECTED})
+def held_and_active(
+    lines: Sequence[LineStatus],
+    active: Container[LineState] = frozenset({LineState.CALLING, LineState.CONNECTED}),
+) -> tuple[int, int] | None:
+    """Return (held line, active line) when one call is on hold and one in `active`."""
+    held = [line.line for line in lines if line.state is LineState.ONHOLD]
+    up = [line.line for line in lines if line.state in active]
+    return (held[0], up[0]) if len(held) == len(up) == 1 else None
 
 
 def known_lines(
@@ -200,14 +192,12 @@ _STATE_AFTER: Final = {
 
 def number_key(number: str) -> str:
     """Return a number as compared between push and poll (`sip:1001@pbx` is `1001`)."""
-    text = number.strip().lower().removeprefix("sip:")
-    return text.partition("@")[0]
+    return number.strip().lower().removeprefix("sip:").partition("@")[0]
 
 
 def _find_line(
     lines: Sequence[LineStatus], kind: CallEventType, number: str
 ) -> LineStatus | None:
-    """Return the line an event is about, as well as the lines tell."""
     busy = [line for line in lines if line.state is not LineState.IDLE]
     key = number_key(number)
     if key:
@@ -228,7 +218,6 @@ def _reported_as(
     when_ringing: CallEventType | None,
     outcomes: Mapping[int, CallEventType] | None,
 ) -> CallEventType:
-    """Return the type to report an event of `kind` on `line` as (see `apply_push`)."""
     if line is None or kind not in _GONE_EVENTS:
         return kind
     outcome = (outcomes or {}).get(line.line)
@@ -248,12 +237,11 @@ def apply_push(
     when_ringing: CallEventType | None = None,
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> tuple[tuple[LineStatus, ...], CallEvent]:
-    """Return the lines as the event implies, and the call event to fire.
+    """Return the lines as the event implies (the next poll corrects it), and the event.
 
-    The next poll corrects whatever this guessed: the line an event is about is found
-    by the remote number, else (for a new call) the first idle line. A call that went
-    away is reported as the outcome Home Assistant caused on that line (`outcomes`),
-    else as `when_ringing` if the line was ringing, else as `kind`.
+    The line is found by the remote number, else (a new call) the first idle line. A
+    call that went away is the outcome Home Assistant caused on that line, else
+    `when_ringing` if the line was ringing, else `kind`.
     """
     line = _find_line(lines, kind, number)
     event = CallEvent(
@@ -304,11 +292,9 @@ def resolve_push(
 ) -> CallEvent:
     """Return the call event a push means, the caller taken from the confirming read.
 
-    `before` is the read before the event, `after` the read that confirms it. The
-    event's line is one in a state the event leads to (for a call that went away: busy
-    before and not after), preferring the pushed number, then a line that changed.
-    When the read no longer shows the call (it was over that fast), `apply_push`
-    decides from `before` and the pushed number and name, if any.
+    The line is one in a state the event leads to in `after` (a call that went away:
+    busy in `before`, changed since), preferring the pushed number, then a change. When
+    `after` no longer shows the call, `apply_push` decides from `before`.
     """
     key = number_key(number)
     old = {line.line: line for line in before}
@@ -372,32 +358,23 @@ class _Fired:
 
 
 def _group(kind: CallEventType) -> str:
-    """Events that report the same fact: a call that went away is one, however it went."""
+    # A call that went away is one fact, however it went.
     return "gone" if kind in _GONE_EVENTS else kind.value
 
 
+@dataclass(slots=True)
 class EventDeduplicator:
     """Decides whether a call event is news or one already fired.
 
-    The last event fired for a remote number (any number matches an empty one) is
-    remembered for `window`; "the same kind" puts missed, ended and transferred
-    together (a call that went away). A new event is a repetition when:
-
-    * it comes from push and the last event for that number is of the same kind,
-      whoever reported it: a push arriving just after a poll found the change, or
-      the phone reporting one answered call both as Answered and as Established;
-    * it comes from a poll and the last event is the same kind pushed and not yet
-      confirmed by a poll: the confirming poll. That uses the pushed event up.
-
-    Polls never repeat themselves (each compares two reads), so a poll event that
-    matches an earlier poll event, or a push a poll already confirmed, is news (a
-    caller who rang twice).
+    The last event per remote number (an empty one matches any) is kept for `window`;
+    missed, ended and transferred are the same kind. A repetition is a push of the
+    kind last fired, by anyone (Answered and Established for one call), or a poll of
+    the kind last pushed and not yet confirmed (which uses the push up). Polls never
+    repeat themselves, so otherwise a poll is news (a caller who rang twice).
     """
 
-    def __init__(self, window: timedelta) -> None:
-        """Remember events for `window`."""
-        self.window = window
-        self._fired: list[_Fired] = []
+    window: timedelta
+    _fired: list[_Fired] = field(default_factory=list, init=False)
 
     def admit(self, event: CallEvent, source: Source, now: datetime) -> bool:
         """Return whether to fire `event`; remember it if so."""

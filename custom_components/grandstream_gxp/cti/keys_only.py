@@ -2,20 +2,14 @@
 
 A GXP116x firmware may answer only `api-send_key` (call-control.md §0.8, cti-api.md §10
 item 7; the forum user only reports keys working [C S1]). These procedures press the
-documented key recipes without reading the lines before or after, so nothing they do is
-checked: the caller must say so. Where a recipe needs to know a line (which call is held,
-whether a transfer is under way) and no safe guess exists, the procedure refuses and
-presses nothing.
-
-One request per logical step, `step_pause` apart: the phone plays keys after it answers
+documented key recipes without reading any line, so nothing they do is checked; where a
+recipe needs to know a line and no safe guess exists, they refuse and press nothing.
+One request per logical step, `STEP_PAUSE` apart: the phone plays keys after it answers
 [C S20], and the transfer screen must be open before the number is typed [C S8; I].
 """
 
-import asyncio
-
 from .call_control import (
     CallController,
-    CallControlSettings,
     CallStateError,
     Dialled,
     DialMethod,
@@ -26,7 +20,6 @@ from .call_control import (
     clean_number,
     dtmf_tokens,
 )
-from .client import CtiClient
 from .keys import Key
 
 # Keep >= 500 ms between logical steps (call-control.md §4.3) [I].
@@ -36,24 +29,11 @@ _NOTHING_READ: Lines = ()
 
 
 class KeysOnlyController(CallController):
-    """Runs the key recipes of call-control.md on a phone without line status.
+    """Runs call-control.md's key recipes on a phone without line status (reads none)."""
 
-    Every procedure returns no lines: none were read.
-    """
-
-    def __init__(
-        self,
-        client: CtiClient,
-        settings: CallControlSettings,
-        *,
-        step_pause: float = STEP_PAUSE,
-    ) -> None:
-        """Drive `client` with keys only."""
-        super().__init__(client, settings)
-        self.step_pause = step_pause
-        # An attended transfer this controller started and has not completed: the
-        # only sign that XFER now completes one instead of opening a new one.
-        self._consultation_started = False
+    # An attended transfer this controller started and has not completed: the only
+    # sign that XFER now completes one instead of opening a new one.
+    _consultation_started = False
 
     async def lines(self) -> Lines:
         """Return no lines: the phone has no line status to read."""
@@ -61,11 +41,7 @@ class KeysOnlyController(CallController):
         return _NOTHING_READ
 
     async def _steps(self, *steps: tuple[str, ...]) -> Lines:
-        """Press each step in one request, `step_pause` apart."""
-        for index, tokens in enumerate(steps):
-            if index:
-                await asyncio.sleep(self.step_pause)
-            await self._press(*tokens)
+        await self._press_steps(steps, STEP_PAUSE)
         return _NOTHING_READ
 
     async def _key_on_line(self, key: Key, line: int | None) -> Lines:
@@ -100,10 +76,7 @@ class KeysOnlyController(CallController):
             return await self._steps(tokens)
 
     async def dial(self, number: str, account: int | None = None) -> Dialled:
-        """Press the number and SEND [C S20, S21, S22], from the default account.
-
-        `api-make_call` is not there to choose an account or dial a `+`.
-        """
+        """Press the number and SEND [C S20, S21, S22]: no account choice, no `+`."""
         number = clean_number(number)
         if account is not None or "+" in number:
             raise CallStateError(Reason.KEYS_ONLY_CLICK_TO_DIAL, _NOTHING_READ)
@@ -115,29 +88,16 @@ class KeysOnlyController(CallController):
     async def transfer(
         self, number: str, mode: TransferMode = TransferMode.ATTENDED
     ) -> Lines:
-        """Press the forum recipe [C S1]: XFER, then the number and `#` (or XFER: blind).
-
-        Attended needs the phone's Auto-Attended Transfer (P1376) on; blind with it on
-        ends with XFER, with it off `#` is already a blind transfer [C S1].
-        """
+        """Press XFER, the number, then `#`, or XFER for blind with P1376 on [C S1]."""
         tokens = dtmf_tokens(clean_number(number, allow_plus=False).rstrip(Key.POUND))
-        auto_attended = self.settings.auto_attended_transfer
-        if mode is TransferMode.ATTENDED and not auto_attended:
-            raise CallStateError(Reason.AUTO_ATTENDED_OFF, _NOTHING_READ)
-        final = Key.XFER if mode is TransferMode.BLIND and auto_attended else Key.POUND
-        # A key the phone was found to refuse must stop the transfer before XFER.
-        self._client.key_table.encode([Key.XFER, *tokens, final])
+        final = self._final_transfer_key(tokens, mode, _NOTHING_READ)
         async with self._lock:
             lines = await self._steps((Key.XFER,), (*tokens, final))
             self._consultation_started = mode is TransferMode.ATTENDED
             return lines
 
     async def complete_transfer(self) -> Lines:
-        """XFER again joins the held caller and the consultation call [C S1].
-
-        Only after a consultation this controller started: otherwise XFER would open a
-        transfer of whatever call is in front.
-        """
+        """XFER again joins the calls [C S1]; only after a consultation begun here."""
         async with self._lock:
             if not self._consultation_started:
                 raise CallStateError(Reason.KEYS_ONLY_NO_TRANSFER, _NOTHING_READ)

@@ -1,36 +1,27 @@
 """The key probe: ask an idle phone which spelling it takes for each uncertain key.
 
-The documents are unsure how some keys are spelled (`XFER` or `TRANSFER`, `HOLD`,
-`CONF`, the `LINEn` keys a model has; cti-api.md §5.6), and a phone answers a key it does not know with
-`{"response":"error","body":"unknown"}` [DOC S2]. So the probe presses each candidate
-spelling alone, in its own request (whether one unknown key spoils a whole sequence is
-unknown), stops at the first spelling the phone takes, and after every accepted press
-brings the phone back to idle and reads the lines to be sure.
+Some spellings are unsure (`XFER`/`TRANSFER`, `HOLD`, `CONF`, the `LINEn` keys;
+cti-api.md §5.6), and a phone answers an unknown key with `unknown` [DOC S2]. Each
+spelling is pressed alone (whether one unknown key spoils a sequence is unknown), and
+after an accepted press the phone is brought back to idle and read. Safety, [INF] unless
+tagged (docs/architecture.md tells the data flow):
 
-Safety, all [INF] unless tagged:
-
-* It starts only when every line is idle, and reads the lines again before every
-  press. Whatever it finds that is not its own doing (a ringing call, a handset
-  lifted) stops it at once; it then touches nothing but a line its own press opened.
-* Order: keys that do nothing on an idle phone first (HOLD; XFER "needs an open
-  call" [C S1]), then the keys that toggle (HEADSET, SPEAKER: pressed twice), then
-  those that take the phone off hook (CONF, LINEn [D S6]).
-* `#` is never pressed. "Use # as Dial Key" (P72) is on by default [D S16], so on an
-  idle phone `#` may dial or redial; where it is off it types a `#` that the No Key
-  Entry Timeout would dial. Its spelling stays the forum's `%23` [FORUM S6; C S1],
-  which the transfer recipe uses; a firmware that wants `POUND` or `HASH` is
-  configured with the key overrides option.
-* Back to idle is ONHOOK [DOC S2], which the probe checks first on the idle phone. A
-  line that is dialling when a call rings in is ended with `endcall` instead, which
-  acts on the phone's own call, never on a ringing one [DOC S2]; the ringing call
-  is left alone.
-* It never presses SEND or a digit, and never sends a number.
+* Start only with every line idle and read again before every press; anything not the
+  probe's own doing stops it, and it then touches only a line its own press opened.
+* Quiet keys first (HOLD; XFER "needs an open call" [C S1]), then toggles pressed twice
+  (HEADSET, SPEAKER), then keys that go off hook (CONF, LINEn [D S6]).
+* Never `#`: "Use # as Dial Key" (P72) is on by default [D S16], so it may redial; it
+  stays the forum's `%23` [FORUM S6; C S1] unless the key overrides say otherwise.
+* Back to idle is ONHOOK [DOC S2], checked first on the idle phone; a line dialling when
+  a call rings in is ended with `endcall`, which never acts on a ringing call [DOC S2].
+* Never SEND, a digit or a number.
 """
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 import logging
 import time
 from typing import Any, Final, NoReturn
@@ -59,16 +50,8 @@ REFUSED: Final = "unknown"
 
 # Pressed twice: the second press undoes the first (off hook and back, or a mode).
 TOGGLES: Final = frozenset({Key.HEADSET, Key.SPEAKER})
-# Lower first; see the module docstring. Line keys come after CONF.
-_RANK: Final[Mapping[str, int]] = {
-    Key.HOLD: 0,
-    Key.XFER: 1,
-    Key.HEADSET: 2,
-    Key.SPEAKER: 3,
-    Key.CONF: 4,
-}
-_LINE_RANK: Final = 5
-_OTHER_RANK: Final = 4
+# Safest first (see the module docstring); any other key after these, line keys last.
+_ORDER: Final = (Key.HOLD, Key.XFER, Key.HEADSET, Key.SPEAKER, Key.CONF)
 
 # States a probe's own press can leave behind; anything else is someone else's call.
 _OWN = frozenset({LineState.DIALING, LineState.CALLING, LineState.FAILED})
@@ -161,9 +144,7 @@ class ProbeResult:
 
 def stored_keys(data: object) -> dict[str, str | None]:
     """Return the `keys` of findings stored with `ProbeResult.as_dict()`; {} if malformed."""
-    if not isinstance(data, Mapping):
-        return {}
-    keys = data.get("keys")
+    keys = data.get("keys") if isinstance(data, Mapping) else None
     if not isinstance(keys, Mapping):
         return {}
     return {
@@ -180,10 +161,9 @@ def uncertain_keys(family: Family, line_count: int) -> tuple[str, ...]:
     keys -= {Key.POUND}
     last = min(line_count, FAMILY_RANGES[family]["LINE"].last)
     lines = [line_key(number) for number in range(1, last + 1)]
-    ordered = sorted(keys, key=lambda key: (_RANK.get(key, _OTHER_RANK), key))
-    before = [key for key in ordered if _RANK.get(key, _OTHER_RANK) < _LINE_RANK]
-    after = [key for key in ordered if _RANK.get(key, _OTHER_RANK) >= _LINE_RANK]
-    return (*before, *lines, *after)
+    rank: dict[str, int] = {key: index for index, key in enumerate(_ORDER)}
+    ordered = sorted(keys, key=lambda key: (rank.get(key, len(_ORDER)), key))
+    return (*ordered, *lines)
 
 
 def spellings(key: str) -> tuple[str, ...]:
@@ -193,10 +173,6 @@ def spellings(key: str) -> tuple[str, ...]:
 
 def _idle(lines: Lines) -> bool:
     return all(line.state is LineState.IDLE for line in lines)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Stopped(Exception):
@@ -211,9 +187,7 @@ class _Stopped(Exception):
 class KeyProbe:
     """Runs the probe on one phone: see the module docstring.
 
-    `settle` is the time a phone gets to act on a key before the lines are read (a real
-    phone may answer before its key queue has run [CODE S15]); `restore_timeout` bounds
-    the wait for idle after an accepted press.
+    `settle`: a phone may answer before its key queue has run [CODE S15].
     """
 
     def __init__(
@@ -223,7 +197,7 @@ class KeyProbe:
         settle: float = 0.5,
         poll_interval: float = 0.2,
         restore_timeout: float = 5.0,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = partial(datetime.now, UTC),
     ) -> None:
         """Probe the phone behind `client`."""
         self._client = client
@@ -237,8 +211,8 @@ class KeyProbe:
     ) -> ProbeResult:
         """Probe every uncertain key; raise ProbeBusyError when a line is not idle.
 
-        Someone else's doing ends the run early (`interrupted`); a phone that cannot
-        be brought back to idle raises ProbeRestoreError.
+        Someone else's doing ends the run early (`interrupted`); ProbeRestoreError when
+        the phone cannot be brought back to idle.
         """
         lines = await self._lines()
         if not _idle(lines):
@@ -282,7 +256,6 @@ class KeyProbe:
             ) from err
 
     async def _probe_key(self, key: str) -> KeyFinding:
-        """Try the spellings of `key` until the phone takes one; restore idle after it."""
         answers: list[KeyAnswer] = []
         for wire in spellings(key):
             lines = await self._lines()
@@ -298,7 +271,6 @@ class KeyProbe:
         return KeyFinding(key=key, accepted=None, answers=tuple(answers))
 
     async def _press(self, key: str, wire: str) -> str:
-        """Press one spelling of `key` alone; return the phone's answer."""
         trial = self._client.key_table.trying(key, wire)
         try:
             await self._client.send_keys([key], table=trial)
@@ -307,7 +279,6 @@ class KeyProbe:
         return ACCEPTED
 
     async def _restore(self, key: str, wire: str, finding: KeyFinding) -> None:
-        """Bring the phone back to idle after an accepted press of `key`."""
         if key in TOGGLES:
             await self._press(key, wire)
         await asyncio.sleep(self._settle)
