@@ -3,7 +3,7 @@
 Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
 """
 
-from .client import CtiClient, shows_password
+from .client import CtiClient
 from .errors import (
     CtiAuthError,
     CtiClosedError,
@@ -42,10 +42,8 @@ from .models import (
     parse_server_header,
 )
 from .probe import (
-    KeyAnswer,
     KeyProbe,
     ProbeBusyError,
-    ProbeError,
     ProbeRestoreError,
     ProbeResult,
     stored_keys,
@@ -70,7 +68,6 @@ __all__ = [
     "CtiTimeoutError",
     "Family",
     "InfoSource",
-    "KeyAnswer",
     "KeyProbe",
     "KeyTable",
     "LineState",
@@ -80,7 +77,6 @@ __all__ = [
     "PhoneState",
     "PhoneStatus",
     "ProbeBusyError",
-    "ProbeError",
     "ProbeRestoreError",
     "ProbeResult",
     "Sourced",
@@ -90,6 +86,5 @@ __all__ = [
     "normalize_mac",
     "parse_keys",
     "parse_server_header",
-    "shows_password",
     "stored_keys",
 ]
