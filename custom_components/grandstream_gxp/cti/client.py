@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 import hashlib
 import json
 import logging
@@ -374,14 +375,8 @@ class CtiClient:
         `access` costs no attempt, so asking it first never spends a failed login on
         the wrong variant. An answer without a session id still gives its facts.
         """
-        headers = self._web_headers()
-        reply = await self._request(
-            "POST",
-            CGI + ACCESS,
-            form={"access": _sha256(LOGIN_USER)},
-            headers=headers,
-            http=http,
-        )
+        post = partial(self._request, "POST", headers=self._web_headers(), http=http)
+        reply = await post(CGI + ACCESS, form={"access": _sha256(LOGIN_USER)})
         if reply.status in _NO_PAGE:
             password = self._password
         else:
@@ -389,12 +384,8 @@ class CtiClient:
             if not isinstance(nonce, str) or not nonce:
                 raise CtiResponseError(f"{ACCESS}: the answer carries no nonce")
             password = _sha256(self._password + nonce)
-        reply = await self._request(
-            "POST",
-            CGI + LOGIN,
-            form={"username": LOGIN_USER, "password": password},
-            headers=headers,
-            http=http,
+        reply = await post(
+            CGI + LOGIN, form={"username": LOGIN_USER, "password": password}
         )
         try:
             envelope = parse_envelope(LOGIN, reply.status, reply.data)
@@ -415,10 +406,10 @@ class CtiClient:
             "session-role": reply.cookies.get("session-role", "admin"),
         }
         return WebSession(
-            self,
-            http,
-            sid,
-            cookies,
+            client=self,
+            http=http,
+            sid=sid,
+            cookies=cookies,
             firmware=version.strip() or None if isinstance(version, str) else None,
             mac=normalize_mac(body.get("mac")),
         )
@@ -433,21 +424,20 @@ class CtiClient:
                     raise
                 _LOGGER.debug("Login for identification failed: %s", err)
                 return None
-            if web.has_sid:
+            if web.sid:
                 await web.logout()
         return web
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[WebSession]:
-        """Open ONE web session (user `admin`, see `_login`) and log out at the end.
+        """Open ONE web session (see `_login`) and log out at the end.
 
         Never retried (phones lock web access after a few failures): a refused password
-        raises CtiAuthError at once, a missing sid CtiResponseError. Logout failures
-        are only logged.
+        raises CtiAuthError at once, a missing sid CtiResponseError.
         """
         async with self._web_http() as http:
             web = await self._login(http)
-            if not web.has_sid:
+            if not web.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
             try:
                 yield web
@@ -484,6 +474,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(kw_only=True, repr=False, eq=False)
 class WebSession:
     """A logged-in web session from `CtiClient.session()`; the sid is never shown.
 
@@ -491,33 +482,17 @@ class WebSession:
     phone without them (HTTP 404, §5.8).
     """
 
-    def __init__(
-        self,
-        client: CtiClient,
-        http: aiohttp.ClientSession,
-        sid: str,
-        cookies: Mapping[str, str],
-        *,
-        firmware: str | None,
-        mac: str | None,
-    ) -> None:
-        """Use the login's `sid` ("" if none came) and `cookies` with `client`."""
-        self._client = client
-        self._http = http
-        self._sid = sid
-        self._cookies = cookies
-        self._config_api = False
-        self.firmware = firmware
-        self.mac = mac
+    client: CtiClient
+    http: aiohttp.ClientSession
+    sid: str  # "" when the login answer carried none
+    cookies: Mapping[str, str]
+    firmware: str | None
+    mac: str | None
+    _config_api: bool = field(default=False, init=False)
 
     def __repr__(self) -> str:
         """Return a representation without the sid."""
-        return f"WebSession({self._client.base_url})"
-
-    @property
-    def has_sid(self) -> bool:
-        """Whether the login answer carried a session id."""
-        return bool(self._sid)
+        return f"WebSession({self.client.base_url})"
 
     async def _call(
         self,
@@ -529,16 +504,16 @@ class WebSession:
         json_body: object = None,
     ) -> _Reply:
         """Send one request with the sid as cookies (and as a form field)."""
-        headers = self._client._web_headers()  # noqa: SLF001
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self._cookies.items())
-        return await self._client._request(  # noqa: SLF001
+        headers = self.client._web_headers()  # noqa: SLF001
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return await self.client._request(  # noqa: SLF001
             method,
             CGI + endpoint,
             params,
-            form=None if form is None else {**form, "sid": self._sid},
+            form=None if form is None else {**form, "sid": self.sid},
             json_body=json_body,
             headers=headers,
-            http=self._http,
+            http=self.http,
         )
 
     async def _values_api(self, action: str, form: dict[str, str]) -> Envelope | None:
