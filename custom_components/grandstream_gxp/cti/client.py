@@ -254,11 +254,7 @@ class CtiClient:
         replaces the key table for this request only (the key probe's spellings).
         """
         table = table or self.key_table
-        tokens = (
-            table.parse(keys)
-            if isinstance(keys, str)
-            else tuple(table.token(token) for token in keys)
-        )
+        tokens = table.parse(keys) if isinstance(keys, str) else keys
         await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
 
     async def phone_operation(self, operation: PhoneOperation | str) -> None:

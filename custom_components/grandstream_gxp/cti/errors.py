@@ -5,6 +5,12 @@ raised before anything is sent.
 """
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """Return `repr(value)` for a message, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class CtiError(Exception):
     """Base class of all errors talking to a phone; `hint` is the default message."""
 
@@ -83,9 +89,7 @@ class CtiCommandError(CtiError):
 
     def __init__(self, endpoint: str, body: object, message: str | None = None) -> None:
         """Create the error; the default message shows the body (80 characters at most)."""
-        shown = repr(body)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        super().__init__(message or f"{endpoint}: the phone answered {shown}")
+        super().__init__(message or f"{endpoint}: the phone answered {shown(body, 80)}")
         self.endpoint = endpoint
         self.body = body
 

@@ -14,7 +14,7 @@ import re
 from types import MappingProxyType
 from typing import Final
 
-from .errors import CtiCommandError, CtiKeyError
+from .errors import CtiCommandError, CtiKeyError, shown
 
 _SEND_KEY: Final = "api-send_key"
 KEY_SEPARATOR: Final = ":"
@@ -192,10 +192,6 @@ def family_for_model(model: str | None) -> Family:
     return next(found, Family.GENERIC)
 
 
-def _shown(token: str) -> str:
-    return token if len(token) <= 40 else token[:37] + "..."
-
-
 def canonical_token(token: str, family: Family | None = None) -> str:
     """Return the logical token for `token` if `family` has it, or raise CtiKeyError."""
     family = family or Family.GENERIC
@@ -205,7 +201,7 @@ def canonical_token(token: str, family: Family | None = None) -> str:
     if name in FIXED_KEYS:
         return name
     if name in REFUSED_KEYS:
-        raise CtiKeyError(token, f"Key {_shown(token)!r}: {REFUSED_KEYS[name]}")
+        raise CtiKeyError(token, f"Key {shown(token, 40)}: {REFUSED_KEYS[name]}")
     if match := _NUMBERED.fullmatch(name):
         prefix, number = match.group(1), int(match.group(2))
         limit = FAMILY_RANGES[family][prefix]
@@ -214,8 +210,8 @@ def canonical_token(token: str, family: Family | None = None) -> str:
         have = (
             f"{prefix}1 to {prefix}{limit.last}" if limit.last else f"no {prefix} keys"
         )
-        raise CtiKeyError(token, f"Key {_shown(token)!r}: {family} phones have {have}")
-    raise CtiKeyError(token, f"Unknown key {_shown(token)!r}")
+        raise CtiKeyError(token, f"Key {shown(token, 40)}: {family} phones have {have}")
+    raise CtiKeyError(token, f"Unknown key {shown(token, 40)}")
 
 
 def _validate_override(token: str, wire: str) -> tuple[str, str]:
@@ -225,7 +221,7 @@ def _validate_override(token: str, wire: str) -> tuple[str, str]:
         raise CtiKeyError(
             token,
             f"Override for {logical!r} must be upper-case letters and digits, "
-            f"or exactly '%23', not {_shown(wire)!r}",
+            f"or exactly '%23', not {shown(wire, 40)}",
         )
     return logical, value
 
@@ -240,7 +236,7 @@ class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
     def __init__(self, key: str) -> None:
         """Create the error for the logical `key`."""
         message = (
-            f"Key {_shown(key)!r}: the key probe found no spelling this phone takes"
+            f"Key {shown(key, 40)}: the key probe found no spelling this phone takes"
         )
         # CtiKeyError's super() is CtiCommandError here (MRO): initialise through it.
         CtiCommandError.__init__(self, _SEND_KEY, "unknown", message)
@@ -271,15 +267,10 @@ class KeyTable:
         """Create the table; raise CtiKeyError for an invalid override or finding."""
         self.family = family
         self.overrides: Mapping[str, str] = MappingProxyType(
-            dict(
-                _validate_override(token, wire)
-                for token, wire in (overrides or {}).items()
-            )
+            dict(_validate_override(k, wire) for k, wire in (overrides or {}).items())
         )
         self.probed: Mapping[str, str | None] = MappingProxyType(
-            dict(
-                _validate_finding(token, wire) for token, wire in (probed or {}).items()
-            )
+            dict(_validate_finding(k, wire) for k, wire in (probed or {}).items())
         )
 
     def __repr__(self) -> str:
@@ -294,17 +285,13 @@ class KeyTable:
         logical, value = _validate_override(token, wire)
         return KeyTable(self.family, {**self.overrides, logical: value}, self.probed)
 
-    def token(self, token: str) -> str:
-        """Return the logical token for `token`, checked against this family."""
-        return canonical_token(token, self.family)
-
     def parse(self, text: str) -> tuple[str, ...]:
         """Parse user text into logical tokens, checked against this family."""
         return parse_keys(text, self.family)
 
     def wire(self, token: str) -> str:
         """Return what travels in the URL for one logical token (`#` -> `%23`)."""
-        logical = self.token(token)
+        logical = canonical_token(token, self.family)
         if logical in self.overrides:
             return self.overrides[logical]
         found = self.probed.get(logical, default_wire(logical))

@@ -11,7 +11,7 @@ from enum import StrEnum
 import re
 from typing import Any, Self
 
-from .errors import CtiResponseError
+from .errors import CtiResponseError, shown
 from .keys import Family, family_for_model
 
 
@@ -53,14 +53,9 @@ class InfoSource(StrEnum):
     LOGIN = "login"
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _fail(what: str, field: str, value: object) -> CtiResponseError:
     return CtiResponseError(
-        f"{what}: field {field!r} has an unexpected value {_shown(value)}"
+        f"{what}: field {field!r} has an unexpected value {shown(value)}"
     )
 
 
@@ -105,13 +100,13 @@ def _as_str(what: str, field: str, value: object) -> str:
 
 def _as_list(what: str, value: object) -> list[Any]:
     if not isinstance(value, list):
-        raise CtiResponseError(f"{what}: expected a JSON list, got {_shown(value)}")
+        raise CtiResponseError(f"{what}: expected a JSON list, got {shown(value)}")
     return value
 
 
 def _entry(what: str, value: object, *required: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise CtiResponseError(f"{what}: expected a JSON object, got {_shown(value)}")
+        raise CtiResponseError(f"{what}: expected a JSON object, got {shown(value)}")
     if any(name not in value for name in required):
         raise CtiResponseError(
             f"{what}: entry without {' or '.join(map(repr, required))}"
@@ -184,7 +179,7 @@ class PhoneStatus:
         """Parse the `body` (and the optional sibling `misc`) of `api-get_phone_status`."""
         if not isinstance(body, str):
             raise CtiResponseError(
-                f"phone status: expected a string body, got {_shown(body)}"
+                f"phone status: expected a string body, got {shown(body)}"
             )
         return cls(
             status=_PHONE_STATES.get(body.strip().lower()),
