@@ -16,17 +16,7 @@ from .errors import (
     CtiResponseError,
     CtiTimeoutError,
 )
-from .keys import (
-    CHAR_TOKENS,
-    FAMILY_RANGES,
-    FIXED_KEYS,
-    CtiKeyRefusedError,
-    Family,
-    KeyTable,
-    canonical_token,
-    family_for_model,
-    parse_keys,
-)
+from .keys import CtiKeyRefusedError, Family, KeyTable, family_for_model, parse_keys
 from .models import (
     Account,
     InfoSource,
@@ -41,18 +31,9 @@ from .models import (
     normalize_mac,
     parse_server_header,
 )
-from .probe import (
-    KeyProbe,
-    ProbeBusyError,
-    ProbeRestoreError,
-    ProbeResult,
-    stored_keys,
-)
+from .probe import KeyProbe, ProbeBusyError, ProbeRestoreError, ProbeResult, stored_keys
 
 __all__ = [
-    "CHAR_TOKENS",
-    "FAMILY_RANGES",
-    "FIXED_KEYS",
     "Account",
     "CtiAuthError",
     "CtiClient",
@@ -81,7 +62,6 @@ __all__ = [
     "ProbeResult",
     "Sourced",
     "account_id",
-    "canonical_token",
     "family_for_model",
     "normalize_mac",
     "parse_keys",

@@ -1,8 +1,7 @@
 """Async client for one phone's CTI HTTP API (`/cgi-bin/api-*`) and its web sessions.
 
-`api-*` requests carry the documented `passcode=` (`cti-api.md` §3.1), never the
-`password=` some third-party code sends. The password never appears in exceptions or
-logs. Requests, web logins and cookies: docs/architecture.md.
+`api-*` requests carry the documented `passcode=` (`cti-api.md` §3.1), never `password=`;
+the password never reaches exceptions or logs. Sessions: docs/architecture.md.
 """
 
 import asyncio
@@ -233,8 +232,7 @@ class CtiClient:
 
     async def get_line_status(self) -> list[LineStatus]:
         """Return the state of every line (`api-get_line_status`)."""
-        lines, _ = await self._line_status()
-        return list(lines)
+        return list((await self._line_status())[0])
 
     async def get_phone_status(self) -> PhoneStatus:
         """Return the overall phone state (`api-get_phone_status`)."""
@@ -282,11 +280,10 @@ class CtiClient:
             _LOGGER.debug("The phone dropped the connection after REBOOT: restarting")
 
     async def identify(self, login: bool = False) -> PhoneIdentity:
-        """Return model, firmware and MAC as far as the phone reveals them.
+        """Return model, firmware and MAC from the line status and the `Server` header.
 
-        Reads the line status (checking the password) and the `Server` header; with
-        `login`, ONE web login too (never retried: phones lock web access after 5
-        failures) for `mac` and `ver`. A failed login leaves those None; `locked` raises.
+        `login`: ONE web login too, for `mac` and `ver`, never retried (phones lock web
+        access after 5 failures); a failed one leaves those None, `locked` raises.
         """
         line_count: int | None = None
         try:
@@ -321,7 +318,7 @@ class CtiClient:
         )
 
     async def identify_without_password(self) -> PhoneIdentity:
-        """Return model, firmware and HTTPS redirect from the web root (§8.3, §2.5).
+        """Return model, firmware and HTTPS redirect of the web root (§8.3, §2.5).
 
         No credentials, so it never counts towards the phone's lockout.
         """

@@ -1,7 +1,6 @@
 """Check a phone before it is stored: does it answer, take the password, say who it is.
 
-Nothing is retried, so one check costs the phone at most one wrong password: phones
-lock web and CTI access after a few.
+Nothing is retried: phones lock access after a few wrong passwords.
 """
 
 from collections.abc import Callable
@@ -145,9 +144,8 @@ async def find_desk_phone(
     """Return where a host answers and its model, if it is a desk phone.
 
     `client_at(https)` gives a client without the password: only the web root's
-    `Server` header is read, so no device gets a password or a lockout count. HTTPS is
-    tried when HTTP does not answer or redirects there (HTTPS-only web UI, as on
-    GRP26xx by default [DOC S10]).
+    `Server` header is read, so no device gets a password. HTTPS is tried when HTTP
+    fails or redirects there (HTTPS-only web UI, GRP26xx by default [DOC S10]).
     """
     for https in (False, True):
         client = client_at(https)

@@ -1,8 +1,4 @@
-"""Errors of the CTI library; no message contains the phone's password.
-
-All derive from `CtiError`, except `CtiKeyError`: a `ValueError` about user input,
-raised before anything is sent.
-"""
+"""Errors of the CTI library; no message contains the phone's password."""
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -104,7 +100,7 @@ class CtiResponseError(CtiError):
 
 
 class CtiKeyError(ValueError):
-    """A key token is unknown, not on the phone's model family, or invalid (`key`)."""
+    """A key token is unknown, not on the phone's family, or invalid; nothing was sent."""
 
     def __init__(self, key: str, message: str | None = None) -> None:
         """Create the error naming the offending `key`."""

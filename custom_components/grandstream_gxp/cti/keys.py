@@ -23,10 +23,7 @@ POUND_WIRE: Final = "%23"
 
 
 class Key(StrEnum):
-    """Keys the call-control procedures and the key probe press; tokens of this table.
-
-    So an override of an uncertain spelling (XFER as TRANSFER) applies to them too.
-    """
+    """Keys the procedures and the probe press: table tokens, so overrides apply too."""
 
     SEND = "SEND"
     XFER = "XFER"
@@ -229,8 +226,7 @@ def _validate_override(token: str, wire: str) -> tuple[str, str]:
 class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
     """A key a probe found the phone to refuse; nothing was sent.
 
-    Also the command error the phone would have answered (body `unknown`), so a
-    procedure that tries another way after a refused key does so here too.
+    Also the phone's would-be `unknown` answer, so procedures try another way here too.
     """
 
     def __init__(self, key: str) -> None:
@@ -252,8 +248,7 @@ def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
 class KeyTable:
     """Keys of one phone: its family, the user's overrides and the probe's findings.
 
-    A key's wire token is the override, else the finding, else the default spelling;
-    a finding None (refused) raises CtiKeyRefusedError instead of being sent.
+    A wire token is the override, else the finding (None: refused), else the default.
     """
 
     __slots__ = ("family", "overrides", "probed")
@@ -313,10 +308,9 @@ def default_wire(logical: str) -> str:
 
 
 def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:
-    """Turn user text (`"XFER 1002#"`) into validated logical tokens.
+    """Turn user text (`"XFER 1002#"`: spaces, commas, colons) into logical tokens.
 
-    Separators are spaces, commas and colons; a run of `0-9 * #` is one key each. Raise
-    CtiKeyError naming the first unknown or unavailable token, or for no key at all.
+    Raise CtiKeyError naming the first unknown or unavailable token, or for no key.
     """
     tokens: list[str] = []
     for chunk in _SPLIT.split(text.strip()):

@@ -1,8 +1,7 @@
-"""Typed, frozen models of what the phone reports, and their parsers.
+"""Frozen models of what the phone reports, and their parsers.
 
-The parsers accept the variations of `cti-api.md` §5 (`acct` as `""`, `0` or `"0"`,
-extra fields, numbers as strings, unknown line states kept raw); a shape that cannot
-be read raises CtiResponseError.
+They accept the variations of `cti-api.md` §5 (`acct` as `""`, `0` or `"0"`, numbers as
+strings, unknown states kept raw); an unreadable shape raises CtiResponseError.
 """
 
 from collections.abc import Sequence

@@ -1,9 +1,8 @@
 """URL building for the CTI API.
 
-Every query value is percent-encoded with `quote(value, safe="")`, so `#`, `&`, `+`,
-`%`, `/` and spaces in a password or a number reach the phone intact; an `Encoded`
-value (`keys=`, whose `:` must stay literal) is sent as is. yarl gets the finished
-URL with `encoded=True`, so nothing is encoded twice.
+Query values are encoded with `quote(value, safe="")`: `#&+%/` and spaces reach the
+phone intact; an `Encoded` value (`keys=`, whose `:` stays literal) is sent as is.
+yarl gets the finished URL with `encoded=True`, so nothing is encoded twice.
 """
 
 from collections.abc import Iterable
