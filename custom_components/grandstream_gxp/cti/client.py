@@ -348,19 +348,14 @@ class CtiClient:
             "X-Requested-With": "XMLHttpRequest",
         }
 
-    @asynccontextmanager
-    async def _web_http(self) -> AsyncIterator[aiohttp.ClientSession]:
+    def _web_http(self) -> aiohttp.ClientSession:
         # The phone's cookies must stay out of the injected (shared) session's jar.
         shared = self._session.connector
-        http = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=shared,
             connector_owner=shared is None,  # no shared one: close our own
             cookie_jar=aiohttp.DummyCookieJar(),
         )
-        try:
-            yield http
-        finally:
-            await http.close()
 
     async def _login(self, http: aiohttp.ClientSession) -> WebSession:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.

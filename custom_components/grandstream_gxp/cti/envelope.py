@@ -49,21 +49,6 @@ def _lock_minutes(obj: Mapping[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _raise_for_negative(endpoint: str, obj: Mapping[str, Any]) -> None:
-    body = obj.get("body")
-    word = body.strip().lower() if isinstance(body, str) else None
-    if word == "locked":
-        raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
-    if word == "forbidden":
-        raise CtiForbiddenError
-    if isinstance(body, dict) and body.get("status") == "session-expired":
-        raise CtiAuthError(
-            f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
-            "web session instead of the passcode"
-        )
-    raise CtiCommandError(endpoint, body)
-
-
 def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     """Return the envelope of a positive answer, or raise the matching CtiError.
 
@@ -93,9 +78,18 @@ def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
         raise CtiResponseError(
             f"{endpoint}: JSON without a 'response' field", status=status
         )
-    if obj["response"].strip().lower() != "success":
-        _raise_for_negative(endpoint, obj)
-    return Envelope(body=obj.get("body"), fields=obj)
+    if obj["response"].strip().lower() == "success":
+        return Envelope(body=body, fields=obj)
+    if word == "locked":
+        raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+    if word == "forbidden":
+        raise CtiForbiddenError
+    if isinstance(body, dict) and body.get("status") == "session-expired":
+        raise CtiAuthError(
+            f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
+            "web session instead of the passcode"
+        )
+    raise CtiCommandError(endpoint, body)
 
 
 def check_command(endpoint: str, envelope: Envelope) -> None:
