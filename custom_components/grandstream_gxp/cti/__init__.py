@@ -1,7 +1,4 @@
-"""Async client library for the CTI HTTP API of Grandstream desk phones.
-
-Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
-"""
+"""Async client library for Grandstream desk phones' CTI HTTP API (aiohttp, yarl; no HA)."""
 
 from .client import CtiClient
 from .errors import (

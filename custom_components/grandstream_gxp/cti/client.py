@@ -305,9 +305,15 @@ class CtiClient:
             server = reply.headers.get("Server")
         model, firmware = _header_facts(server)
         mac = None
-        if login and (web := await self._login_facts()):
-            mac = _sourced(web.mac, InfoSource.LOGIN)
-            firmware = _sourced(web.firmware, InfoSource.LOGIN) or firmware
+        if login:
+            try:
+                async with self.session(require_sid=False) as web:
+                    mac = _sourced(web.mac, InfoSource.LOGIN)
+                    firmware = _sourced(web.firmware, InfoSource.LOGIN) or firmware
+            except CtiError as err:
+                if isinstance(err, CtiAuthError) and err.locked:
+                    raise
+                _LOGGER.debug("Login for identification failed: %s", err)
         return PhoneIdentity(
             model=model,
             firmware=firmware,
@@ -402,35 +408,22 @@ class CtiClient:
             mac=normalize_mac(body.get("mac")),
         )
 
-    async def _login_facts(self) -> WebSession | None:
-        """Log in once for the answer's facts (`mac`, `firmware`), then log out."""
-        async with self._web_http() as http:
-            try:
-                web = await self._login(http)
-            except CtiError as err:
-                if isinstance(err, CtiAuthError) and err.locked:
-                    raise
-                _LOGGER.debug("Login for identification failed: %s", err)
-                return None
-            if web.sid:
-                await web.logout()
-        return web
-
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[WebSession]:
+    async def session(self, *, require_sid: bool = True) -> AsyncIterator[WebSession]:
         """Open ONE web session (see `_login`) and log out at the end.
 
         Never retried (phones lock web access after a few failures): a refused password
-        raises CtiAuthError at once, a missing sid CtiResponseError.
+        raises CtiAuthError at once, a missing sid CtiResponseError if `require_sid`.
         """
         async with self._web_http() as http:
             web = await self._login(http)
-            if not web.sid:
+            if require_sid and not web.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
             try:
                 yield web
             finally:
-                await web.logout()
+                if web.sid:
+                    await web.logout()
 
 
 def _session_envelope(endpoint: str, reply: _Reply) -> Envelope:

@@ -160,7 +160,5 @@ async def find_desk_phone(
             if info.https_redirect:
                 continue
             return None
-        if info.https_redirect:
-            return Endpoint(https=True, port=info.https_port), model
-        return Endpoint(https=https), model
+        return Endpoint(https=https or info.https_redirect, port=info.https_port), model
     return None
