@@ -42,7 +42,7 @@ from .models import (
     parse_line_status,
     parse_server_header,
 )
-from .url import Encoded, base_url, build_url, redacted_query
+from .url import Encoded, Params, base_url, build_url, redacted_query
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,8 +57,6 @@ LOGIN_USER: Final = "admin"
 # Answers to `access` meaning "no such page": the phone logs in with variant b.
 _NO_PAGE: Final = frozenset({404, 405, 501})
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
-
-type Params = Sequence[tuple[str, str | Encoded]]
 
 
 class _DisconnectedError(CtiConnectionError):
@@ -170,8 +168,7 @@ class CtiClient:
         http: aiohttp.ClientSession | None = None,
     ) -> _Reply:
         """Send one request under the lock (`http`: a web login's private session)."""
-        debug = _LOGGER.isEnabledFor(logging.DEBUG)
-        if debug:
+        if _LOGGER.isEnabledFor(logging.DEBUG):  # the redacted query costs a little
             _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
         async with self._lock:
             try:
@@ -204,8 +201,7 @@ class CtiClient:
                 raise kind(f"{self._base.host}{path}: {what} ({detail})") from (
                     None if leaks else err
                 )
-        if debug:
-            _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
+        _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
         return reply
 
     async def _api(self, endpoint: str, params: Params = ()) -> _Reply:

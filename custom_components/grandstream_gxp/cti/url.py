@@ -5,7 +5,7 @@ phone intact; an `Encoded` value (`keys=`, whose `:` stays literal) is sent as i
 yarl gets the finished URL with `encoded=True`, so nothing is encoded twice.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 import re
 from urllib.parse import quote
 
@@ -16,7 +16,7 @@ REDACTED = "***"
 
 _SAFE_ENCODED = re.compile(r"[A-Za-z0-9%:._~-]*")
 
-type Params = Iterable[tuple[str, str | Encoded]]
+type Params = Sequence[tuple[str, str | Encoded]]
 
 
 class Encoded(str):
