@@ -3,17 +3,20 @@
 import pytest
 
 from custom_components.grandstream_gxp.cti import (
-    CHAR_TOKENS,
-    FAMILY_RANGES,
-    FIXED_KEYS,
     CtiKeyError,
     Family,
     KeyTable,
-    canonical_token,
     family_for_model,
     parse_keys,
 )
-from custom_components.grandstream_gxp.cti.keys import Key, line_key
+from custom_components.grandstream_gxp.cti.keys import (
+    CHAR_TOKENS,
+    FAMILY_RANGES,
+    FIXED_KEYS,
+    Key,
+    canonical_token,
+    line_key,
+)
 
 SPEC_TOKENS = [
     *map(str, range(10)),

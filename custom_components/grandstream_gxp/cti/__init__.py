@@ -1,9 +1,6 @@
-"""Async client library for the CTI HTTP API of Grandstream desk phones.
+"""Async client library for Grandstream desk phones' CTI HTTP API (aiohttp, yarl; no HA)."""
 
-Depends on aiohttp and yarl only; it imports nothing from Home Assistant.
-"""
-
-from .client import CtiClient, shows_password
+from .client import CtiClient
 from .errors import (
     CtiAuthError,
     CtiClosedError,
@@ -16,17 +13,7 @@ from .errors import (
     CtiResponseError,
     CtiTimeoutError,
 )
-from .keys import (
-    CHAR_TOKENS,
-    FAMILY_RANGES,
-    FIXED_KEYS,
-    CtiKeyRefusedError,
-    Family,
-    KeyTable,
-    canonical_token,
-    family_for_model,
-    parse_keys,
-)
+from .keys import CtiKeyRefusedError, Family, KeyTable, family_for_model, parse_keys
 from .models import (
     Account,
     InfoSource,
@@ -41,20 +28,9 @@ from .models import (
     normalize_mac,
     parse_server_header,
 )
-from .probe import (
-    KeyAnswer,
-    KeyProbe,
-    ProbeBusyError,
-    ProbeError,
-    ProbeRestoreError,
-    ProbeResult,
-    stored_keys,
-)
+from .probe import KeyProbe, ProbeBusyError, ProbeRestoreError, ProbeResult, stored_keys
 
 __all__ = [
-    "CHAR_TOKENS",
-    "FAMILY_RANGES",
-    "FIXED_KEYS",
     "Account",
     "CtiAuthError",
     "CtiClient",
@@ -70,7 +46,6 @@ __all__ = [
     "CtiTimeoutError",
     "Family",
     "InfoSource",
-    "KeyAnswer",
     "KeyProbe",
     "KeyTable",
     "LineState",
@@ -80,16 +55,13 @@ __all__ = [
     "PhoneState",
     "PhoneStatus",
     "ProbeBusyError",
-    "ProbeError",
     "ProbeRestoreError",
     "ProbeResult",
     "Sourced",
     "account_id",
-    "canonical_token",
     "family_for_model",
     "normalize_mac",
     "parse_keys",
     "parse_server_header",
-    "shows_password",
     "stored_keys",
 ]

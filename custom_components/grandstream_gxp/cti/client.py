@@ -1,26 +1,18 @@
-"""Async client for the CTI HTTP API of Grandstream desk phones (`/cgi-bin/api-*`).
+"""Async client for one phone's CTI HTTP API (`/cgi-bin/api-*`) and its web sessions.
 
-One `CtiClient` talks to one phone through an injected `aiohttp.ClientSession`;
-its requests never overlap. Every `api-*` request carries the documented
-`passcode=` (`cti-api.md` §3.1), never the `password=` some third-party code sends.
-
-Web sessions (`session()`, `identify(login=True)`) log in challenge-response
-(variant c of §3.2), or with the plain form (b) only where the phone has no
-`access` page, so a wrong password costs exactly one failed login. Their cookies
-never enter the injected session's jar: web requests go through a private session
-sharing its connector, without a jar.
-
-The password never appears in exceptions or logs (the query is logged with `***`).
+`api-*` requests carry the documented `passcode=` (`cti-api.md` §3.1), never `password=`;
+the password never reaches exceptions or logs. Sessions: docs/architecture.md.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 import hashlib
 import json
 import logging
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
 import aiohttp
@@ -50,7 +42,7 @@ from .models import (
     parse_line_status,
     parse_server_header,
 )
-from .url import Encoded, base_url, build_url, redacted_query
+from .url import Encoded, Params, base_url, build_url, redacted_query
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,35 +58,18 @@ LOGIN_USER: Final = "admin"
 _NO_PAGE: Final = frozenset({404, 405, 501})
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 
-type Params = Sequence[tuple[str, str | Encoded]]
-
-
-def shows_password(err: BaseException | None, password: str) -> bool:
-    """Whether the exception chain mentions `password` in any of its URL encodings."""
-    if not password:
-        return False
-    forms = {password, quote(password, safe=""), quote(password), quote_plus(password)}
-    for _ in range(8):
-        if err is None:
-            return False
-        if any(form in text for text in (str(err), repr(err)) for form in forms):
-            return True
-        err = err.__cause__ or err.__context__
-    return False
-
 
 class _DisconnectedError(CtiConnectionError):
     """The phone closed the connection after the request was sent."""
 
 
-# aiohttp's errors, most specific first, and what each means for the caller.
+_CLOSED: Final = "the phone closed the connection"
+# Transport errors, most specific first (aiohttp's ServerTimeoutError is a
+# TimeoutError), and what each means for the caller.
 _TRANSPORT_ERRORS: Final[tuple[tuple[type[Exception], type[CtiError], str], ...]] = (
-    (
-        aiohttp.ServerDisconnectedError,
-        _DisconnectedError,
-        "the phone closed the connection",
-    ),
-    (aiohttp.ClientPayloadError, _DisconnectedError, "the phone closed the connection"),
+    (TimeoutError, CtiTimeoutError, "no answer within {} s"),
+    (aiohttp.ServerDisconnectedError, _DisconnectedError, _CLOSED),
+    (aiohttp.ClientPayloadError, _DisconnectedError, _CLOSED),
     (aiohttp.ClientConnectorError, CtiConnectionError, "cannot connect"),
     (aiohttp.ClientOSError, _DisconnectedError, "the connection broke"),
     (aiohttp.ClientResponseError, CtiResponseError, "invalid HTTP answer"),
@@ -114,22 +89,14 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class _Login:
-    """A successful web login; `sid` and `cookies` are secrets."""
-
-    variant: str  # "b" plain form or "c" challenge-response (§3.2)
-    sid: str = field(repr=False)  # "" when the answer carried none
-    cookies: Mapping[str, str] = field(repr=False)
-    firmware: str | None
-    mac: str | None
+def _sourced(value: str | None, source: InfoSource) -> Sourced[str] | None:
+    return Sourced(value=value, source=source) if value else None
 
 
 def _header_facts(server: str | None) -> tuple[Sourced[str] | None, ...]:
     """Return (model, firmware) of a `Server` header as sourced facts."""
     return tuple(
-        Sourced(value=fact, source=InfoSource.SERVER_HEADER) if fact else None
-        for fact in parse_server_header(server)
+        _sourced(f, InfoSource.SERVER_HEADER) for f in parse_server_header(server)
     )
 
 
@@ -148,22 +115,17 @@ class CtiClient:
         timeout: float = 10.0,
         key_table: KeyTable | None = None,
     ) -> None:
-        """Create a client; `host` may carry a port (`10.0.0.5:8080`, `[fe80::1]:80`).
-
-        Phones use self-signed certificates, hence `verify_ssl` off by default.
-        """
+        """Create a client; `host` may carry a port (`10.0.0.5:8080`, `[fe80::1]:80`)."""
         self._session = session
         self._base = base_url(host, port, https=https)
         self._password = password
-        self._ssl = verify_ssl
+        self._ssl = verify_ssl  # off by default: phones use self-signed certificates
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._lock = asyncio.Lock()
         self.key_table = key_table or KeyTable()
-        # The `Server` header of the latest answer: it names the firmware, so a phone
-        # upgraded while it is in use shows its new version with the next read.
+        # The latest `Server` header: a firmware upgraded in use shows with the next read.
         self.server_header: str | None = None
-        # The last line-status answer and its lines: an unchanged answer (an idle
-        # phone, read every few seconds) is not parsed again. The lines are frozen.
+        # An unchanged line-status answer (an idle phone) is not parsed again.
         self._last_lines: tuple[int, bytes, tuple[LineStatus, ...]] | None = None
 
     def __repr__(self) -> str:
@@ -175,21 +137,24 @@ class CtiClient:
         """Return the phone's base URL (`http://host[:port]`), without credentials."""
         return self._base
 
-    def leaks_password(self, err: BaseException) -> bool:
-        """Whether `err` or an error it chains shows this client's password."""
-        return shows_password(err, self._password)
-
-    # --- transport -------------------------------------------------------
-
-    def _raise(
-        self, kind: type[CtiError], path: str, what: str, err: BaseException
-    ) -> NoReturn:
-        """Raise `kind` about `err` without the password; chain `err` only if safe."""
-        leaks = self.leaks_password(err)
-        detail = type(err).__name__ if leaks or not str(err) else str(err)
-        raise kind(f"{self._base.host}{path}: {what} ({detail})") from (
-            None if leaks else err
-        )
+    def leaks_password(self, err: BaseException | None) -> bool:
+        """Whether `err` or an error it chains shows the password in any URL encoding."""
+        password = self._password
+        if not password:
+            return False
+        forms = {
+            password,
+            quote(password, safe=""),
+            quote(password),
+            quote_plus(password),
+        }
+        for _ in range(8):
+            if err is None:
+                return False
+            if any(form in text for text in (str(err), repr(err)) for form in forms):
+                return True
+            err = err.__cause__ or err.__context__
+        return False
 
     async def _request(
         self,
@@ -203,15 +168,13 @@ class CtiClient:
         http: aiohttp.ClientSession | None = None,
     ) -> _Reply:
         """Send one request under the lock (`http`: a web login's private session)."""
-        url = build_url(self._base, path, params)
-        debug = _LOGGER.isEnabledFor(logging.DEBUG)
-        if debug:
+        if _LOGGER.isEnabledFor(logging.DEBUG):  # the redacted query costs a little
             _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
         async with self._lock:
             try:
                 async with (http or self._session).request(
                     method,
-                    url,
+                    build_url(self._base, path, params),
                     data=form,
                     json=json_body,
                     headers=headers,
@@ -226,22 +189,22 @@ class CtiClient:
                         {name: morsel.value for name, morsel in resp.cookies.items()},
                     )
                     self.server_header = resp.headers.get("Server", self.server_header)
-            except TimeoutError as err:
-                what = f"no answer within {self._timeout.total} s"
-                self._raise(CtiTimeoutError, path, what, err)
-            except aiohttp.ClientError as err:
+            except (TimeoutError, aiohttp.ClientError) as err:
                 kind, what = next(
-                    (kind, what)
+                    (kind, what.format(self._timeout.total))
                     for error, kind, what in _TRANSPORT_ERRORS
                     if isinstance(err, error)
                 )
-                self._raise(kind, path, what, err)
-        if debug:
-            _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
+                # Neither the message nor the chain may show the password.
+                leaks = self.leaks_password(err)
+                detail = type(err).__name__ if leaks or not str(err) else str(err)
+                raise kind(f"{self._base.host}{path}: {what} ({detail})") from (
+                    None if leaks else err
+                )
+        _LOGGER.debug("%s %s -> HTTP %s", method, path, reply.status)
         return reply
 
     async def _api(self, endpoint: str, params: Params = ()) -> _Reply:
-        """GET one `api-*` endpoint with the passcode."""
         return await self._request(
             "GET", CGI + endpoint, [("passcode", self._password), *params]
         )
@@ -251,10 +214,7 @@ class CtiClient:
         return parse_envelope(endpoint, reply.status, reply.data)
 
     async def _command(self, endpoint: str, params: Params) -> None:
-        """Run a command endpoint and check that its answer is positive."""
         check_command(endpoint, await self._api_body(endpoint, params))
-
-    # --- reads -------------------------------------------------------------
 
     async def _line_status(self) -> tuple[tuple[LineStatus, ...], _Reply]:
         reply = await self._api(LINE_STATUS)
@@ -268,8 +228,7 @@ class CtiClient:
 
     async def get_line_status(self) -> list[LineStatus]:
         """Return the state of every line (`api-get_line_status`)."""
-        lines, _ = await self._line_status()
-        return list(lines)
+        return list((await self._line_status())[0])
 
     async def get_phone_status(self) -> PhoneStatus:
         """Return the overall phone state (`api-get_phone_status`)."""
@@ -280,23 +239,16 @@ class CtiClient:
         """Return the SIP accounts and their registration (`api-get_accounts`)."""
         return parse_accounts((await self._api_body("api-get_accounts")).body)
 
-    # --- commands ----------------------------------------------------------
-
     async def send_keys(
         self, keys: str | Sequence[str], table: KeyTable | None = None
     ) -> None:
-        """Press keys in one request (`api-send_key`, keys joined with `:`).
+        """Press keys in one request (`api-send_key`): user text or logical tokens.
 
-        `keys` is user text (`"XFER 1002#"`) or logical tokens; a key the family lacks
-        raises CtiKeyError before anything is sent. `table` replaces the key table for
-        this request only (how the key probe tries a spelling).
+        A key the family lacks raises CtiKeyError before anything is sent. `table`
+        replaces the key table for this request only (the key probe's spellings).
         """
         table = table or self.key_table
-        tokens = (
-            table.parse(keys)
-            if isinstance(keys, str)
-            else tuple(table.token(token) for token in keys)
-        )
+        tokens = table.parse(keys) if isinstance(keys, str) else keys
         await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
 
     async def phone_operation(self, operation: PhoneOperation | str) -> None:
@@ -305,11 +257,7 @@ class CtiClient:
         await self._command("api-phone_operation", [("cmd", command.value)])
 
     async def make_call(self, number: str, account: int | None = None) -> None:
-        """Place a call with `api-make_call` (needs Click-To-Dial on the phone).
-
-        `account` is the phone's 0-based account index; the number travels
-        percent-encoded (`+` as `%2B`).
-        """
+        """Call `number` with `api-make_call` on the 0-based `account` (Click-To-Dial)."""
         number = number.strip()
         if not number:
             raise ValueError("The number to call is empty")
@@ -327,16 +275,11 @@ class CtiClient:
         except _DisconnectedError:
             _LOGGER.debug("The phone dropped the connection after REBOOT: restarting")
 
-    # --- identification ----------------------------------------------------
-
     async def identify(self, login: bool = False) -> PhoneIdentity:
-        """Return model, firmware and MAC as far as the phone reveals them.
+        """Return model, firmware and MAC from the line status and the `Server` header.
 
-        Reads the line status (checking the password) and the `Server` header. With
-        `login=True` also ONE web login, whose answer carries `mac` and `ver` (preferred
-        over the header's firmware); never retried, since phones lock web access after 5
-        failures: a failed login leaves those None, `locked` raises. A phone answering
-        the line status with HTTP 404 but taking the password on keys is `keys_only`.
+        `login`: ONE web login too, for `mac` and `ver`, never retried (phones lock web
+        access after 5 failures); a failed one leaves those None, `locked` raises.
         """
         line_count: int | None = None
         try:
@@ -345,20 +288,28 @@ class CtiClient:
             if err.status != 404:
                 raise
             # A firmware without the line status (a GXP116x, cti-api.md §10 item 7) may
-            # still take keys: check the password there, pressing none.
-            await self.check_passcode_with_no_key()
+            # still take keys: an empty `keys=` checks the passcode, pressing none. A
+            # wrong one answers `unauthorized` as on every `api-*` [INF §3.3]; the right
+            # one `unknown` [DOC S2] for no known key [INF], or success.
+            try:
+                await self._command(SEND_KEY, [("keys", Encoded(""))])
+            except CtiCommandError as err:
+                _LOGGER.debug("The phone took the passcode and refused no key: %s", err)
             server = self.server_header
         else:
             line_count = len(lines)
             server = reply.headers.get("Server")
         model, firmware = _header_facts(server)
-        mac: Sourced[str] | None = None
+        mac = None
         if login:
-            login_mac, login_version = await self._login_facts()
-            if login_mac:
-                mac = Sourced(value=login_mac, source=InfoSource.LOGIN)
-            if login_version:
-                firmware = Sourced(value=login_version, source=InfoSource.LOGIN)
+            try:
+                async with self.session(require_sid=False) as web:
+                    mac = _sourced(web.mac, InfoSource.LOGIN)
+                    firmware = _sourced(web.firmware, InfoSource.LOGIN) or firmware
+            except CtiError as err:
+                if isinstance(err, CtiAuthError) and err.locked:
+                    raise
+                _LOGGER.debug("Login for identification failed: %s", err)
         return PhoneIdentity(
             model=model,
             firmware=firmware,
@@ -368,24 +319,10 @@ class CtiClient:
             keys_only=line_count is None,
         )
 
-    async def check_passcode_with_no_key(self) -> None:
-        """Check the password with `api-send_key` and an empty `keys=`: nothing is pressed.
-
-        A wrong passcode answers `unauthorized` as on every `api-*` [INF §3.3]; the
-        right one gets `unknown` [DOC S2] for a list with no known key [INF], or a
-        success: both mean the passcode was accepted. Anything else raises as usual.
-        """
-        try:
-            await self._command(SEND_KEY, [("keys", Encoded(""))])
-        except CtiCommandError as err:
-            _LOGGER.debug("The phone took the passcode and refused no key: %s", err)
-
     async def identify_without_password(self) -> PhoneIdentity:
-        """Return model and firmware from the web root's `Server` header (§8.3).
+        """Return model, firmware and HTTPS redirect of the web root (§8.3, §2.5).
 
-        No credentials, so it never counts towards the phone's lockout; any status will
-        do. `https_redirect`: plain HTTP redirects to https:// (HTTPS-only web access,
-        §2.5), on `https_port` (None: the default).
+        No credentials, so it never counts towards the phone's lockout.
         """
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
@@ -404,8 +341,6 @@ class CtiClient:
             https_port=URL(location).explicit_port if https_redirect else None,
         )
 
-    # --- web sessions --------------------------------------------------------
-
     def _web_headers(self) -> dict[str, str]:
         """Return the same-origin headers the web UI's form posts need (§3.2)."""
         origin = str(self._base)
@@ -415,51 +350,32 @@ class CtiClient:
             "X-Requested-With": "XMLHttpRequest",
         }
 
-    @asynccontextmanager
-    async def _web_http(self) -> AsyncIterator[aiohttp.ClientSession]:
-        """Yield a private session for web requests: the shared connector, no jar.
-
-        The phone's session cookies must not land in the injected (Home
-        Assistant's shared) session's cookie jar; this client sends them itself.
-        """
+    def _web_http(self) -> aiohttp.ClientSession:
+        # The phone's cookies must stay out of the injected (shared) session's jar.
         shared = self._session.connector
-        http = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=shared,
             connector_owner=shared is None,  # no shared one: close our own
             cookie_jar=aiohttp.DummyCookieJar(),
         )
-        try:
-            yield http
-        finally:
-            await http.close()
 
-    async def _login(self, http: aiohttp.ClientSession) -> _Login:
+    async def _login(self, http: aiohttp.ClientSession) -> WebSession:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.
 
         `access` costs no attempt, so asking it first never spends a failed login on
         the wrong variant. An answer without a session id still gives its facts.
         """
-        headers = self._web_headers()
-        reply = await self._request(
-            "POST",
-            CGI + ACCESS,
-            form={"access": _sha256(LOGIN_USER)},
-            headers=headers,
-            http=http,
-        )
+        post = partial(self._request, "POST", headers=self._web_headers(), http=http)
+        reply = await post(CGI + ACCESS, form={"access": _sha256(LOGIN_USER)})
         if reply.status in _NO_PAGE:
-            variant, password = "b", self._password
+            password = self._password
         else:
             nonce = parse_envelope(ACCESS, reply.status, reply.data).body
             if not isinstance(nonce, str) or not nonce:
                 raise CtiResponseError(f"{ACCESS}: the answer carries no nonce")
-            variant, password = "c", _sha256(self._password + nonce)
-        reply = await self._request(
-            "POST",
-            CGI + LOGIN,
-            form={"username": LOGIN_USER, "password": password},
-            headers=headers,
-            http=http,
+            password = _sha256(self._password + nonce)
+        reply = await post(
+            CGI + LOGIN, form={"username": LOGIN_USER, "password": password}
         )
         try:
             envelope = parse_envelope(LOGIN, reply.status, reply.data)
@@ -472,7 +388,6 @@ class CtiClient:
         sid = body.get("sid")
         sid = sid if isinstance(sid, str) else ""
         version = body.get("ver")
-        firmware = version.strip() if isinstance(version, str) else None
         # Send the sid everywhere the variants read it (§3.2 b and c).
         cookies = {
             **reply.cookies,
@@ -480,41 +395,31 @@ class CtiClient:
             "session-identity": sid,
             "session-role": reply.cookies.get("session-role", "admin"),
         }
-        return _Login(
-            variant, sid, cookies, firmware or None, normalize_mac(body.get("mac"))
+        return WebSession(
+            client=self,
+            http=http,
+            sid=sid,
+            cookies=cookies,
+            firmware=version.strip() or None if isinstance(version, str) else None,
+            mac=normalize_mac(body.get("mac")),
         )
 
-    async def _login_facts(self) -> tuple[str | None, str | None]:
-        """Log in once and return (mac, firmware) from the answer; then log out."""
-        async with self._web_http() as http:
-            try:
-                login = await self._login(http)
-            except CtiError as err:
-                if isinstance(err, CtiAuthError) and err.locked:
-                    raise
-                _LOGGER.debug("Login for identification failed: %s", err)
-                return None, None
-            if login.sid:
-                await WebSession(self, login, http).logout()
-        return login.mac, login.firmware
-
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[WebSession]:
-        """Open ONE web session (user `admin`, see `_login`) and log out at the end.
+    async def session(self, *, require_sid: bool = True) -> AsyncIterator[WebSession]:
+        """Open ONE web session (see `_login`) and log out at the end.
 
         Never retried (phones lock web access after a few failures): a refused password
-        raises CtiAuthError at once, a missing sid CtiResponseError. Logout failures
-        are only logged.
+        raises CtiAuthError at once, a missing sid CtiResponseError if `require_sid`.
         """
         async with self._web_http() as http:
-            login = await self._login(http)
-            if not login.sid:
+            web = await self._login(http)
+            if require_sid and not web.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
-            web = WebSession(self, login, http)
             try:
                 yield web
             finally:
-                await web.logout()
+                if web.sid:
+                    await web.logout()
 
 
 def _session_envelope(endpoint: str, reply: _Reply) -> Envelope:
@@ -533,38 +438,38 @@ def _config_values(reply: _Reply) -> list[Any]:
         obj = json.loads(reply.data.decode("utf-8-sig", errors="replace"))
     except ValueError:
         obj = None
-    if isinstance(obj, dict) and "configs" not in obj:
-        body = _session_envelope(CONFIG_GET, reply).body
-        obj = body if isinstance(body, dict) else None
+    if not (200 <= reply.status < 300 and isinstance(obj, dict) and "configs" in obj):
+        # Enveloped, or an HTTP error or HTML page, which the envelope parser raises for.
+        obj = _session_envelope(CONFIG_GET, reply).body
     configs = obj.get("configs") if isinstance(obj, dict) else None
-    if not 200 <= reply.status < 300 or not isinstance(configs, list):
-        _session_envelope(CONFIG_GET, reply)  # raises for HTTP errors and HTML
+    if not isinstance(configs, list):
         raise CtiResponseError(f"{CONFIG_GET}: the answer carries no 'configs' list")
     return configs
 
 
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
 class WebSession:
-    """A logged-in web session from `CtiClient.session()`.
+    """A logged-in web session from `CtiClient.session()`; the sid is never shown.
 
     Values go through `api.values.get`/`post`, or `config_get`/`config_update` on a
     phone without them (HTTP 404, §5.8).
     """
 
-    def __init__(
-        self, client: CtiClient, login: _Login, http: aiohttp.ClientSession
-    ) -> None:
-        """Use `login` with `client`; the sid is never shown."""
-        self._client = client
-        self._login = login
-        self._http = http
-        self._config_api = False
-        self.firmware = login.firmware
-        self.mac = login.mac
-        self.login_variant = login.variant
+    client: CtiClient
+    http: aiohttp.ClientSession
+    sid: str  # "" when the login answer carried none
+    cookies: Mapping[str, str]
+    firmware: str | None
+    mac: str | None
+    _config_api: bool = field(default=False, init=False)
 
     def __repr__(self) -> str:
         """Return a representation without the sid."""
-        return f"WebSession({self._client.base_url})"
+        return f"WebSession({self.client.base_url})"
 
     async def _call(
         self,
@@ -576,19 +481,28 @@ class WebSession:
         json_body: object = None,
     ) -> _Reply:
         """Send one request with the sid as cookies (and as a form field)."""
-        headers = self._client._web_headers()  # noqa: SLF001
-        headers["Cookie"] = "; ".join(
-            f"{k}={v}" for k, v in self._login.cookies.items()
-        )
-        return await self._client._request(  # noqa: SLF001
+        headers = self.client._web_headers()  # noqa: SLF001
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return await self.client._request(  # noqa: SLF001
             method,
             CGI + endpoint,
             params,
-            form=None if form is None else {**form, "sid": self._login.sid},
+            form=None if form is None else {**form, "sid": self.sid},
             json_body=json_body,
             headers=headers,
-            http=self._http,
+            http=self.http,
         )
+
+    async def _values_api(self, action: str, form: dict[str, str]) -> Envelope | None:
+        """POST `api.values.<action>`; None once the phone answered it with HTTP 404."""
+        if self._config_api:
+            return None
+        endpoint = f"api.values.{action}"
+        reply = await self._call(endpoint, form=form)
+        if reply.status == 404:
+            self._config_api = True
+            return None
+        return _session_envelope(endpoint, reply)
 
     async def logout(self) -> None:
         """End the session; failures are only logged."""
@@ -600,41 +514,28 @@ class WebSession:
     async def get_values(self, names: Iterable[str]) -> dict[str, str]:
         """Read P-values; a name the phone lacks comes back as ""."""
         wanted = list(names)
-        if not self._config_api:
-            reply = await self._call(
-                "api.values.get", form={"request": ":".join(wanted)}
-            )
-            if reply.status != 404:
-                body = _session_envelope("api.values.get", reply).body
-                if not isinstance(body, dict):
-                    raise CtiResponseError("api.values.get: the body is not an object")
-                return {
-                    name: "" if body.get(name) is None else str(body[name])
-                    for name in wanted
-                }
-            self._config_api = True
+        envelope = await self._values_api("get", {"request": ":".join(wanted)})
+        if envelope is not None:
+            if not isinstance(envelope.body, dict):
+                raise CtiResponseError("api.values.get: the body is not an object")
+            return {name: _text(envelope.body.get(name)) for name in wanted}
         reply = await self._call(
             CONFIG_GET, method="GET", params=[("pvalues", ",".join(wanted))]
         )
         found: dict[str, str] = {}
         for entry in _config_values(reply):
-            if not isinstance(entry, dict):
-                continue
-            value = entry.get("value")
-            for key in (entry.get("pvalue"), entry.get("alias")):
-                if isinstance(key, str) and key:
-                    found[key] = "" if value is None else str(value)
+            if isinstance(entry, dict):
+                for key in (entry.get("pvalue"), entry.get("alias")):
+                    if isinstance(key, str) and key:
+                        found[key] = _text(entry.get("value"))
         return {name: found.get(name, "") for name in wanted}
 
     async def set_values(self, values: Mapping[str, str]) -> None:
         """Write P-values; raise CtiError when the phone refuses."""
-        if not self._config_api:
-            reply = await self._call("api.values.post", form=dict(values))
-            if reply.status != 404:
-                envelope = _session_envelope("api.values.post", reply)
-                check_command("api.values.post", envelope)
-                return
-            self._config_api = True
+        envelope = await self._values_api("post", dict(values))
+        if envelope is not None:
+            check_command("api.values.post", envelope)
+            return
         reply = await self._call(
             "config_update",
             method="PUT",

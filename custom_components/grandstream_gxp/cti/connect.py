@@ -1,14 +1,13 @@
 """Check a phone before it is stored: does it answer, take the password, say who it is.
 
-Nothing is retried, so one check costs the phone at most one wrong password: phones
-lock web and CTI access after a few.
+Nothing is retried: phones lock access after a few wrong passwords.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
-from typing import Final, TypeIs
+from typing import Final
 
 from .client import CtiClient
 from .errors import (
@@ -65,11 +64,8 @@ async def check_phone(
 ) -> CheckedPhone | CheckError:
     """Check the connection and the password once; return the facts or the error.
 
-    `identify` reads the line status (one request with the passcode) and, with
-    `login`, only after that worked, makes one web login for the MAC. A phone with no
-    line status (HTTP 404) is asked `api-send_key` with no key instead: the password
-    is checked and nothing is pressed (keys-only). With `accounts` the accounts are
-    read after that, for the extension.
+    One request with the passcode, then (`login`) one web login for the MAC and
+    (`accounts`) the accounts for the extension; see `CtiClient.identify`.
     """
     try:
         info = await client.identify(login=login)
@@ -92,59 +88,49 @@ async def check_phone(
     )
 
 
+# Locked, the phone refuses even the right password: say so, or the user tries other
+# passwords and extends the lockout.
+_CHECK_ERRORS: Final = (
+    ((CtiConnectionError, CtiResponseError), CheckError.CANNOT_CONNECT),
+    (CtiAuthError, CheckError.INVALID_AUTH),
+    (CtiForbiddenError, CheckError.CTI_DISABLED),
+    (CtiPasswordNotAcceptedError, CheckError.PASSWORD_NOT_ACCEPTED),
+)
+
+
 def _check_error(client: CtiClient, err: Exception) -> CheckError:
-    match err:
-        case CtiConnectionError() | CtiResponseError():
-            error = CheckError.CANNOT_CONNECT
-        # Locked, the phone refuses even the right password: say so, or the user
-        # tries other passwords and extends the lockout.
-        case CtiAuthError(locked=True):
-            error = CheckError.PHONE_LOCKED
-        case CtiAuthError():
-            error = CheckError.INVALID_AUTH
-        case CtiForbiddenError():
-            error = CheckError.CTI_DISABLED
-        case CtiPasswordNotAcceptedError():
-            error = CheckError.PASSWORD_NOT_ACCEPTED
-        case _ if client.leaks_password(err):
-            _LOGGER.error(
-                "Unexpected %s testing the phone at %s (details not logged: they "
-                "contain the password)",
-                type(err).__name__,
-                client.base_url,
-            )
-            return CheckError.UNKNOWN
-        case _:
-            _LOGGER.error(
-                "Unexpected error testing the phone at %s",
-                client.base_url,
-                exc_info=err,
-            )
-            return CheckError.UNKNOWN
-    _LOGGER.debug(
-        "The phone at %s fails the check (%s): %s", client.base_url, error, err
+    error: CheckError | None = (
+        CheckError.PHONE_LOCKED
+        if isinstance(err, CtiAuthError) and err.locked
+        else next((e for kind, e in _CHECK_ERRORS if isinstance(err, kind)), None)
     )
-    return error
+    if error is not None:
+        _LOGGER.debug(
+            "The phone at %s fails the check (%s): %s", client.base_url, error, err
+        )
+        return error
+    if client.leaks_password(err):
+        _LOGGER.error(
+            "Unexpected %s testing the phone at %s (details not logged: they "
+            "contain the password)",
+            type(err).__name__,
+            client.base_url,
+        )
+    else:
+        _LOGGER.error(
+            "Unexpected error testing the phone at %s", client.base_url, exc_info=err
+        )
+    return CheckError.UNKNOWN
 
 
 def _extension(accounts: list[Account]) -> str | None:
     """Return the SIP user id of the lowest-numbered account that has one."""
-    for account in sorted(accounts, key=lambda account: account.id):
-        if account.sip_id.strip():
-            return account.sip_id.strip()
-    return None
-
-
-def _is_desk_phone(model: str | None) -> TypeIs[str]:
-    """Whether a model name (`GXP2170`, `GRP2614`) is one of the supported desk phones."""
-    return model is not None and model.upper().startswith(DESK_PHONE_PREFIXES)
+    ids = (a.sip_id.strip() for a in sorted(accounts, key=lambda a: a.id))
+    return next(filter(None, ids), None)
 
 
 async def https_redirect(client: CtiClient) -> Endpoint | None:
-    """Return where the plain-HTTP web root redirects to on HTTPS, if it does.
-
-    Reads only the web root, without the password.
-    """
+    """Return where the plain-HTTP web root redirects to on HTTPS (no password sent)."""
     try:
         info = await client.identify_without_password()
     except CtiError:
@@ -157,12 +143,9 @@ async def find_desk_phone(
 ) -> tuple[Endpoint, str] | None:
     """Return where a host answers and its model, if it is a desk phone.
 
-    `client_at(https)` returns a client without the password for the host. Reads
-    only the `Server` header of the web root, without the password, so an
-    unknown device is never sent a password and the phone's lockout counter is
-    not touched. HTTP comes first; HTTPS is tried when HTTP does not answer or
-    redirects to HTTPS (the web UI may be HTTPS only, as on GRP26xx by default
-    [DOC S10]).
+    `client_at(https)` gives a client without the password: only the web root's
+    `Server` header is read, so no device gets a password. HTTPS is tried when HTTP
+    fails or redirects there (HTTPS-only web UI, GRP26xx by default [DOC S10]).
     """
     for https in (False, True):
         client = client_at(https)
@@ -173,11 +156,9 @@ async def find_desk_phone(
             continue
         _LOGGER.debug("%s answers as %r", client.base_url, info.server_header)
         model = info.model.value if info.model else None
-        if not _is_desk_phone(model):
+        if model is None or not model.upper().startswith(DESK_PHONE_PREFIXES):
             if info.https_redirect:
                 continue
             return None
-        if info.https_redirect:
-            return Endpoint(https=True, port=info.https_port), model
-        return Endpoint(https=https), model
+        return Endpoint(https=https or info.https_redirect, port=info.https_port), model
     return None

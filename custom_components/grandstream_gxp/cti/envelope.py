@@ -1,8 +1,7 @@
-"""The `{"response": ..., "body": ...}` envelope of every CTI answer.
+"""The `{"response": ..., "body": ...}` envelope of every CTI answer, or its error.
 
-`parse_envelope()` turns an HTTP answer into the envelope or raises the matching
-error. It never relies on the content type: phones serve JSON as `text/html` or
-`text/plain`. Nothing from the request (and so no password) goes into messages.
+Never relies on the content type: phones serve JSON as `text/html` or `text/plain`.
+Nothing from the request (and so no password) goes into messages.
 """
 
 from collections.abc import Mapping
@@ -30,63 +29,35 @@ class Envelope:
     fields: Mapping[str, Any]
 
 
-class _NotJsonError(Exception):
-    pass
-
-
-def _load(data: bytes) -> object:
+def _load(data: bytes) -> tuple[object, str | None]:
+    """Return the JSON of an answer, or None and what the answer is instead."""
     text = data.decode("utf-8-sig", errors="replace").strip()
     if not text:
-        raise _NotJsonError("an empty answer")
+        return None, "an empty answer"
     if text.startswith("<"):
-        raise _NotJsonError("an HTML page")
+        return None, "an HTML page"
     try:
-        return json.loads(text)
+        return json.loads(text), None
     except json.JSONDecodeError, RecursionError:
-        raise _NotJsonError("invalid or truncated JSON") from None
+        return None, "invalid or truncated JSON"
 
 
 def _lock_minutes(obj: Mapping[str, Any]) -> int | None:
     value = obj.get("lockTime")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    return None
-
-
-def _raise_for_negative(endpoint: str, obj: Mapping[str, Any]) -> None:
-    body = obj.get("body")
-    word = body.strip().lower() if isinstance(body, str) else None
-    if word == "locked":
-        raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
-    if word == "forbidden":
-        raise CtiForbiddenError
-    if isinstance(body, dict) and body.get("status") == "session-expired":
-        raise CtiAuthError(
-            f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
-            "web session instead of the passcode"
-        )
-    raise CtiCommandError(endpoint, body)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     """Return the envelope of a positive answer, or raise the matching CtiError.
 
     Body `unauthorized` raises CtiAuthError, also inside a `success` envelope (the
-    vendor's own extension checks the body alone, §12 N1); body `locked` raises
-    CtiAuthError(locked=True). HTTP 401 without such a JSON body (the HTML page of
-    firmware that refuses the passcode) raises CtiPasswordNotAcceptedError, which
-    is not a wrong password. HTTP 403 and body `forbidden` raise
-    CtiForbiddenError; other HTTP errors and anything that is not the API's JSON
-    raise CtiResponseError; `error` answers raise CtiCommandError.
+    vendor's own extension checks the body alone, §12 N1). HTTP 401 without it or
+    `locked` (the HTML page of firmware that refuses the passcode) raises
+    CtiPasswordNotAcceptedError, which is not a wrong password.
     """
-    try:
-        obj: object = _load(data)
-        problem = None
-    except _NotJsonError as err:
-        obj, problem = None, str(err)
-
+    obj, problem = _load(data)
     body = obj.get("body") if isinstance(obj, dict) else None
     word = body.strip().lower() if isinstance(body, str) else None
     if word == "unauthorized":
@@ -107,9 +78,18 @@ def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
         raise CtiResponseError(
             f"{endpoint}: JSON without a 'response' field", status=status
         )
-    if obj["response"].strip().lower() != "success":
-        _raise_for_negative(endpoint, obj)
-    return Envelope(body=obj.get("body"), fields=obj)
+    if obj["response"].strip().lower() == "success":
+        return Envelope(body=body, fields=obj)
+    if word == "locked":
+        raise CtiAuthError(locked=True, lock_minutes=_lock_minutes(obj))
+    if word == "forbidden":
+        raise CtiForbiddenError
+    if isinstance(body, dict) and body.get("status") == "session-expired":
+        raise CtiAuthError(
+            f"{endpoint}: the phone reports 'session-expired'; it seems to want a "
+            "web session instead of the passcode"
+        )
+    raise CtiCommandError(endpoint, body)
 
 
 def check_command(endpoint: str, envelope: Envelope) -> None:

@@ -1,9 +1,10 @@
-"""Exceptions raised by the CTI client.
+"""Errors of the CTI library; no message contains the phone's password."""
 
-All derive from `CtiError`, except `CtiKeyError`: a `ValueError` about user input,
-raised before anything is sent. No message contains the phone's password: URLs with
-the passcode never go into exceptions.
-"""
+
+def shown(value: object, limit: int = 60) -> str:
+    """Return `repr(value)` for a message, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class CtiError(Exception):
@@ -29,10 +30,7 @@ class CtiClosedError(CtiConnectionError):
 
 
 class CtiAuthError(CtiError):
-    """The phone refused the password, or locked access after failed logins.
-
-    `locked`: the phone answered `locked`; `lock_minutes` is its `lockTime` if sent.
-    """
+    """The phone refused the password, or (`locked`) locked access after failed logins."""
 
     hint = (
         "The phone rejected the password (answer 'unauthorized' or HTTP 401). "
@@ -48,16 +46,12 @@ class CtiAuthError(CtiError):
         locked: bool = False,
         lock_minutes: int | None = None,
     ) -> None:
-        """Create the error; a locked phone's default message says how long to wait."""
+        """Create the error; a locked phone's message says how long (`lockTime`) to wait."""
         if message is None and locked:
-            wait = (
-                "a few minutes"
-                if lock_minutes is None
-                else f"about {lock_minutes} minutes"
-            )
+            wait = f"about {lock_minutes}" if lock_minutes is not None else "a few"
             message = (
                 "The phone locked web and CTI access after too many failed "
-                f"logins; wait {wait} before trying again"
+                f"logins; wait {wait} minutes before trying again"
             )
         super().__init__(message)
         self.locked = locked
@@ -65,10 +59,9 @@ class CtiAuthError(CtiError):
 
 
 class CtiPasswordNotAcceptedError(CtiError):
-    """The firmware does not accept the CTI password at all (HTTP 401, HTML page).
+    """The firmware takes no CTI password at all (HTTP 401, HTML page; §3.2, §12 N1).
 
-    Seen where `api-*` take only web sessions (cti-api.md §3.2, §12 N1). Not a wrong
-    password, so no CtiAuthError: asking for another password would not help.
+    Not a wrong password, so no CtiAuthError: asking for another would not help.
     """
 
     hint = (
@@ -91,10 +84,8 @@ class CtiCommandError(CtiError):
     """The phone answered `endpoint` (e.g. `api-send_key`) with a negative `body`."""
 
     def __init__(self, endpoint: str, body: object, message: str | None = None) -> None:
-        """Create the error; the default message shows the body, cut to 80 characters."""
-        shown = repr(body)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        super().__init__(message or f"{endpoint}: the phone answered {shown}")
+        """Create the error; the default message shows the body (80 characters at most)."""
+        super().__init__(message or f"{endpoint}: the phone answered {shown(body, 80)}")
         self.endpoint = endpoint
         self.body = body
 
@@ -109,7 +100,7 @@ class CtiResponseError(CtiError):
 
 
 class CtiKeyError(ValueError):
-    """A key token is unknown, not on the phone's model family, or invalid (`key`)."""
+    """A key token is unknown, not on the phone's family, or invalid; nothing was sent."""
 
     def __init__(self, key: str, message: str | None = None) -> None:
         """Create the error naming the offending `key`."""

@@ -1,22 +1,10 @@
 """The key table for `api-send_key`: tokens, model families, parsing and wire form.
 
-Evidence tags follow the research notes (`cti-api.md`, `call-control.md`):
-DOC = Grandstream documentation, CODE = third-party code that works against
-phones, FORUM = forum reports, INF = our inference, `?` = uncertain.
-
-Vocabulary:
-
-* A *logical token* is what this library works with: `"1"`, `"STAR"`, `"#"`,
-  `"XFER"`, `"LINE2"` ... `parse_keys()` returns logical tokens.
-* A *wire token* is what travels in the `keys=` query value. It is the logical
-  token, except `#`, which travels percent-encoded as `%23` (FORUM S6: a raw `#`
-  would start the URL fragment and never reach the phone), and except tokens an
-  override replaces (for spellings the documents are unsure of, e.g.
-  `{"XFER": "TRANSFER"}` or `{"#": "POUND"}`).
-* Several keys in one request are joined with `:` (CODE S13, S14, S15).
-* Which spelling a phone takes can also be *probed* (`probe.py`): a probe finding
-  gives the wire token the phone accepted for a logical key, or says it accepted
-  none. A user's override wins over a finding, a finding over the default.
+A *logical token* (`"1"`, `"STAR"`, `"#"`, `"XFER"`, `"LINE2"`) is what this library
+works with; its *wire token* travels in `keys=`: the same, except `#` as `%23` (FORUM
+S6: a raw `#` starts the URL fragment) and a spelling an override or a probe finding
+replaces. Keys are joined with `:` (CODE S13, S14, S15). Evidence tags are those of
+`cti-api.md`; `?` = uncertain. The three sources of a spelling: docs/architecture.md.
 """
 
 from collections.abc import Iterable, Mapping
@@ -26,7 +14,7 @@ import re
 from types import MappingProxyType
 from typing import Final
 
-from .errors import CtiCommandError, CtiKeyError
+from .errors import CtiCommandError, CtiKeyError, shown
 
 _SEND_KEY: Final = "api-send_key"
 KEY_SEPARATOR: Final = ":"
@@ -35,11 +23,7 @@ POUND_WIRE: Final = "%23"
 
 
 class Key(StrEnum):
-    """Logical names of the keys the call-control procedures and the key probe press.
-
-    They are tokens of this table, so an override of an uncertain wire name (e.g. XFER
-    sent as TRANSFER) applies to the procedures too.
-    """
+    """Keys the procedures and the probe press: table tokens, so overrides apply too."""
 
     SEND = "SEND"
     XFER = "XFER"
@@ -83,17 +67,25 @@ class Family(StrEnum):
     GENERIC = "generic"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KeyInfo:
+class _Evidenced:
+    __slots__ = ()
+    evidence: str  # ending in "?": unconfirmed
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the evidence confirms it."""
+        return not self.evidence.endswith("?")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo(_Evidenced):
     """One fixed key token with what it does and the evidence for its spelling."""
 
     token: str
     description: str
     evidence: str
-    confirmed: bool
 
 
-# token, description, evidence; an evidence with "?" means the spelling is unconfirmed.
 _FIXED = (
     *((str(d), f"digit {d}", "CODE S13, S14, S15") for d in range(10)),
     ("STAR", "the * key", "DOC S2"),
@@ -120,15 +112,7 @@ _FIXED = (
 
 # Tokens without a number, available on every family.
 FIXED_KEYS: Final[Mapping[str, KeyInfo]] = MappingProxyType(
-    {
-        token: KeyInfo(
-            token=token,
-            description=description,
-            evidence=evidence,
-            confirmed=not evidence.endswith("?"),
-        )
-        for token, description, evidence in _FIXED
-    }
+    {row[0]: KeyInfo(*row) for row in _FIXED}
 )
 
 REFUSED_KEYS: Final[Mapping[str, str]] = MappingProxyType(
@@ -137,55 +121,45 @@ REFUSED_KEYS: Final[Mapping[str, str]] = MappingProxyType(
 """Tokens people try that the API refuses, with the reason."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KeyRange:
+@dataclass(frozen=True, slots=True)
+class KeyRange(_Evidenced):
     """How many `LINEn`, `MPKn` or `SOFTn` keys a family has (1..last; 0 = none)."""
 
     last: int
     evidence: str
-    confirmed: bool
 
 
-def _range(last: int, evidence: str, *, confirmed: bool = False) -> KeyRange:
-    return KeyRange(last=last, evidence=evidence, confirmed=confirmed)
-
-
-# Upper limits per family. Only GXP116x is known (its template has no line-key
-# or MPK settings); the other families get the generous generic limits, so that a
-# real key is never refused because of a guess. The API accepts LINE1..n
-# (CODE S13), MPK1..n (DOC S2) and SOFT1..3 (CODE S15; SOFT4 probable).
+# Upper limits per family. Only GXP116x is known (its template has no line-key or MPK
+# settings); the others get generous limits, so a real key is never refused on a
+# guess. The API accepts LINE1..n (CODE S13), MPK1..n (DOC S2), SOFT1..3 (CODE S15).
 def _generic(note: str) -> Mapping[str, KeyRange]:
     return MappingProxyType(
         {
-            "LINE": _range(48, f"INF: generous limit; {note} ?"),
-            "MPK": _range(48, f"INF: generous limit; {note} ?"),
-            "SOFT": _range(4, "CODE S15 (SOFT1-3); SOFT4 probable ?"),
+            "LINE": KeyRange(48, f"INF: generous limit; {note} ?"),
+            "MPK": KeyRange(48, f"INF: generous limit; {note} ?"),
+            "SOFT": KeyRange(4, "CODE S15 (SOFT1-3); SOFT4 probable ?"),
         }
     )
 
 
+_NOT_CONFIRMED = "line-key counts not confirmed (cti-api 8.1)"
 FAMILY_RANGES: Final[Mapping[Family, Mapping[str, KeyRange]]] = MappingProxyType(
     {
         Family.GXP116X: MappingProxyType(
             {
-                # No physical line keys (DOC S10: no line-key settings), but the API
-                # may still map LINE1-2 to the two call appearances: call-control.md
-                # §6.4 names it the first swap candidate to try [I].
-                "LINE": _range(
+                # No line keys, but the API may map LINE1-2 to the two call
+                # appearances: call-control.md §6.4's first swap candidate [I].
+                "LINE": KeyRange(
                     2, "DOC S10 no line keys; LINE1-2 may select calls [I] ?"
                 ),
-                "MPK": _range(
-                    0, "DOC S10: no MPK settings in the template", confirmed=True
-                ),
-                "SOFT": _range(
-                    3, "CODE S10b: 3 function keys; CODE S15", confirmed=True
-                ),
+                "MPK": KeyRange(0, "DOC S10: no MPK settings in the template"),
+                "SOFT": KeyRange(3, "CODE S10b: 3 function keys; CODE S15"),
             }
         ),
-        Family.GXP16XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
-        Family.GXP17XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
+        Family.GXP16XX: _generic(_NOT_CONFIRMED),
+        Family.GXP17XX: _generic(_NOT_CONFIRMED),
         Family.GXP21XX: _generic("CODE S9 mentions 48 virtual MPKs on GXP2170"),
-        Family.GRP26XX: _generic("line-key counts not confirmed (cti-api 8.1)"),
+        Family.GRP26XX: _generic(_NOT_CONFIRMED),
         Family.GENERIC: _generic("model unknown"),
     }
 )
@@ -210,24 +184,13 @@ _WIRE_VALUE = re.compile(r"[A-Z0-9]+")
 
 def family_for_model(model: str | None) -> Family:
     """Return the key family of a model name such as `GXP1165`; GENERIC if unknown."""
-    if not model:
-        return Family.GENERIC
-    name = model.strip().upper()
-    for pattern, family in _FAMILY_PATTERNS:
-        if pattern.search(name):
-            return family
-    return Family.GENERIC
-
-
-def _shown(token: str) -> str:
-    return token if len(token) <= 40 else token[:37] + "..."
+    name = (model or "").strip().upper()
+    found = (family for pattern, family in _FAMILY_PATTERNS if pattern.search(name))
+    return next(found, Family.GENERIC)
 
 
 def canonical_token(token: str, family: Family | None = None) -> str:
-    """Return the logical token for `token` (case-insensitive) or raise CtiKeyError.
-
-    Checks that the family has the key: `LINE2` is refused on GXP116x.
-    """
+    """Return the logical token for `token` if `family` has it, or raise CtiKeyError."""
     family = family or Family.GENERIC
     name = token.strip().upper()
     if name in CHAR_TOKENS:
@@ -235,21 +198,17 @@ def canonical_token(token: str, family: Family | None = None) -> str:
     if name in FIXED_KEYS:
         return name
     if name in REFUSED_KEYS:
-        raise CtiKeyError(token, f"Key {_shown(token)!r}: {REFUSED_KEYS[name]}")
+        raise CtiKeyError(token, f"Key {shown(token, 40)}: {REFUSED_KEYS[name]}")
     if match := _NUMBERED.fullmatch(name):
         prefix, number = match.group(1), int(match.group(2))
         limit = FAMILY_RANGES[family][prefix]
         if 1 <= number <= limit.last:
             return f"{prefix}{number}"
-        if limit.last == 0:
-            message = f"Key {_shown(token)!r}: {family} phones have no {prefix} keys"
-        else:
-            message = (
-                f"Key {_shown(token)!r}: {family} phones have "
-                f"{prefix}1 to {prefix}{limit.last}"
-            )
-        raise CtiKeyError(token, message)
-    raise CtiKeyError(token, f"Unknown key {_shown(token)!r}")
+        have = (
+            f"{prefix}1 to {prefix}{limit.last}" if limit.last else f"no {prefix} keys"
+        )
+        raise CtiKeyError(token, f"Key {shown(token, 40)}: {family} phones have {have}")
+    raise CtiKeyError(token, f"Unknown key {shown(token, 40)}")
 
 
 def _validate_override(token: str, wire: str) -> tuple[str, str]:
@@ -259,24 +218,21 @@ def _validate_override(token: str, wire: str) -> tuple[str, str]:
         raise CtiKeyError(
             token,
             f"Override for {logical!r} must be upper-case letters and digits, "
-            f"or exactly '%23', not {_shown(wire)!r}",
+            f"or exactly '%23', not {shown(wire, 40)}",
         )
     return logical, value
 
 
 class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
-    """A key the phone was found (by a probe) to refuse; nothing was sent.
+    """A key a probe found the phone to refuse; nothing was sent.
 
-    It is both a key error (raised before any request, naming the key) and the
-    command error the phone would have answered (`api-send_key`, body `unknown`),
-    so a procedure that tries another way after a refused key does so here too.
+    Also the phone's would-be `unknown` answer, so procedures try another way here too.
     """
 
     def __init__(self, key: str) -> None:
         """Create the error for the logical `key`."""
         message = (
-            f"Key {_shown(key)!r}: the key probe found that this phone "
-            "accepts no spelling of it"
+            f"Key {shown(key, 40)}: the key probe found no spelling this phone takes"
         )
         # CtiKeyError's super() is CtiCommandError here (MRO): initialise through it.
         CtiCommandError.__init__(self, _SEND_KEY, "unknown", message)
@@ -292,9 +248,7 @@ def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
 class KeyTable:
     """Keys of one phone: its family, the user's overrides and the probe's findings.
 
-    A key's wire token is the user's override, else what a probe found the phone to
-    accept, else the default spelling. A key the probe found refused (finding None)
-    raises CtiKeyRefusedError instead of being sent. All three are read-only.
+    A wire token is the override, else the finding (None: refused), else the default.
     """
 
     __slots__ = ("family", "overrides", "probed")
@@ -308,15 +262,10 @@ class KeyTable:
         """Create the table; raise CtiKeyError for an invalid override or finding."""
         self.family = family
         self.overrides: Mapping[str, str] = MappingProxyType(
-            dict(
-                _validate_override(token, wire)
-                for token, wire in (overrides or {}).items()
-            )
+            dict(_validate_override(k, wire) for k, wire in (overrides or {}).items())
         )
         self.probed: Mapping[str, str | None] = MappingProxyType(
-            dict(
-                _validate_finding(token, wire) for token, wire in (probed or {}).items()
-            )
+            dict(_validate_finding(k, wire) for k, wire in (probed or {}).items())
         )
 
     def __repr__(self) -> str:
@@ -327,17 +276,9 @@ class KeyTable:
         )
 
     def trying(self, token: str, wire: str) -> KeyTable:
-        """Return a copy of this table in which `token` travels as `wire`.
-
-        For the probe: a candidate spelling is sent through the normal client path,
-        whatever the overrides and earlier findings say about that key.
-        """
+        """Return a copy in which `token` travels as `wire` (the probe's candidates)."""
         logical, value = _validate_override(token, wire)
         return KeyTable(self.family, {**self.overrides, logical: value}, self.probed)
-
-    def token(self, token: str) -> str:
-        """Return the logical token for `token`, checked against this family."""
-        return canonical_token(token, self.family)
 
     def parse(self, text: str) -> tuple[str, ...]:
         """Parse user text into logical tokens, checked against this family."""
@@ -345,15 +286,13 @@ class KeyTable:
 
     def wire(self, token: str) -> str:
         """Return what travels in the URL for one logical token (`#` -> `%23`)."""
-        logical = self.token(token)
+        logical = canonical_token(token, self.family)
         if logical in self.overrides:
             return self.overrides[logical]
-        if logical in self.probed:
-            found = self.probed[logical]
-            if found is None:
-                raise CtiKeyRefusedError(logical)
-            return found
-        return default_wire(logical)
+        found = self.probed.get(logical, default_wire(logical))
+        if found is None:
+            raise CtiKeyRefusedError(logical)
+        return found
 
     def encode(self, tokens: Iterable[str]) -> str:
         """Return the `keys=` value: wire tokens joined with `:`, already URL-safe."""
@@ -369,12 +308,9 @@ def default_wire(logical: str) -> str:
 
 
 def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:
-    """Turn user text into validated logical tokens.
+    """Turn user text (`"XFER 1002#"`: spaces, commas, colons) into logical tokens.
 
-    Separators are spaces, commas and colons; a run of `0-9 * #` stands for those
-    keys one by one (`*` -> `STAR`, `#` -> `#`); named tokens are case-insensitive.
-    Raise CtiKeyError naming the first unknown or unavailable token, or when the
-    text holds no key at all.
+    Raise CtiKeyError naming the first unknown or unavailable token, or for no key.
     """
     tokens: list[str] = []
     for chunk in _SPLIT.split(text.strip()):

@@ -1,9 +1,7 @@
-"""Typed, frozen models of what the phone reports, and their parsers.
+"""Frozen models of what the phone reports, and their parsers.
 
-The parsers accept the variations seen in the research notes (`cti-api.md` §5):
-`acct` as `""`, `0` or `"0"`; extra fields such as `conf`, `misc`, `auto_cfg`;
-numbers sent as strings; unknown line states, which are kept raw. A shape that
-cannot be read raises CtiResponseError.
+They accept the variations of `cti-api.md` §5 (`acct` as `""`, `0` or `"0"`, numbers as
+strings, unknown states kept raw); an unreadable shape raises CtiResponseError.
 """
 
 from collections.abc import Sequence
@@ -12,7 +10,7 @@ from enum import StrEnum
 import re
 from typing import Any, Self
 
-from .errors import CtiResponseError
+from .errors import CtiResponseError, shown
 from .keys import Family, family_for_model
 
 
@@ -54,14 +52,9 @@ class InfoSource(StrEnum):
     LOGIN = "login"
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _fail(what: str, field: str, value: object) -> CtiResponseError:
     return CtiResponseError(
-        f"{what}: field {field!r} has an unexpected value {_shown(value)}"
+        f"{what}: field {field!r} has an unexpected value {shown(value)}"
     )
 
 
@@ -69,7 +62,7 @@ def _fail(what: str, field: str, value: object) -> CtiResponseError:
 # seconds, and the generic checks were most of the client's cost per read.
 _INT = re.compile(r"\s*-?\d+\s*")
 _TRUE = frozenset({"1", "true", "yes"})
-_FALSE = frozenset({"0", "false", "no", ""})
+_BOOLS = _TRUE | {"0", "false", "no", ""}
 
 
 def _as_int(what: str, field: str, value: object) -> int:
@@ -89,10 +82,8 @@ def _as_optional_int(what: str, field: str, value: object) -> int | None:
 def _as_bool(what: str, field: str, value: object) -> bool:
     if isinstance(value, int):  # bool included
         return value != 0
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
+    if isinstance(value, str) and (text := value.strip().lower()) in _BOOLS:
+        return text in _TRUE
     raise _fail(what, field, value)
 
 
@@ -108,13 +99,13 @@ def _as_str(what: str, field: str, value: object) -> str:
 
 def _as_list(what: str, value: object) -> list[Any]:
     if not isinstance(value, list):
-        raise CtiResponseError(f"{what}: expected a JSON list, got {_shown(value)}")
+        raise CtiResponseError(f"{what}: expected a JSON list, got {shown(value)}")
     return value
 
 
 def _entry(what: str, value: object, *required: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise CtiResponseError(f"{what}: expected a JSON object, got {_shown(value)}")
+        raise CtiResponseError(f"{what}: expected a JSON object, got {shown(value)}")
     if any(name not in value for name in required):
         raise CtiResponseError(
             f"{what}: entry without {' or '.join(map(repr, required))}"
@@ -123,15 +114,15 @@ def _entry(what: str, value: object, *required: str) -> dict[str, Any]:
 
 
 _LINE_STATES = {state.value: state for state in LineState}
+_PHONE_STATES = {state.value: state for state in PhoneState}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineStatus:
-    """One line (call appearance) of the phone.
+    """One line (call appearance) of the phone; None: not known or not sent.
 
-    `state` is None for a state this library does not know; `raw_state` is what the
-    phone sent. `account` is the phone's `acct` as sent, None when empty (see
-    `account_id`). `conference` is None when the phone sends no `conf` field.
+    `state` None is a state this library does not know (`raw_state` as sent);
+    `account` is the phone's `acct` as sent (see `account_id`).
     """
 
     line: int
@@ -187,14 +178,10 @@ class PhoneStatus:
         """Parse the `body` (and the optional sibling `misc`) of `api-get_phone_status`."""
         if not isinstance(body, str):
             raise CtiResponseError(
-                f"phone status: expected a string body, got {_shown(body)}"
+                f"phone status: expected a string body, got {shown(body)}"
             )
-        try:
-            status: PhoneState | None = PhoneState(body.strip().lower())
-        except ValueError:
-            status = None
         return cls(
-            status=status,
+            status=_PHONE_STATES.get(body.strip().lower()),
             raw=body,
             misc=None if misc is None else _as_str("phone status", "misc", misc),
         )
@@ -227,11 +214,9 @@ class Account:
 def account_id(acct: int | None, accounts: Sequence[Account]) -> int | None:
     """Return the 1-based id of the account a line's `acct` names, where it is known.
 
-    `acct` is 0-based on a WP826 (`acct: 0` for account 1 [CAP S8, N4]) and the
-    account id itself in the vendor's own client [VENDOR-CODE N1]: cti-api.md §12
-    says to accept both and not to map it without another hint. The hints: `0`
-    can only be 0-based; otherwise a call runs on a registered account, so the
-    reading that names exactly one registered account wins. None when unsure.
+    `acct` is 0-based on a WP826 [CAP S8, N4], the account id in the vendor's client
+    [VENDOR-CODE N1]; cti-api.md §12: accept both, map only with a hint. `0` can only
+    be 0-based; otherwise the reading naming exactly one registered account wins.
     """
     if acct is None:
         return None
@@ -259,10 +244,8 @@ class Sourced[T]:
 class PhoneIdentity:
     """What the phone revealed about itself; a fact it did not reveal is None.
 
-    `https_redirect`: the plain-HTTP address redirected to https:// (Web Access Mode
-    HTTPS, the GRP261x default, cti-api.md §2.5), on `https_port` (None: 443).
-    `keys_only`: the phone takes keys (`api-send_key`) but has no line status (HTTP
-    404), so its calls cannot be checked.
+    `https_redirect`: plain HTTP redirected to https:// (the GRP261x default, §2.5) on
+    `https_port` (None: 443). `keys_only`: keys work, the line status is HTTP 404.
     """
 
     model: Sourced[str] | None = None
@@ -292,10 +275,9 @@ _SERVER = re.compile(
 
 def parse_server_header(header: str | None) -> tuple[str | None, str | None]:
     """Return (model, firmware) of `Grandstream GXP2170 1.0.11.16`; None: not revealed."""
-    match = _SERVER.match(header or "")
-    if not match:
-        return None, None
-    return match.group("model").upper(), match.group("version")
+    if match := _SERVER.match(header or ""):
+        return match.group("model").upper(), match.group("version")
+    return None, None
 
 
 _MAC_SEPARATORS = re.compile(r"[\s:.\-]")
@@ -305,6 +287,6 @@ _HEX12 = re.compile(r"[0-9a-f]{12}")
 def normalize_mac(text: object) -> str | None:
     """Return a MAC in lower-case colon form (`00:0b:82:12:34:56`), or None if invalid."""
     digits = _MAC_SEPARATORS.sub("", text).lower() if isinstance(text, str) else ""
-    if not _HEX12.fullmatch(digits):
-        return None
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    if _HEX12.fullmatch(digits):
+        return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    return None

@@ -1,13 +1,11 @@
 """URL building for the CTI API.
 
-Every query value is percent-encoded with `quote(value, safe="")`, so `#`, `&`,
-`+`, `%` and spaces in a password or a number reach the phone intact. The only
-exception is a value that is already encoded (`Encoded`), used for `keys=`, where
-the `:` between keys must stay literal. The finished URL is handed to aiohttp as
-`yarl.URL(..., encoded=True)` so that nothing is encoded twice.
+Query values are encoded with `quote(value, safe="")`: `#&+%/` and spaces reach the
+phone intact; an `Encoded` value (`keys=`, whose `:` stays literal) is sent as is.
+yarl gets the finished URL with `encoded=True`, so nothing is encoded twice.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 import re
 from urllib.parse import quote
 
@@ -18,6 +16,8 @@ REDACTED = "***"
 
 _SAFE_ENCODED = re.compile(r"[A-Za-z0-9%:._~-]*")
 
+type Params = Sequence[tuple[str, str | Encoded]]
+
 
 class Encoded(str):
     """A query value that is already percent-encoded and must be sent as is."""
@@ -26,10 +26,9 @@ class Encoded(str):
 
 
 def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
-    """Split `host` into name and port: `10.0.0.5`, `phone:8080`, `[fe80::1]:80`, `::1`.
+    """Split `10.0.0.5`, `phone:8080`, `[fe80::1]:80` or `::1` into name and port.
 
-    An explicit `port` wins over one given in `host`. Raise ValueError when the
-    host is empty or the port is not a number from 1 to 65535.
+    An explicit `port` wins. Raise ValueError for an empty host or a port not in 1-65535.
     """
     text = host.strip()
     name, found = text, None
@@ -58,33 +57,29 @@ def base_url(host: str, port: int | None, *, https: bool) -> URL:
     return URL.build(scheme="https" if https else "http", host=name, port=port)
 
 
-def encode_value(value: str | Encoded) -> str:
-    """Percent-encode one query value (every reserved character, including `/`)."""
-    if isinstance(value, Encoded):
-        if not _SAFE_ENCODED.fullmatch(value):
-            raise ValueError("Pre-encoded query value contains unsafe characters")
-        return str(value)
-    return quote(value, safe="")
+def _encode_value(value: str | Encoded) -> str:
+    if not isinstance(value, Encoded):
+        return quote(value, safe="")
+    if not _SAFE_ENCODED.fullmatch(value):
+        raise ValueError("Pre-encoded query value contains unsafe characters")
+    return str(value)
 
 
-def query_string(params: Iterable[tuple[str, str | Encoded]]) -> str:
-    """Return the encoded query string for `params` in the given order."""
-    return "&".join(
-        f"{quote(name, safe='')}={encode_value(value)}" for name, value in params
-    )
-
-
-def redacted_query(params: Iterable[tuple[str, str | Encoded]]) -> str:
-    """Return the query string with password values replaced, safe for logs."""
+def query_string(params: Params, *, redact: bool = False) -> str:
+    """Return the encoded query string in the given order (`redact`: for logs)."""
     return "&".join(
         f"{quote(name, safe='')}="
-        + (REDACTED if name in SECRET_PARAMS else encode_value(value))
+        + (REDACTED if redact and name in SECRET_PARAMS else _encode_value(value))
         for name, value in params
     )
 
 
-def build_url(base: URL, path: str, params: Iterable[tuple[str, str | Encoded]]) -> URL:
+def redacted_query(params: Params) -> str:
+    """Return the query string with password values replaced, safe for logs."""
+    return query_string(params, redact=True)
+
+
+def build_url(base: URL, path: str, params: Params) -> URL:
     """Return the full, already encoded request URL."""
     query = query_string(params)
-    text = f"{base}{path}?{query}" if query else f"{base}{path}"
-    return URL(text, encoded=True)
+    return URL(f"{base}{path}?{query}" if query else f"{base}{path}", encoded=True)
