@@ -6,7 +6,7 @@ through `llm.py`, the built-in agent through `voice_sentences.py`.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -18,14 +18,9 @@ from homeassistant.helpers import (
     intent,
 )
 
-if TYPE_CHECKING:
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .binary_sensor import IN_CALL_STATES
 from .call_history import CallDict, is_missed
-from .const import DOMAIN
+from .const import DOMAIN, vol
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import LineState, LineStatus
 from .cti.call_control import TransferMode

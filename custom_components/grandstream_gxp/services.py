@@ -4,7 +4,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
@@ -18,15 +18,8 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-if TYPE_CHECKING:
-    # What Home Assistant's types name; at run time newer releases alias voluptuous
-    # to probatio, and Home Assistant 2026.3 still uses voluptuous itself.
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .call_history import MAX_CALLS
-from .const import DOMAIN
+from .const import DOMAIN, vol
 from .coordinator import GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
 from .helpers import async_run_action, lines_response
