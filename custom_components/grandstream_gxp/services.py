@@ -1,6 +1,6 @@
 """The integration's actions: each takes the phone's `device_id`."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 import re
@@ -91,6 +91,18 @@ class Action:
         if self.uses_phone:
             return await async_run_action(runtime, partial(self.handler, runtime, data))
         return self.handler(runtime, data)
+
+    async def async_handle(self, call: ServiceCall) -> ServiceResponse:
+        """Run the action for a service call; respond when asked."""
+        runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
+        result = await self.async_run(runtime, call.data)
+        if not call.return_response:
+            return None
+        response = self.response(result)
+        if self.call_control:
+            # False on a keys-only phone: keys were pressed, nothing was read.
+            response["verified"] = not runtime.keys_only
+        return response
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -255,37 +267,17 @@ HISTORY_ACTIONS: dict[str, Action] = {
 
 def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
     device = dr.async_get(hass).async_get(device_id)
-    entry = next(
-        (
-            entry
-            for entry in hass.config_entries.async_entries(DOMAIN)
-            if device and (DOMAIN, entry.unique_id) in device.identifiers
-        ),
-        None,
-    )
-    if device is None or entry is None:
+    entries = hass.config_entries.async_entries(DOMAIN)
+    phone = [
+        entry for entry in entries if device and entry.entry_id in device.config_entries
+    ]
+    if device is None or not phone:
         raise _error("invalid_device", device=device_id)
+    entry = phone[0]
     if entry.state is not ConfigEntryState.LOADED:
         raise _error("not_loaded", device=device.name_by_user or device.name or "")
     runtime: GxpRuntimeData = entry.runtime_data
     return runtime
-
-
-def _service(
-    action: Action,
-) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
-    async def handle(call: ServiceCall) -> ServiceResponse:
-        runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = await action.async_run(runtime, call.data)
-        if not call.return_response:
-            return None
-        response = action.response(result)
-        if action.call_control:
-            # False on a keys-only phone: keys were pressed, nothing was read.
-            response["verified"] = not runtime.keys_only
-        return response
-
-    return handle
 
 
 @callback
@@ -295,7 +287,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN,
             name,
-            _service(action),
+            action.async_handle,
             schema=action.schema,
             supports_response=action.supports_response,
         )
