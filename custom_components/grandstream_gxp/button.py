@@ -54,11 +54,7 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's buttons; a keys-only phone gets those its key recipes run.
-
-    No reboot there (`api-sys_operation` is missing too), no cancel (refused), swap only
-    with the hold-key method, no missed calls to clear (no call events).
-    """
+    """Add the phone's buttons; a keys-only phone gets those its key recipes run."""
     runtime = entry.runtime_data
     async_add_entities(
         GxpButton(entry, description)
@@ -68,6 +64,8 @@ async def async_setup_entry(
 
 
 def _keys_only_button(key: str, runtime: GxpRuntimeData) -> bool:
+    # Swap only by the hold key; no reboot (`api-sys_operation` is missing too), no
+    # cancel (refused), no missed calls (no call events).
     if key == "swap":
         return runtime.controller.settings.swap_method is SwapMethod.HOLD_KEY
     return key not in {REBOOT, "cancel_transfer", "clear_missed_calls"}

@@ -17,8 +17,6 @@ vol = probatio
 DOMAIN: Final = "grandstream_gxp"
 LOGGER = logging.getLogger(__package__)
 
-MANUFACTURER: Final = "Grandstream"
-
 # Config entry data besides Home Assistant's names (host, port, password, ssl, ...).
 CONF_MODEL: Final = "model"
 CONF_ADVANCED: Final = "advanced"

@@ -1,7 +1,6 @@
 """Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
-The intent integration finds `async_setup_intents` itself; LLM agents get the handlers
-through `llm.py`, the built-in agent through `voice_sentences.py`.
+LLM agents get them through `llm.py`, the built-in agent through `voice_sentences.py`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -114,9 +113,8 @@ def _choose(
 ) -> _Phone:
     """Return the phone the request means, or raise an error that says what is missing.
 
-    The `phone` slot names it (device name, entry title or area); else the only phone.
     Several are narrowed to the loaded ones that `suits` the intent, then to the
-    request's area (set by the satellite); still several, the user is asked to name one.
+    satellite's area; still several, the user is asked to name one.
     """
     if not (phones := _phones(hass)):
         raise _refusal(replies, "no_phones")

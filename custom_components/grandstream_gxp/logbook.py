@@ -1,7 +1,4 @@
-"""Logbook lines for finished calls: "Missed call from Alice (1001)".
-
-In English: logbook descriptions have no translation step.
-"""
+"""Logbook lines for finished calls, in English: the logbook translates nothing."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
