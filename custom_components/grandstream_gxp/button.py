@@ -15,12 +15,11 @@ from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti.call_control import SwapMethod
 from .entity import GxpEntity
 from .helpers import async_run_action
-from .services import ACTIONS, HISTORY_ACTIONS
+from .services import ACTIONS
 
 # One command at a time per phone; the call controller serialises procedures anyway.
 PARALLEL_UPDATES = 1
 
-_ACTIONS = ACTIONS | HISTORY_ACTIONS
 REBOOT = "reboot"
 
 BUTTONS: tuple[ButtonEntityDescription, ...] = (
@@ -77,7 +76,7 @@ class GxpButton(GxpEntity, ButtonEntity):
     @property
     @override
     def available(self) -> bool:
-        action = _ACTIONS.get(self.entity_description.key)
+        action = ACTIONS.get(self.entity_description.key)
         return (action is not None and not action.uses_phone) or super().available
 
     @override
@@ -86,4 +85,4 @@ class GxpButton(GxpEntity, ButtonEntity):
         if (key := self.entity_description.key) == REBOOT:
             await async_run_action(runtime, runtime.client.reboot)
         else:
-            await _ACTIONS[key].async_run(runtime, {})
+            await ACTIONS[key].async_run(runtime, {})

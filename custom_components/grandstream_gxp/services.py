@@ -235,10 +235,6 @@ ACTIONS: dict[str, Action] = {
         response=dict,
         call_control=False,
     ),
-}
-
-
-HISTORY_ACTIONS: dict[str, Action] = {
     "get_call_history": Action(
         vol.Schema(
             {
@@ -283,7 +279,7 @@ def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
-    for name, action in (ACTIONS | HISTORY_ACTIONS).items():
+    for name, action in ACTIONS.items():
         hass.services.async_register(
             DOMAIN,
             name,
