@@ -33,6 +33,7 @@ BUTTONS: tuple[ButtonEntityDescription, ...] = (
             "swap",
             "complete_transfer",
             "cancel_transfer",
+            "clear_missed_calls",
         )
     ),
     ButtonEntityDescription(
@@ -41,9 +42,6 @@ BUTTONS: tuple[ButtonEntityDescription, ...] = (
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
-    ),
-    ButtonEntityDescription(
-        key="clear_missed_calls", translation_key="clear_missed_calls"
     ),
 )
 

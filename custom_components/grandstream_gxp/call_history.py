@@ -40,7 +40,6 @@ class CallOutcome(StrEnum):
     ANSWERED = "answered"
     # Nobody answered: a caller who gave up, or a callee who did not pick up.
     MISSED = "missed"
-    # Home Assistant rejected the ringing call.
     REJECTED = "rejected"
     TRANSFERRED = "transferred"
 

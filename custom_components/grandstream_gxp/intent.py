@@ -309,7 +309,6 @@ HANDLERS: Final[tuple[PhoneIntent, ...]] = (
         "the phone dials on its speaker. Use when the user asks to call or dial a "
         "number. Needs slot 'number' (digits, *, # and a leading +; resolve a contact "
         "name to its number first).",
-        # A free line, and none dialling already.
         suits=lambda phone, _: (
             bool(phone.lines(LineState.IDLE))
             and not phone.lines(LineState.DIALING, LineState.CALLING)

@@ -202,7 +202,6 @@ ACTIONS: dict[str, Action] = {
             }
         ),
         _dial,
-        # The lines and `method`: `click_to_dial` or `keys`.
         response=lambda dialled: {
             **lines_response(dialled.lines),
             "method": dialled.method.value,
