@@ -10,7 +10,7 @@ from homeassistant.util.yaml import load_yaml_dict
 from custom_components.grandstream_gxp import config_flow
 from custom_components.grandstream_gxp.cti.call_control import Reason
 from custom_components.grandstream_gxp.helpers import _STATE_ERRORS
-from custom_components.grandstream_gxp.services import ACTIONS, HISTORY_ACTIONS
+from custom_components.grandstream_gxp.services import ACTIONS
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / "grandstream_gxp"
 
@@ -34,7 +34,7 @@ def test_actions_yaml_and_translations_agree() -> None:
     """services.yaml, the registered actions and their translations name the same things."""
     described = load("services.yaml")
     translated = load("translations/en.json")["services"]
-    assert set(described) == set(ACTIONS) | set(HISTORY_ACTIONS) == set(translated)
+    assert set(described) == set(ACTIONS) == set(translated)
     for name, action in described.items():
         assert set(action["fields"]) == set(translated[name]["fields"]), name
         assert translated[name]["name"]

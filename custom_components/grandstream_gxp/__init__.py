@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .action_url_writer import async_release_slots, async_start_writing_slots
-from .call_history import CallHistory
+from .call_history import CallHistory, async_track_call_events
 from .connection import client_for
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
@@ -125,7 +125,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     await coordinator.async_config_entry_first_refresh()
     history = CallHistory(hass, entry)
     await history.async_load()
-    entry.async_on_unload(history.async_attach(coordinator))
+    entry.async_on_unload(async_track_call_events(coordinator, history.handle_events))
     entry.async_on_unload(history.async_save)
     entry.runtime_data = GxpRuntimeData(
         client=client,

@@ -15,12 +15,11 @@ from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti.call_control import SwapMethod
 from .entity import GxpEntity
 from .helpers import async_run_action
-from .services import ACTIONS, HISTORY_ACTIONS
+from .services import ACTIONS
 
 # One command at a time per phone; the call controller serialises procedures anyway.
 PARALLEL_UPDATES = 1
 
-_ACTIONS = ACTIONS | HISTORY_ACTIONS
 REBOOT = "reboot"
 
 BUTTONS: tuple[ButtonEntityDescription, ...] = (
@@ -34,6 +33,7 @@ BUTTONS: tuple[ButtonEntityDescription, ...] = (
             "swap",
             "complete_transfer",
             "cancel_transfer",
+            "clear_missed_calls",
         )
     ),
     ButtonEntityDescription(
@@ -43,9 +43,6 @@ BUTTONS: tuple[ButtonEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
     ),
-    ButtonEntityDescription(
-        key="clear_missed_calls", translation_key="clear_missed_calls"
-    ),
 )
 
 
@@ -54,11 +51,7 @@ async def async_setup_entry(
     entry: GxpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the phone's buttons; a keys-only phone gets those its key recipes run.
-
-    No reboot there (`api-sys_operation` is missing too), no cancel (refused), swap only
-    with the hold-key method, no missed calls to clear (no call events).
-    """
+    """Add the phone's buttons; a keys-only phone gets those its key recipes run."""
     runtime = entry.runtime_data
     async_add_entities(
         GxpButton(entry, description)
@@ -68,6 +61,8 @@ async def async_setup_entry(
 
 
 def _keys_only_button(key: str, runtime: GxpRuntimeData) -> bool:
+    # Swap only by the hold key; no reboot (`api-sys_operation` is missing too), no
+    # cancel (refused), no missed calls (no call events).
     if key == "swap":
         return runtime.controller.settings.swap_method is SwapMethod.HOLD_KEY
     return key not in {REBOOT, "cancel_transfer", "clear_missed_calls"}
@@ -79,7 +74,7 @@ class GxpButton(GxpEntity, ButtonEntity):
     @property
     @override
     def available(self) -> bool:
-        action = _ACTIONS.get(self.entity_description.key)
+        action = ACTIONS.get(self.entity_description.key)
         return (action is not None and not action.uses_phone) or super().available
 
     @override
@@ -88,4 +83,4 @@ class GxpButton(GxpEntity, ButtonEntity):
         if (key := self.entity_description.key) == REBOOT:
             await async_run_action(runtime, runtime.client.reboot)
         else:
-            await _ACTIONS[key].async_run(runtime, {})
+            await ACTIONS[key].async_run(runtime, {})

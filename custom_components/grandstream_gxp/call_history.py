@@ -1,8 +1,4 @@
-"""The call history of a phone: its last calls and the missed-call count.
-
-One record per call and line, from the coordinator's call events; kept in Home
-Assistant's storage across restarts.
-"""
+"""The call history of a phone: its last calls and the missed-call count."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +40,6 @@ class CallOutcome(StrEnum):
     ANSWERED = "answered"
     # Nobody answered: a caller who gave up, or a callee who did not pick up.
     MISSED = "missed"
-    # Home Assistant rejected the ringing call.
     REJECTED = "rejected"
     TRANSFERRED = "transferred"
 
@@ -135,11 +130,6 @@ class CallHistory:
         await _store(hass, entry_id).async_remove()
 
     @callback
-    def async_attach(self, coordinator: GxpCoordinator) -> CALLBACK_TYPE:
-        """Record the call events of every coordinator update from now on."""
-        return async_track_call_events(coordinator, self._handle_events)
-
-    @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` when the history or the count changes."""
         self._listeners.append(listener)
@@ -152,7 +142,8 @@ class CallHistory:
         self._changed()
 
     @callback
-    def _handle_events(self, events: tuple[CallEvent, ...]) -> None:
+    def handle_events(self, events: tuple[CallEvent, ...]) -> None:
+        """Record the calls the events finish."""
         now = dt_util.utcnow()
         finished = [call for event in events if (call := self._apply(event, now))]
         if not finished:

@@ -7,7 +7,7 @@ the user (docs/architecture.md).
 
 from collections.abc import Mapping
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -45,13 +45,6 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
-if TYPE_CHECKING:
-    # What Home Assistant's types name; at run time newer releases alias voluptuous
-    # to probatio, and Home Assistant 2026.3 still uses voluptuous itself.
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .action_urls import format_action_urls
 from .connection import client_for
 from .const import (
@@ -74,6 +67,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
     REQUEST_TIMEOUT,
+    vol,
 )
 from .coordinator import GxpConfigEntry
 from .cti import CtiClient, KeyTable, normalize_mac

@@ -2,12 +2,20 @@
 
 from datetime import timedelta
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import probatio
+else:
+    import voluptuous as probatio
+
+# What Home Assistant's types name; at run time newer releases alias voluptuous to
+# probatio, and Home Assistant 2026.3 still uses voluptuous itself. An assignment, so
+# that mypy lets the other modules import it from here.
+vol = probatio
 
 DOMAIN: Final = "grandstream_gxp"
 LOGGER = logging.getLogger(__package__)
-
-MANUFACTURER: Final = "Grandstream"
 
 # Config entry data besides Home Assistant's names (host, port, password, ssl, ...).
 CONF_MODEL: Final = "model"

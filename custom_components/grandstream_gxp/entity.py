@@ -8,7 +8,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .coordinator import GxpConfigEntry, GxpCoordinator, PhoneData
 
 
@@ -60,10 +60,7 @@ class GxpItemEntity[T](GxpEntity):
     def async_add_reported(
         cls, entry: GxpConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add an entity for every item the phone reports, also those reported later.
-
-        The accounts list can come late: no reload needed for its entities.
-        """
+        """Add an entity per item the phone reports, now and later (accounts lag)."""
         coordinator = entry.runtime_data.coordinator
         known: set[int] = set()
 
@@ -84,7 +81,7 @@ def phone_device_info(entry: GxpConfigEntry) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, mac)},
         connections={(CONNECTION_NETWORK_MAC, mac)},
-        manufacturer=MANUFACTURER,
+        manufacturer="Grandstream",
         model=runtime.model,
         sw_version=runtime.firmware,
         configuration_url=str(runtime.client.base_url),

@@ -17,17 +17,14 @@ _REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_card_registered")
 
 
 async def async_register_card(hass: HomeAssistant) -> None:
-    """Serve the card and add it to every dashboard, once.
-
-    The frontend caches the file for 31 days: the URL carries the version and a hash of
-    the file, so an update (or a local edit) gets a new URL.
-    """
+    """Serve the card and add it to every dashboard, once."""
     if hass.data.get(_REGISTERED):
         return
     # Claimed before the first await: a second registration of the path raises.
     hass.data[_REGISTERED] = True
     integration = await async_get_integration(hass, DOMAIN)
     card = await hass.async_add_executor_job(CARD_FILE.read_bytes)
+    # The frontend caches it 31 days: an update or a local edit needs a new URL.
     digest = hashlib.sha256(card).hexdigest()[:8]
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_FILE), cache_headers=True)]

@@ -1,12 +1,11 @@
 """Assist intents: answer, hang up, transfer, who is calling, call, and call back.
 
-The intent integration finds `async_setup_intents` itself; LLM agents get the handlers
-through `llm.py`, the built-in agent through `voice_sentences.py`.
+LLM agents get them through `llm.py`, the built-in agent through `voice_sentences.py`.
 """
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -18,14 +17,9 @@ from homeassistant.helpers import (
     intent,
 )
 
-if TYPE_CHECKING:
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .binary_sensor import IN_CALL_STATES
 from .call_history import CallDict, is_missed
-from .const import DOMAIN
+from .const import DOMAIN, vol
 from .coordinator import GxpConfigEntry, GxpRuntimeData
 from .cti import LineState, LineStatus
 from .cti.call_control import TransferMode
@@ -75,9 +69,6 @@ class _Phone:
         return [line for line in (data.lines if data else ()) if line.state in states]
 
 
-type Act = Callable[[Replies, Slots, _Phone], Awaitable[str]]
-
-
 def _normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -108,43 +99,6 @@ def _refusal(
     replies: Replies, key: str, **placeholders: str
 ) -> intent.IntentHandleError:
     return intent.IntentHandleError(replies.say(key, **placeholders))
-
-
-def _choose(
-    hass: HomeAssistant,
-    replies: Replies,
-    slots: Slots,
-    suits: Callable[[_Phone], bool],
-    nothing: str,
-) -> _Phone:
-    """Return the phone the request means, or raise an error that says what is missing.
-
-    The `phone` slot names it (device name, entry title or area); else the only phone.
-    Several are narrowed to the loaded ones that `suits` the intent, then to the
-    request's area (set by the satellite); still several, the user is asked to name one.
-    """
-    if not (phones := _phones(hass)):
-        raise _refusal(replies, "no_phones")
-    if SLOT_PHONE in slots:
-        wanted = slots[SLOT_PHONE]["value"]
-        phones = [phone for phone in phones if _normal(wanted) in _names(hass, phone)]
-        if not phones:
-            raise _refusal(replies, "unknown_phone", name=wanted)
-    if len(phones) == 1:
-        if not phones[0].loaded:
-            raise _refusal(replies, "phone_unavailable", phone=phones[0].name)
-        return phones[0]
-    if not (loaded := [phone for phone in phones if phone.loaded]):
-        raise _refusal(replies, "no_phone_available")
-    if not (busy := [phone for phone in loaded if suits(phone)]):
-        raise _refusal(replies, nothing)
-    if len(busy) > 1 and SLOT_PREFERRED_AREA in slots:
-        area = slots[SLOT_PREFERRED_AREA]["value"]
-        busy = [phone for phone in busy if phone.area_id == area] or busy
-    if len(busy) > 1:
-        names = replies.join(sorted(phone.name for phone in busy))
-        raise _refusal(replies, "which_phone", phones=names)
-    return busy[0]
 
 
 async def _run(
@@ -242,7 +196,7 @@ class PhoneIntent(intent.IntentHandler):
     suits: Callable[[_Phone, Slots], bool]
     # The reply key when no phone suits the intent.
     nothing: str | Callable[[Slots], str]
-    act: Act
+    act: Callable[[Replies, Slots, _Phone], Awaitable[str]]
     slots: dict[Any, Any] = field(default_factory=dict)
     query: bool = False
 
@@ -259,18 +213,43 @@ class PhoneIntent(intent.IntentHandler):
             **self.slots,
         }
 
+    def _choose(self, hass: HomeAssistant, replies: Replies, slots: Slots) -> _Phone:
+        """Return the phone the request means, or raise an error that says what is missing.
+
+        Several are narrowed to the loaded ones the intent `suits`, then to the
+        satellite's area; still several, the user is asked to name one.
+        """
+        if not (phones := _phones(hass)):
+            raise _refusal(replies, "no_phones")
+        if SLOT_PHONE in slots:
+            wanted = slots[SLOT_PHONE]["value"]
+            phones = [p for p in phones if _normal(wanted) in _names(hass, p)]
+            if not phones:
+                raise _refusal(replies, "unknown_phone", name=wanted)
+        if len(phones) == 1:
+            if not phones[0].loaded:
+                raise _refusal(replies, "phone_unavailable", phone=phones[0].name)
+            return phones[0]
+        if not (loaded := [phone for phone in phones if phone.loaded]):
+            raise _refusal(replies, "no_phone_available")
+        if not (busy := [phone for phone in loaded if self.suits(phone, slots)]):
+            nothing = self.nothing
+            raise _refusal(
+                replies, nothing if isinstance(nothing, str) else nothing(slots)
+            )
+        if len(busy) > 1 and SLOT_PREFERRED_AREA in slots:
+            area = slots[SLOT_PREFERRED_AREA]["value"]
+            busy = [phone for phone in busy if phone.area_id == area] or busy
+        if len(busy) > 1:
+            names = replies.join(sorted(phone.name for phone in busy))
+            raise _refusal(replies, "which_phone", phones=names)
+        return busy[0]
+
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Find the phone, act, and say what happened."""
         slots = self.async_validate_slots(intent_obj.slots)
         replies = await async_get_replies(intent_obj.hass, intent_obj.language)
-        nothing = self.nothing
-        phone = _choose(
-            intent_obj.hass,
-            replies,
-            slots,
-            lambda phone: self.suits(phone, slots),
-            nothing if isinstance(nothing, str) else nothing(slots),
-        )
+        phone = self._choose(intent_obj.hass, replies, slots)
         response = intent_obj.create_response()
         response.async_set_speech(await self.act(replies, slots, phone))
         if self.query:
@@ -330,7 +309,6 @@ HANDLERS: Final[tuple[PhoneIntent, ...]] = (
         "the phone dials on its speaker. Use when the user asks to call or dial a "
         "number. Needs slot 'number' (digits, *, # and a leading +; resolve a contact "
         "name to its number first).",
-        # A free line, and none dialling already.
         suits=lambda phone, _: (
             bool(phone.lines(LineState.IDLE))
             and not phone.lines(LineState.DIALING, LineState.CALLING)

@@ -1,8 +1,4 @@
-"""The phone intents as tools of LLM conversation agents (the Assist API).
-
-Since Home Assistant 2026.8 registered intents are no longer tools by themselves: the
-`llm` integration asks each integration's `llm.py` for its tools.
-"""
+"""The phone intents as Assist API tools (from 2026.8 an intent is no tool itself)."""
 
 import inspect
 

@@ -1,7 +1,4 @@
-"""Logbook lines for finished calls: "Missed call from Alice (1001)".
-
-In English: logbook descriptions have no translation step.
-"""
+"""Logbook lines for finished calls, in English: the logbook translates nothing."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -57,11 +54,9 @@ def async_describe_events(
     @callback
     def describe(event: Event) -> dict[str, str | None]:
         device = devices.async_get(event.data.get("device_id") or "")
+        name = device and (device.name_by_user or device.name)
         return {
-            LOGBOOK_ENTRY_NAME: (
-                (device.name_by_user or device.name) if device else None
-            )
-            or "Grandstream GXP",
+            LOGBOOK_ENTRY_NAME: name or "Grandstream GXP",
             LOGBOOK_ENTRY_MESSAGE: call_message(event.data),
             LOGBOOK_ENTRY_ENTITY_ID: event.data.get("entity_id"),
         }

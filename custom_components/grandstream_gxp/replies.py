@@ -1,8 +1,4 @@
-"""Spoken replies in the user's language, from the translations (`common.voice_*`).
-
-The six shipped languages are translated in one place and checked by the translations
-test; any other language falls back to English.
-"""
+"""Spoken replies in the user's language, from the translations (`common.voice_*`)."""
 
 from dataclasses import dataclass
 from typing import Final
@@ -55,11 +51,7 @@ class Replies:
 
 
 async def async_get_replies(hass: HomeAssistant, language: str | None) -> Replies:
-    """Load the replies for the request's language.
-
-    LLM agents may pass `*` (any language): Home Assistant's language is used then. A
-    regional variant (`de-CH`) is answered in its base language.
-    """
+    """Load the replies for the request's language (`*` from LLM agents: any)."""
     if not language or language == "*":
         language = hass.config.language
     base = language.split("-")[0].split("_")[0].lower()

@@ -110,7 +110,6 @@ class GxpLineSensor(GxpItemEntity[LineStatus], SensorEntity):
     @property
     @override
     def native_value(self) -> str | None:
-        # Unknown for a state the phone invented.
         line = self._item
         return line.state.value if line and line.state else None
 

@@ -1,10 +1,10 @@
 """The integration's actions: each takes the phone's `device_id`."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
@@ -18,15 +18,8 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-if TYPE_CHECKING:
-    # What Home Assistant's types name; at run time newer releases alias voluptuous
-    # to probatio, and Home Assistant 2026.3 still uses voluptuous itself.
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .call_history import MAX_CALLS
-from .const import DOMAIN
+from .const import DOMAIN, vol
 from .coordinator import GxpRuntimeData
 from .cti.call_control import Dialled, TransferMode, describe_lines
 from .helpers import async_run_action, lines_response
@@ -98,6 +91,18 @@ class Action:
         if self.uses_phone:
             return await async_run_action(runtime, partial(self.handler, runtime, data))
         return self.handler(runtime, data)
+
+    async def async_handle(self, call: ServiceCall) -> ServiceResponse:
+        """Run the action for a service call; respond when asked."""
+        runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
+        result = await self.async_run(runtime, call.data)
+        if not call.return_response:
+            return None
+        response = self.response(result)
+        if self.call_control:
+            # False on a keys-only phone: keys were pressed, nothing was read.
+            response["verified"] = not runtime.keys_only
+        return response
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -197,7 +202,6 @@ ACTIONS: dict[str, Action] = {
             }
         ),
         _dial,
-        # The lines and `method`: `click_to_dial` or `keys`.
         response=lambda dialled: {
             **lines_response(dialled.lines),
             "method": dialled.method.value,
@@ -230,10 +234,6 @@ ACTIONS: dict[str, Action] = {
         response=dict,
         call_control=False,
     ),
-}
-
-
-HISTORY_ACTIONS: dict[str, Action] = {
     "get_call_history": Action(
         vol.Schema(
             {
@@ -262,47 +262,27 @@ HISTORY_ACTIONS: dict[str, Action] = {
 
 def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
     device = dr.async_get(hass).async_get(device_id)
-    entry = next(
-        (
-            entry
-            for entry in hass.config_entries.async_entries(DOMAIN)
-            if device and (DOMAIN, entry.unique_id) in device.identifiers
-        ),
-        None,
-    )
-    if device is None or entry is None:
+    entries = hass.config_entries.async_entries(DOMAIN)
+    phone = [
+        entry for entry in entries if device and entry.entry_id in device.config_entries
+    ]
+    if device is None or not phone:
         raise _error("invalid_device", device=device_id)
+    entry = phone[0]
     if entry.state is not ConfigEntryState.LOADED:
         raise _error("not_loaded", device=device.name_by_user or device.name or "")
     runtime: GxpRuntimeData = entry.runtime_data
     return runtime
 
 
-def _service(
-    action: Action,
-) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
-    async def handle(call: ServiceCall) -> ServiceResponse:
-        runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = await action.async_run(runtime, call.data)
-        if not call.return_response:
-            return None
-        response = action.response(result)
-        if action.call_control:
-            # False on a keys-only phone: keys were pressed, nothing was read.
-            response["verified"] = not runtime.keys_only
-        return response
-
-    return handle
-
-
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
-    for name, action in (ACTIONS | HISTORY_ACTIONS).items():
+    for name, action in ACTIONS.items():
         hass.services.async_register(
             DOMAIN,
             name,
-            _service(action),
+            action.async_handle,
             schema=action.schema,
             supports_response=action.supports_response,
         )

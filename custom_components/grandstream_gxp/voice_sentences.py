@@ -1,12 +1,9 @@
 """The built-in conversation agent's sentences for the phone intents, in six languages.
 
-The default agent reads sentences only from its own repository and the user's
-configuration, so they come as one `conversation` trigger while a loaded phone has the
-`voice_sentences` option on. Wildcards make sentences overlap ("call {number}" matches
-"call back the missed call") and the agent runs every matching trigger, so the trigger
-matches the sentence again against `COMMANDS`, the more specific first, and runs only the
-first match. Python data: translations have no lists of templates, and a data file would
-be read in the event loop.
+The agent reads sentences only from its repository and the user's configuration, so
+they come as one `conversation` trigger. Wildcards overlap ("call {number}" matches
+"call back the missed call") and every matching trigger runs, so the trigger matches the
+sentence again against `COMMANDS`, the more specific first, and runs the first only.
 """
 
 from collections.abc import Callable
@@ -331,10 +328,7 @@ async def async_update_voice_sentences(
     loading: GxpConfigEntry | None = None,
     unloading: GxpConfigEntry | None = None,
 ) -> None:
-    """Register the sentences for the first phone that wants them; drop them after the last.
-
-    `loading` and `unloading` are the entry whose state is changing.
-    """
+    """Register the sentences while a loaded (or `loading`) phone wants them."""
     wanted = "conversation" in hass.config.components and any(
         entry.options.get(CONF_VOICE_SENTENCES, DEFAULT_VOICE_SENTENCES)
         for entry in hass.config_entries.async_entries(DOMAIN)
@@ -381,9 +375,7 @@ async def _async_speech(
     for command, intents in commands:
         if (result := recognize_best(text, intents)) is None:
             continue
-        slots: dict[str, Any] = {
-            name: {"value": value} for name, value in command.slots.items()
-        }
+        slots = {name: {"value": value} for name, value in command.slots.items()}
         for name, entity in result.entities.items():
             slots[name] = {"value": str(entity.value).strip()}
         if device and device.area_id is not None:
