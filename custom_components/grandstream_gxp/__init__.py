@@ -11,7 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .action_url_writer import async_release_slots, async_start_writing_slots
 from .call_history import CallHistory
-from .connection import client_for
+from .connection import async_update_data, client_for
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_FIRMWARE,
@@ -95,9 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     keys_only = device.keys_only
     if entry.data.get(CONF_KEYS_ONLY, False) != keys_only:
         # Firmware may have gained (or lost) the line status since the flow ran.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_KEYS_ONLY: keys_only}
-        )
+        async_update_data(hass, entry, {CONF_KEYS_ONLY: keys_only})
     settings = CallControlSettings(
         has_line_keys=family is not Family.GXP116X,
         auto_attended_transfer=options.get(
@@ -105,11 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         ),
         swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
     )
-    controller = (
-        KeysOnlyController(client, settings)
-        if keys_only
-        else CallController(client, settings)
-    )
+    controller = (KeysOnlyController if keys_only else CallController)(client, settings)
     controller.learned_swap_method = learned_swap_for(entry, firmware)
     # On unload, an action under way stops before its next request.
     entry.async_on_unload(controller.close)

@@ -87,7 +87,7 @@ async def async_run_action[T](
         result = await coordinator.async_run_action(action)
     except (CtiError, CtiKeyError) as err:
         if isinstance(err, CtiAuthError):
-            coordinator.note_auth_error(err)
+            coordinator.auth_error = err
             entry.async_start_reauth(hass)
         if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
             # The phone's setting (P1376) needs a web login to read: the user fixes

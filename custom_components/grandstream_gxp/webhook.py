@@ -21,6 +21,7 @@ from .action_urls import (
     format_action_urls,
     supports_action_urls,
 )
+from .connection import async_update_data
 from .const import CONF_PUSH_SEEN, DOMAIN, LOGGER
 from .coordinator import GxpConfigEntry
 from .cti import normalize_mac
@@ -73,10 +74,7 @@ def parse_raw_query(raw: str) -> MultiDict[str]:
 
 @callback
 def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Register the webhook; show the issue when polling found a call not pushed.
-
-    Only for a model with slots that never pushed (interface.md §Push).
-    """
+    """Register the webhook; raise the push issue (interface.md §Push) when needed."""
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
 
@@ -90,8 +88,7 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         elif (push := parse_push(parse_raw_query(raw), entry.unique_id)) is not None:
             if coordinator.auth_error is None:
                 # The phone pushes (no update listener: storing it reloads nothing).
-                data = {**entry.data, CONF_PUSH_SEEN: True}
-                hass.config_entries.async_update_entry(entry, data=data)
+                async_update_data(hass, entry, {CONF_PUSH_SEEN: True})
                 async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
