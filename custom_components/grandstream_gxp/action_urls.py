@@ -1,9 +1,8 @@
 """The phone's Action URL slots and the URLs to put in them (cti-api.md §7).
 
-The phone fills `$variables` in verbatim, raw spaces included [CODE N2], and a raw
-space makes Home Assistant answer 400 (cti-api.md §12): a URL carries only `e` (the
-event) and `m` (`$mac`); the caller comes from the confirming read. Older URLs also
-carry `r`, `n` (used when the read no longer shows the call), `l` and `a` (unused).
+`$variables` are filled in verbatim, raw spaces included [CODE N2], which Home Assistant
+answers with 400 (cti-api.md §12): a URL carries only `e` (the event) and `m` (`$mac`),
+the caller comes from the confirming read. Older URLs' `r` and `n` are still used.
 """
 
 from dataclasses import dataclass
@@ -79,10 +78,7 @@ def supports_action_urls(model: str | None) -> bool:
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Return the webhook's URL with an IP: phones resolve no mDNS, often no names.
-
-    A host name is replaced by the IP Home Assistant serves on (`api.local_ip`).
-    """
+    """Return the webhook's URL with an IP: phones resolve no mDNS, often no names."""
     try:
         url = webhook.async_generate_url(
             hass, webhook_id, allow_external=False, prefer_external=False

@@ -335,8 +335,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Confirm a pushed event with a read at once; that read fires it."""
         self.last_push_at = dt_util.utcnow()
         if self.auth_error is not None:
-            # Its confirming read would be one more failed login; the entities stay
-            # unavailable until the password is fixed.
+            # Its confirming read would be one more failed login.
             LOGGER.debug("%s: event ignored while the password is rejected", self.name)
             return
         if push.slot.event is None:

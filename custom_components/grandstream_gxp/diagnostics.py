@@ -52,7 +52,6 @@ async def async_get_config_entry_diagnostics(
         "phone": {
             "model": runtime.model,
             "firmware": runtime.firmware,
-            # Takes keys, reports no line state: no action's effect is checked.
             "keys_only": runtime.keys_only,
         },
         "keys": {

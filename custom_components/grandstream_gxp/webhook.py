@@ -1,7 +1,6 @@
 """The webhook the phone's Action URLs call, and the "push not set up" repair issue.
 
-The phone sends a plain GET, without authentication (cti-api.md §7); the query keys
-are those of `action_urls`, parsed from the raw query (`+` is not a space there).
+A plain GET without authentication (cti-api.md §7), with the query keys of `action_urls`.
 """
 
 from collections.abc import Mapping
