@@ -73,8 +73,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     except CtiAuthError as err:
         raise auth_failed(err) from err
     except CtiError as err:
-        # Retried: CTI disabled or a passcode style the firmware refuses (not a wrong
-        # password, no reauth) is changed on the phone; the message says what to change.
+        # Retried, no reauth: CTI off or a refused passcode style is fixed on the phone.
         key = next(
             (key for cls, key in _NOT_READY_KEYS.items() if isinstance(err, cls)),
             "cannot_connect",

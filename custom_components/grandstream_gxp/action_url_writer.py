@@ -5,7 +5,6 @@ none when a complete write's fingerprint shows the same URLs: lockouts move slow
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 import hashlib
 import json
 
@@ -48,51 +47,41 @@ def _fingerprint(urls: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(slots=True)
-class SlotResult:
-    """What one pass over the slots found and did."""
-
-    written: list[PushSlot] = field(default_factory=list)
-    foreign: list[PushSlot] = field(default_factory=list)
-    mismatched: list[PushSlot] = field(default_factory=list)
-
-
 async def async_write_slots(
     hass: HomeAssistant, entry: GxpConfigEntry, *, overwrite: bool = False
-) -> SlotResult:
+) -> bool:
     """Write our URLs into empty or our slots (foreign ones with `overwrite`), read back.
 
-    Foreign slots are named in a fixable repair issue; CtiError: the phone is unusable.
+    Foreign slots are named in a fixable repair issue. Return whether every slot holds
+    ours; raise CtiError when the phone cannot be used.
     """
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     base = webhook_url(hass, webhook_id)
     wanted = _wanted_urls(hass, entry)
-    result = SlotResult()
+    written: list[PushSlot] = []
+    foreign: list[PushSlot] = []
+    mismatched: list[PushSlot] = []
     async with entry.runtime_data.client.session() as web:
         current = await web.get_values(wanted)
         writes: dict[str, str] = {}
         for slot in SLOTS:
             value = current.get(slot.pvalue, "")
             if value and not _is_ours(value, base, webhook_id) and not overwrite:
-                result.foreign.append(slot)
+                foreign.append(slot)
             elif value != wanted[slot.pvalue]:
                 writes[slot.pvalue] = wanted[slot.pvalue]
-                result.written.append(slot)
+                written.append(slot)
         if writes:
             await web.set_values(writes)
             back = await web.get_values(writes)
-            result.mismatched = [
-                slot
-                for slot in result.written
-                if back[slot.pvalue] != writes[slot.pvalue]
-            ]
-    if result.mismatched:
+            mismatched = [s for s in written if back[s.pvalue] != writes[s.pvalue]]
+    if mismatched:
         LOGGER.warning(
             "%s did not keep the Action URLs written to: %s",
             entry.title,
-            ", ".join(slot.name for slot in result.mismatched),
+            ", ".join(slot.name for slot in mismatched),
         )
-    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in result.foreign)
+    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
     async_set_issue(
         hass,
         entry,
@@ -101,10 +90,10 @@ async def async_write_slots(
         is_fixable=True,
         data={"entry_id": entry.entry_id},
     )
-    done = not (result.foreign or result.mismatched)
+    done = not (foreign or mismatched)
     fingerprint = _fingerprint(wanted) if done else None
     async_update_data(hass, entry, {CONF_ACTION_URLS_FINGERPRINT: fingerprint})
-    return result
+    return done
 
 
 async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:

@@ -20,8 +20,7 @@ from .cti.call_events import CallEventType
 # Shown when Home Assistant knows no URL of itself (no network configured).
 URL_PLACEHOLDER: Final = "http://<home-assistant-address>:8123"
 
-# Models whose firmware has Action URL settings (cti-api.md §7.1); the GXP116x has none,
-# and for an unknown model nothing is claimed.
+# Models whose firmware has Action URL settings (cti-api.md §7.1): not the GXP116x.
 _ACTION_URL_FAMILIES: Final = frozenset(
     {Family.GXP16XX, Family.GXP17XX, Family.GXP21XX, Family.GRP26XX}
 )

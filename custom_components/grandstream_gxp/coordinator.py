@@ -152,8 +152,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # When a read or a push last showed the lines differently.
         self._lines_read: tuple[LineStatus, ...] | None = None
         self._lines_changed_at = dt_util.utcnow()
-        # The phone rejected the password: nothing automatic asks it again (it locks the
-        # account after 5 failures) until a read succeeds or reauth reloads the entry.
+        # Set: nothing automatic asks the phone (5 failures lock it) until a read succeeds.
         self.auth_error: CtiAuthError | None = None
 
     async def async_run_action[T](self, action: Callable[[], Awaitable[T]]) -> T:
@@ -174,8 +173,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # Every other endpoint answers 404: no lines, no accounts, no events.
             return PhoneData(lines=())
         async with self._poll_lock:
-            # Only pushes that arrived before the read: a later one may not show in
-            # it, and stays pending for the next read.
+            # Only pushes before the read: a later one may not show in it, so waits.
             pushes, self._pending = self._pending, []
             try:
                 lines, accounts = await self._read()
@@ -190,9 +188,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._check_firmware()
             pushed = self._pushed_events(pushes, lines)
             data = self._next_data(lines, accounts, confirming=bool(pushes))
-            if pushed:
-                data = replace(data, events=pushed + data.events)
-            return data
+            return replace(data, events=pushed + data.events)
 
     def _pushed_events(
         self, pushes: list[PushEvent], lines: tuple[LineStatus, ...]
@@ -230,8 +226,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self.auth_error = err
             raise auth_failed(err) from err
         except CtiError as err:
-            # Unavailable until the next read: at the user's polling interval, not the
-            # longer one for an idle phone whose push works, nor 1 s as in a call.
+            # Unavailable until the next read at the user's interval (not push's, not 1 s).
             self.update_interval = self.idle_interval
             # Not a wrong password: no reauth, the message names the cause.
             refused = isinstance(err, CtiPasswordNotAcceptedError)

@@ -12,9 +12,8 @@ from .action_urls import action_urls, supports_action_urls
 from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
 
-# The host stays (a wrong address is the commonest problem); the MAC, callers and
-# accounts are personal. The webhook id is a secret (it can send events): the Action
-# URLs are shown with it redacted, so the address and query can still be checked.
+# The host stays (a wrong address is the commonest problem); MAC, callers and accounts
+# are personal; the webhook id can send events (the Action URLs show it redacted).
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_MAC,

@@ -35,8 +35,7 @@ class SlotsTakenRepairFlow(ConfirmRepairFlow):
         if user_input is None:
             return await super().async_step_confirm()
         with suppress(CtiError):
-            result = await async_write_slots(self.hass, entry, overwrite=True)
-            if not result.mismatched:
+            if await async_write_slots(self.hass, entry, overwrite=True):
                 return self.async_create_entry(data={})
         return self.async_abort(reason="cannot_write")
 

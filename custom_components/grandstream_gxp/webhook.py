@@ -28,8 +28,7 @@ from .issues import PUSH_NOT_SET_UP, async_set_issue
 
 # The phone drops values over about 256 characters [CAP S8]; longer ones are not its.
 MAX_VALUE_LENGTH: Final = 256
-# The phone's URL template fits in 256 characters, and each of the six variables adds at
-# most a value; a longer query is not from the phone and is not even parsed.
+# A 256-character template plus six values at most: longer is not the phone's, unparsed.
 MAX_QUERY_LENGTH: Final = 2048
 QUERY_KEYS: Final = frozenset({"e", "m", "r", "n", "l", "a"})
 
