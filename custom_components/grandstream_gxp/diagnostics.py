@@ -38,7 +38,6 @@ async def async_get_config_entry_diagnostics(
         return async_redact_data({"entry": shown}, TO_REDACT)
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
-    controller = runtime.controller
     key_table = runtime.client.key_table
     data = coordinator.data
     interval = coordinator.update_interval
@@ -61,8 +60,8 @@ async def async_get_config_entry_diagnostics(
             "probe_in_use": dict(key_table.probed),
         },
         "call_control": {
-            **asdict(controller.settings),
-            "learned_swap_method": controller.learned_swap_method,
+            **asdict(runtime.controller.settings),
+            "learned_swap_method": runtime.controller.learned_swap_method,
         },
         "coordinator": {
             "last_update_success": coordinator.last_update_success,

@@ -37,13 +37,11 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
     """Return the event of a query (a key given twice is refused), None if not ours."""
     query = MultiDict(query)
     values: dict[str, str] = {}
-    for key in QUERY_KEYS:
-        given = query.getall(key, [])
+    for key in QUERY_KEYS.intersection(query):
+        given = query.getall(key)
         if len(given) > 1:
             LOGGER.debug("Action URL ignored: %r given %d times", key, len(given))
             return None
-        if not given:
-            continue
         value = given[0]
         if len(value) > MAX_VALUE_LENGTH:
             LOGGER.debug("Action URL ignored: %r is %d long", key, len(value))
