@@ -11,7 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .action_url_writer import async_release_slots, async_start_writing_slots
 from .call_history import CallHistory, async_track_call_events
-from .connection import client_for
+from .connection import async_update_data, client_for
 from .const import (
     CONF_AUTO_ATTENDED_TRANSFER,
     CONF_FIRMWARE,
@@ -73,8 +73,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     except CtiAuthError as err:
         raise auth_failed(err) from err
     except CtiError as err:
-        # Retried: CTI disabled or a passcode style the firmware refuses (not a wrong
-        # password, no reauth) is changed on the phone; the message says what to change.
+        # Retried, no reauth: CTI off or a refused passcode style is fixed on the phone.
         key = next(
             (key for cls, key in _NOT_READY_KEYS.items() if isinstance(err, cls)),
             "cannot_connect",
@@ -95,9 +94,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
     keys_only = device.keys_only
     if entry.data.get(CONF_KEYS_ONLY, False) != keys_only:
         # Firmware may have gained (or lost) the line status since the flow ran.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_KEYS_ONLY: keys_only}
-        )
+        async_update_data(hass, entry, {CONF_KEYS_ONLY: keys_only})
     settings = CallControlSettings(
         has_line_keys=family is not Family.GXP116X,
         auto_attended_transfer=options.get(
@@ -105,11 +102,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GxpConfigEntry) -> bool:
         ),
         swap_method=SwapMethod(options.get(CONF_SWAP_METHOD, DEFAULT_SWAP_METHOD)),
     )
-    controller = (
-        KeysOnlyController(client, settings)
-        if keys_only
-        else CallController(client, settings)
-    )
+    controller = (KeysOnlyController if keys_only else CallController)(client, settings)
     controller.learned_swap_method = learned_swap_for(entry, firmware)
     # On unload, an action under way stops before its next request.
     entry.async_on_unload(controller.close)

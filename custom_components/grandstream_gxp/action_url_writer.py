@@ -1,12 +1,10 @@
 """Writing the Action URLs into the phone's slots, when the option allows it.
 
-One web login (the entry's password is the admin's, cti-api.md §3.2), never retried:
-the lockout counter moves by one at most per setup. A complete write keeps a
-fingerprint, and a setup that wants the same URLs does not log in at all.
+One web login (the entry's password is the admin's, cti-api.md §3.2), never retried, and
+none when a complete write's fingerprint shows the same URLs: lockouts move slowly.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 import hashlib
 import json
 
@@ -14,7 +12,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from .action_urls import SLOTS, PushSlot, slot_url, supports_action_urls, webhook_url
-from .connection import client_for
+from .connection import async_update_data, client_for
 from .const import (
     CONF_ACTION_URLS_FINGERPRINT,
     CONF_MODEL,
@@ -49,52 +47,41 @@ def _fingerprint(urls: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(slots=True)
-class SlotResult:
-    """What one pass over the slots found and did."""
-
-    written: list[PushSlot] = field(default_factory=list)
-    foreign: list[PushSlot] = field(default_factory=list)
-    mismatched: list[PushSlot] = field(default_factory=list)
-
-
 async def async_write_slots(
     hass: HomeAssistant, entry: GxpConfigEntry, *, overwrite: bool = False
-) -> SlotResult:
-    """Write our URLs into empty or our slots (foreign ones with `overwrite`).
+) -> bool:
+    """Write our URLs into empty or our slots (foreign ones with `overwrite`), read back.
 
-    Every write is read back; foreign slots are named in a fixable repair issue.
-    Raise CtiError when the phone cannot be used.
+    Foreign slots are named in a fixable repair issue. Return whether every slot holds
+    ours; raise CtiError when the phone cannot be used.
     """
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     base = webhook_url(hass, webhook_id)
     wanted = _wanted_urls(hass, entry)
-    result = SlotResult()
+    written: list[PushSlot] = []
+    foreign: list[PushSlot] = []
+    mismatched: list[PushSlot] = []
     async with entry.runtime_data.client.session() as web:
         current = await web.get_values(wanted)
         writes: dict[str, str] = {}
         for slot in SLOTS:
             value = current.get(slot.pvalue, "")
             if value and not _is_ours(value, base, webhook_id) and not overwrite:
-                result.foreign.append(slot)
+                foreign.append(slot)
             elif value != wanted[slot.pvalue]:
                 writes[slot.pvalue] = wanted[slot.pvalue]
-                result.written.append(slot)
+                written.append(slot)
         if writes:
             await web.set_values(writes)
             back = await web.get_values(writes)
-            result.mismatched = [
-                slot
-                for slot in result.written
-                if back[slot.pvalue] != writes[slot.pvalue]
-            ]
-    if result.mismatched:
+            mismatched = [s for s in written if back[s.pvalue] != writes[s.pvalue]]
+    if mismatched:
         LOGGER.warning(
             "%s did not keep the Action URLs written to: %s",
             entry.title,
-            ", ".join(slot.name for slot in result.mismatched),
+            ", ".join(slot.name for slot in mismatched),
         )
-    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in result.foreign)
+    slots = ", ".join(f"{slot.name} ({slot.pvalue})" for slot in foreign)
     async_set_issue(
         hass,
         entry,
@@ -103,21 +90,10 @@ async def async_write_slots(
         is_fixable=True,
         data={"entry_id": entry.entry_id},
     )
-    _store_fingerprint(
-        hass,
-        entry,
-        None if result.foreign or result.mismatched else _fingerprint(wanted),
-    )
-    return result
-
-
-def _store_fingerprint(
-    hass: HomeAssistant, entry: GxpConfigEntry, value: str | None
-) -> None:
-    data = {**entry.data, CONF_ACTION_URLS_FINGERPRINT: value}
-    if value is None:
-        del data[CONF_ACTION_URLS_FINGERPRINT]
-    hass.config_entries.async_update_entry(entry, data=data)
+    done = not (foreign or mismatched)
+    fingerprint = _fingerprint(wanted) if done else None
+    async_update_data(hass, entry, {CONF_ACTION_URLS_FINGERPRINT: fingerprint})
+    return done
 
 
 async def async_sync_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
@@ -140,7 +116,7 @@ def async_start_writing_slots(hass: HomeAssistant, entry: GxpConfigEntry) -> Non
     if not _enabled(entry, entry.runtime_data.model):
         async_set_issue(hass, entry, ACTION_URL_SLOTS_TAKEN, None)
         # Slots may be changed by hand while the option is off: look again when it is on.
-        _store_fingerprint(hass, entry, None)
+        async_update_data(hass, entry, {CONF_ACTION_URLS_FINGERPRINT: None})
         return
     wanted = _fingerprint(_wanted_urls(hass, entry))
     if entry.data.get(CONF_ACTION_URLS_FINGERPRINT) == wanted:

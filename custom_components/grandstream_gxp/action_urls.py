@@ -1,9 +1,8 @@
 """The phone's Action URL slots and the URLs to put in them (cti-api.md §7).
 
-The phone fills `$variables` in verbatim, raw spaces included [CODE N2], and a raw
-space makes Home Assistant answer 400 (cti-api.md §12): a URL carries only `e` (the
-event) and `m` (`$mac`); the caller comes from the confirming read. Older URLs also
-carry `r`, `n` (used when the read no longer shows the call), `l` and `a` (unused).
+`$variables` are filled in verbatim, raw spaces included [CODE N2], which Home Assistant
+answers with 400 (cti-api.md §12): a URL carries only `e` (the event) and `m` (`$mac`),
+the caller comes from the confirming read. Older URLs' `r` and `n` are still used.
 """
 
 from dataclasses import dataclass
@@ -21,8 +20,7 @@ from .cti.call_events import CallEventType
 # Shown when Home Assistant knows no URL of itself (no network configured).
 URL_PLACEHOLDER: Final = "http://<home-assistant-address>:8123"
 
-# Models whose firmware has Action URL settings (cti-api.md §7.1); the GXP116x has none,
-# and for an unknown model nothing is claimed.
+# Models whose firmware has Action URL settings (cti-api.md §7.1): not the GXP116x.
 _ACTION_URL_FAMILIES: Final = frozenset(
     {Family.GXP16XX, Family.GXP17XX, Family.GXP21XX, Family.GRP26XX}
 )
@@ -79,10 +77,7 @@ def supports_action_urls(model: str | None) -> bool:
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Return the webhook's URL with an IP: phones resolve no mDNS, often no names.
-
-    A host name is replaced by the IP Home Assistant serves on (`api.local_ip`).
-    """
+    """Return the webhook's URL with an IP: phones resolve no mDNS, often no names."""
     try:
         url = webhook.async_generate_url(
             hass, webhook_id, allow_external=False, prefer_external=False

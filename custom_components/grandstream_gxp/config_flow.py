@@ -1,8 +1,6 @@
-"""Config flow: one entry per phone, identified by its MAC (`format_mac` form).
+"""Config flow: one entry per phone, identified by its MAC (docs/architecture.md).
 
 A password is sent at most once per submit: phones lock access after a few wrong ones.
-The MAC comes from DHCP where Home Assistant knows it, else from one web login, else
-the user (docs/architecture.md).
 """
 
 from collections.abc import Mapping
@@ -168,11 +166,7 @@ def _title(model: str | None, host: str) -> str:
 
 
 def parse_key_overrides(text: str) -> dict[str, str]:
-    """Parse `XFER=TRANSFER, #=POUND` (`,`, `;` or new lines) into {logical: wire}.
-
-    Raise ValueError (CtiKeyError is one) for an item without `=`, a key or wire
-    token the key table refuses, or a key given twice.
-    """
+    """Parse `XFER=TRANSFER, #=POUND` (`,`, `;` or new lines); ValueError if invalid."""
     pairs: list[tuple[str, str]] = []
     for item in filter(str.strip, _OVERRIDE_SEPARATORS.split(text)):
         token, _, wire = (part.strip() for part in item.partition("="))
@@ -231,16 +225,13 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_check(
         self, connection: Mapping[str, Any], password: str, *, login: bool
     ) -> CheckError | None:
-        """Check the phone once and keep what it told; return the error key if any.
-
-        A typed address whose plain-HTTP root redirects to HTTPS is checked again on
-        HTTPS: no password was refused, so no lockout attempt is spent.
-        """
+        """Check the phone once and keep what it told; return the error key if any."""
         accounts = self.source in (SOURCE_USER, SOURCE_DHCP)
         checked = await check_phone(
             self._client(connection, password), login=login, accounts=accounts
         )
         typed = self.source in (SOURCE_USER, SOURCE_RECONFIGURE)
+        # A typed HTTP address redirecting to HTTPS: checked again, no password was refused.
         if checked == CheckError.CANNOT_CONNECT and typed and not connection[CONF_SSL]:
             probe = self._client(connection, "", PROBE_TIMEOUT)
             if redirect := await https_redirect(probe):
@@ -281,9 +272,8 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_FIRMWARE] = checked.firmware
         if checked.keys_only:
             data[CONF_KEYS_ONLY] = True
-        # Two phones of one model differ: `GXP2170 1001` (account 1's SIP user id, the
-        # lowest account that has one), else `GXP2170 34:56` (the MAC's last bytes); a
-        # title another entry has gets the MAC's last bytes too.
+        # `GXP2170 1001` (the lowest account's SIP user id), else `GXP2170 34:56` (the
+        # MAC's last bytes); a title another entry has gets the MAC's last bytes too.
         mac_suffix = (self.unique_id or "")[-5:].upper()
         title = self._connection[CONF_HOST]
         if self._model is not None:
@@ -291,8 +281,6 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
         if title in {entry.title for entry in self._async_current_entries()}:
             title = f"{title} {mac_suffix}"
         return self.async_create_entry(title=title, data=data)
-
-    # --- by hand -------------------------------------------------------------
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -366,8 +354,6 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    # --- discovery -----------------------------------------------------------
-
     async def async_step_dhcp(
         self, discovery_info: DhcpServiceInfo
     ) -> ConfigFlowResult:
@@ -414,8 +400,6 @@ class GxpConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=self.context["title_placeholders"],
         )
-
-    # --- reauthentication ----------------------------------------------------
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]

@@ -1,8 +1,9 @@
-"""How an entry (or a flow) reaches its phone: one CTI client factory."""
+"""How an entry (or a flow) reaches its phone, and how an entry keeps what it learned."""
 
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -10,7 +11,7 @@ from homeassistant.const import (
     CONF_SSL,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import REQUEST_TIMEOUT
@@ -34,4 +35,15 @@ def client_for(
         verify_ssl=data[CONF_VERIFY_SSL],
         timeout=timeout,
         key_table=key_table,
+    )
+
+
+@callback
+def async_update_data(
+    hass: HomeAssistant, entry: ConfigEntry[Any], changes: Mapping[str, Any]
+) -> None:
+    """Store `changes` in the entry's data (None removes a key); nothing reloads."""
+    data = {**entry.data, **changes}
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in data.items() if v is not None or k not in changes}
     )

@@ -1,7 +1,4 @@
-"""The data coordinator: polls one phone and turns reads and pushes into call events.
-
-The data flow, push liveness and the firmware check are in docs/architecture.md.
-"""
+"""Polls one phone and turns reads and pushes into call events (docs/architecture.md)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -16,6 +13,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .action_urls import PushEvent
+from .connection import async_update_data
 from .const import (
     ACCOUNTS_INTERVAL,
     CONF_FIRMWARE,
@@ -83,15 +81,13 @@ class PhoneData:
 
     @property
     def phone_status(self) -> PhoneState:
-        """Derive the status from the lines (cti-api.md §5.2 [INF]).
-
-        `unavailable`: no account registered, once accounts were read [VENDOR-CODE N1].
-        """
+        """Derive the status from the lines (cti-api.md §5.2 [INF])."""
         states = {line.state for line in self.lines}
         if LineState.RINGING in states and LineState.CONNECTED not in states:
             return PhoneState.RINGING
         if states - {LineState.IDLE, None}:
             return PhoneState.BUSY
+        # No account registered, once accounts were read [VENDOR-CODE N1].
         if self.accounts and not any(account.registered for account in self.accounts):
             return PhoneState.UNAVAILABLE
         return PhoneState.AVAILABLE
@@ -107,8 +103,7 @@ class GxpRuntimeData:
     history: CallHistory
     model: str | None
     firmware: str | None  # as at setup: a new one reloads the entry
-    # The phone takes keys but reports no line state: actions cannot be checked.
-    keys_only: bool = False
+    keys_only: bool  # takes keys, reports no line state: no action can be checked
 
 
 class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
@@ -157,16 +152,14 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         # When a read or a push last showed the lines differently.
         self._lines_read: tuple[LineStatus, ...] | None = None
         self._lines_changed_at = dt_util.utcnow()
-        # The phone rejected the password: nothing automatic asks it again (it locks the
-        # account after 5 failures) until a read succeeds or reauth reloads the entry.
+        # Set: nothing automatic asks the phone (5 failures lock it) until a read succeeds.
         self.auth_error: CtiAuthError | None = None
 
-    def note_auth_error(self, err: CtiAuthError) -> None:
-        """Ask the phone nothing automatically until a read succeeds or reauth."""
-        self.auth_error = err
-
     async def async_run_action[T](self, action: Callable[[], Awaitable[T]]) -> T:
-        """Run an action that reads the lines itself: no fast polls meanwhile."""
+        """Run an action that reads the lines itself: no fast polls meanwhile.
+
+        A rejected password is remembered as a poll's is: nothing automatic asks again.
+        """
         self._actions_running += 1
         if self.data is not None and self._unsub_refresh is not None:
             interval = self._interval(self.data)
@@ -175,6 +168,9 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
                 self._schedule_refresh()
         try:
             return await action()
+        except CtiAuthError as err:
+            self.auth_error = err
+            raise
         finally:
             self._actions_running -= 1
 
@@ -183,8 +179,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             # Every other endpoint answers 404: no lines, no accounts, no events.
             return PhoneData(lines=())
         async with self._poll_lock:
-            # Only pushes that arrived before the read: a later one may not show in
-            # it, and stays pending for the next read.
+            # Only pushes before the read: a later one may not show in it, so waits.
             pushes, self._pending = self._pending, []
             try:
                 lines, accounts = await self._read()
@@ -199,9 +194,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             self._check_firmware()
             pushed = self._pushed_events(pushes, lines)
             data = self._next_data(lines, accounts, confirming=bool(pushes))
-            if pushed:
-                data = replace(data, events=pushed + data.events)
-            return data
+            return replace(data, events=pushed + data.events)
 
     def _pushed_events(
         self, pushes: list[PushEvent], lines: tuple[LineStatus, ...]
@@ -229,20 +222,17 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return tuple(events)
 
     async def _read(self) -> tuple[tuple[LineStatus, ...], tuple[Account, ...]]:
-        """Read the accounts when due, then the lines.
-
-        Lines last: nothing is awaited between reading and publishing them, so an
-        older read never overwrites lines an action published meanwhile.
-        """
+        """Read the accounts when due, then the lines."""
         try:
             accounts = await self._read_accounts()
+            # Last: nothing is awaited between reading and publishing the lines, so an
+            # older read never overwrites lines an action published meanwhile.
             lines = tuple(await self.client.get_line_status())
         except CtiAuthError as err:
-            self.note_auth_error(err)
+            self.auth_error = err
             raise auth_failed(err) from err
         except CtiError as err:
-            # Unavailable until the next read: at the user's polling interval, not the
-            # longer one for an idle phone whose push works, nor 1 s as in a call.
+            # Unavailable until the next read at the user's interval (not push's, not 1 s).
             self.update_interval = self.idle_interval
             # Not a wrong password: no reauth, the message names the cause.
             refused = isinstance(err, CtiPasswordNotAcceptedError)
@@ -274,11 +264,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             return
         LOGGER.debug("%s: firmware %s -> %s", self.name, self.firmware, version)
         self.firmware = version
-        entry = self.config_entry
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_FIRMWARE: version}
-        )
-        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        async_update_data(self.hass, self.config_entry, {CONF_FIRMWARE: version})
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     def _next_data(
         self,
@@ -287,11 +274,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         *,
         confirming: bool = False,
     ) -> PhoneData:
-        """Turn a read into data: events against the last read, next interval.
-
-        The baseline is only ever a read: a push's implication is a guess, and a wrong
-        guess must not become an event.
-        """
+        """Turn a read into data: events against the last read, next interval."""
         now = dt_util.utcnow()
         expectations = self.expectations
         events = tuple(
@@ -299,7 +282,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             for event in call_events(self._baseline, lines, expectations.outcomes())
             if self._dedupe.admit(event, Source.POLL, now)
         )
-        # Only a read settles what an action expected; a push is a guess.
+        # Only a read settles expectations and is the baseline: a push is a guess.
         expectations.settle(lines)
         self._baseline = known_lines(self._baseline, lines)
         if lines != self._lines_read:
@@ -353,8 +336,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Confirm a pushed event with a read at once; that read fires it."""
         self.last_push_at = dt_util.utcnow()
         if self.auth_error is not None:
-            # Its confirming read would be one more failed login; the entities stay
-            # unavailable until the password is fixed.
+            # Its confirming read would be one more failed login.
             LOGGER.debug("%s: event ignored while the password is rejected", self.name)
             return
         if push.slot.event is None:

@@ -12,9 +12,8 @@ from .action_urls import action_urls, supports_action_urls
 from .const import CONF_PROBED_KEYS, CONF_PUSH_SEEN
 from .coordinator import GxpConfigEntry
 
-# The host stays (a wrong address is the commonest problem); the MAC, callers and
-# accounts are personal. The webhook id is a secret (it can send events): the Action
-# URLs are shown with it redacted, so the address and query can still be checked.
+# The host stays (a wrong address is the commonest problem); MAC, callers and accounts
+# are personal; the webhook id can send events (the Action URLs show it redacted).
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_MAC,
@@ -39,7 +38,6 @@ async def async_get_config_entry_diagnostics(
         return async_redact_data({"entry": shown}, TO_REDACT)
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
-    controller = runtime.controller
     key_table = runtime.client.key_table
     data = coordinator.data
     interval = coordinator.update_interval
@@ -52,7 +50,6 @@ async def async_get_config_entry_diagnostics(
         "phone": {
             "model": runtime.model,
             "firmware": runtime.firmware,
-            # Takes keys, reports no line state: no action's effect is checked.
             "keys_only": runtime.keys_only,
         },
         "keys": {
@@ -63,8 +60,8 @@ async def async_get_config_entry_diagnostics(
             "probe_in_use": dict(key_table.probed),
         },
         "call_control": {
-            **asdict(controller.settings),
-            "learned_swap_method": controller.learned_swap_method,
+            **asdict(runtime.controller.settings),
+            "learned_swap_method": runtime.controller.learned_swap_method,
         },
         "coordinator": {
             "last_update_success": coordinator.last_update_success,

@@ -1,7 +1,6 @@
 """The phone's firmware version: kept in the entry, and checked against known flaws.
 
-The GXP1165's `Server` header names no version [CODE S20]: the flow's login answer's
-`ver` [CAP S8] is stored and used until a header names one.
+The GXP1165's `Server` header names none [CODE S20]: the login's `ver` [CAP S8] is kept.
 """
 
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Final
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
+from .connection import async_update_data
 from .const import CONF_FIRMWARE
 from .coordinator import GxpConfigEntry
 from .issues import VULNERABLE_FIRMWARE, async_set_issue
@@ -54,20 +54,15 @@ def async_note_firmware(
 ) -> None:
     """Store the firmware the phone runs and raise or clear its advisory issue."""
     if firmware:
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_FIRMWARE: firmware}
-        )
-    advisory = advisory_for(model, firmware)
-    placeholders = (
-        None
-        if advisory is None
-        else {
+        async_update_data(hass, entry, {CONF_FIRMWARE: firmware})
+    placeholders: dict[str, str] | None = None
+    if advisory := advisory_for(model, firmware):
+        placeholders = {
             "model": model or "",
             "firmware": firmware or "",
             "fixed": ".".join(str(part) for part in advisory.fixed),
             "cve": advisory.cve,
         }
-    )
     async_set_issue(
         hass,
         entry,

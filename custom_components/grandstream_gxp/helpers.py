@@ -24,8 +24,7 @@ from .cti.call_control import CallStateError, Dialled, describe_lines
 from .issues import AUTO_ATTENDED_MISMATCH, async_set_issue
 from .key_table import async_store_learned_swap
 
-# A step whose expected state never came is the generic wrong-state error; every other
-# reason of `CallStateError` is its own translation key.
+# `step_failed` is the generic wrong-state error; other reasons are their own keys.
 _STATE_ERRORS = {"step_failed": "wrong_call_state"}
 # The phone handed a caller over blind where the option promised a consultation call.
 _BLIND_HANDOVER = "transferred_blind_auto_attended_off"
@@ -87,11 +86,9 @@ async def async_run_action[T](
         result = await coordinator.async_run_action(action)
     except (CtiError, CtiKeyError) as err:
         if isinstance(err, CtiAuthError):
-            coordinator.note_auth_error(err)
             entry.async_start_reauth(hass)
         if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
-            # The phone's setting (P1376) needs a web login to read: the user fixes
-            # one side, the phone or the option.
+            # Reading the phone's P1376 needs a web login: the user fixes one side.
             async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {})
         if isinstance(err, (CallStateError, CtiCommandError, ProbeRestoreError)):
             # The phone is in a state the action did not expect: show it.

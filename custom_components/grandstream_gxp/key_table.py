@@ -1,7 +1,6 @@
 """The phone's key table, what the key probe found, and the swap method `auto` learned.
 
-Both findings are stored with their firmware and used only on it: another firmware
-may spell keys otherwise.
+Findings are stored with their firmware, used only on it: another may spell keys otherwise.
 """
 
 from collections.abc import Mapping
@@ -9,6 +8,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 
+from .connection import async_update_data
 from .const import (
     CONF_KEY_OVERRIDES,
     CONF_LEARNED_SWAP,
@@ -35,10 +35,7 @@ def _stored_for(
 def key_table_for(
     entry: GxpConfigEntry, family: Family, firmware: str | None
 ) -> KeyTable:
-    """Build the key table: overrides > probe findings (invalid ones dropped) > defaults.
-
-    Raise CtiKeyError for invalid overrides.
-    """
+    """Build overrides > valid probe findings > defaults (bad overrides: CtiKeyError)."""
     overrides = entry.options.get(CONF_KEY_OVERRIDES) or None
     stored = _stored_for(entry, CONF_PROBED_KEYS, firmware)
     try:
@@ -63,20 +60,16 @@ async def async_probe_keys(runtime: GxpRuntimeData) -> ProbeResult:
 def async_store_probe(
     hass: HomeAssistant, entry: GxpConfigEntry, result: ProbeResult
 ) -> dict[str, Any]:
-    """Store the findings and use them at once, without a reload; return them.
-
-    A run that stopped early adds to an earlier run's findings on the same firmware.
-    """
+    """Store the findings and use them at once, without a reload; return them."""
     found = result.as_dict()
     previous = _stored_for(entry, CONF_PROBED_KEYS, result.firmware)
+    # A run that stopped early adds to an earlier run's findings on the same firmware.
     if result.interrupted and previous is not None:
         found["keys"] = {**stored_keys(previous), **found["keys"]}
         answers = previous.get("answers")
         if isinstance(answers, Mapping):
             found["answers"] = {**answers, **found["answers"]}
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PROBED_KEYS: found}
-    )
+    async_update_data(hass, entry, {CONF_PROBED_KEYS: found})
     runtime = entry.runtime_data
     runtime.client.key_table = key_table_for(
         entry, runtime.client.key_table.family, runtime.firmware
@@ -90,11 +83,9 @@ def async_store_learned_swap(hass: HomeAssistant, runtime: GxpRuntimeData) -> No
     method = runtime.controller.learned_swap_method
     if method is None:
         return
-    entry = runtime.coordinator.config_entry
     learned = {"method": method.value, "firmware": runtime.firmware}
-    # No update listener: changing the data does not reload the entry.
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_LEARNED_SWAP: learned}
+    async_update_data(
+        hass, runtime.coordinator.config_entry, {CONF_LEARNED_SWAP: learned}
     )
 
 

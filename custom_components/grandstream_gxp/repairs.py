@@ -19,7 +19,7 @@ from .cti import CtiError
 class SlotsTakenRepairFlow(ConfirmRepairFlow):
     """Overwrite the taken slots with this entry's URLs after a confirmation."""
 
-    def __init__(self, entry_id: str | None) -> None:
+    def __init__(self, entry_id: str) -> None:
         """Fix the issue of the entry `entry_id`."""
         self._entry_id = entry_id
 
@@ -27,18 +27,15 @@ class SlotsTakenRepairFlow(ConfirmRepairFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
         """Ask (the form names the slots, as the issue does), then overwrite them."""
-        entry: GxpConfigEntry | None = (
-            self.hass.config_entries.async_get_entry(self._entry_id)
-            if self._entry_id
-            else None
+        entry: GxpConfigEntry | None = self.hass.config_entries.async_get_entry(
+            self._entry_id
         )
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         if user_input is None:
             return await super().async_step_confirm()
         with suppress(CtiError):
-            result = await async_write_slots(self.hass, entry, overwrite=True)
-            if not result.mismatched:
+            if await async_write_slots(self.hass, entry, overwrite=True):
                 return self.async_create_entry(data={})
         return self.async_abort(reason="cannot_write")
 
@@ -47,5 +44,4 @@ async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
     """Return the flow that fixes `issue_id`."""
-    entry_id = data.get("entry_id") if data else None
-    return SlotsTakenRepairFlow(str(entry_id) if entry_id else None)
+    return SlotsTakenRepairFlow(str((data or {}).get("entry_id", "")))

@@ -1,7 +1,6 @@
 """The webhook the phone's Action URLs call, and the "push not set up" repair issue.
 
-The phone sends a plain GET, without authentication (cti-api.md §7); the query keys
-are those of `action_urls`, parsed from the raw query (`+` is not a space there).
+A plain GET without authentication (cti-api.md §7), with the query keys of `action_urls`.
 """
 
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from .action_urls import (
     format_action_urls,
     supports_action_urls,
 )
+from .connection import async_update_data
 from .const import CONF_PUSH_SEEN, DOMAIN, LOGGER
 from .coordinator import GxpConfigEntry
 from .cti import normalize_mac
@@ -28,8 +28,7 @@ from .issues import PUSH_NOT_SET_UP, async_set_issue
 
 # The phone drops values over about 256 characters [CAP S8]; longer ones are not its.
 MAX_VALUE_LENGTH: Final = 256
-# The phone's URL template fits in 256 characters, and each of the six variables adds at
-# most a value; a longer query is not from the phone and is not even parsed.
+# A 256-character template plus six values at most: longer is not the phone's, unparsed.
 MAX_QUERY_LENGTH: Final = 2048
 QUERY_KEYS: Final = frozenset({"e", "m", "r", "n", "l", "a"})
 
@@ -38,13 +37,11 @@ def parse_push(query: Mapping[str, str], mac: str | None) -> PushEvent | None:
     """Return the event of a query (a key given twice is refused), None if not ours."""
     query = MultiDict(query)
     values: dict[str, str] = {}
-    for key in QUERY_KEYS:
-        given = query.getall(key, [])
+    for key in QUERY_KEYS.intersection(query):
+        given = query.getall(key)
         if len(given) > 1:
             LOGGER.debug("Action URL ignored: %r given %d times", key, len(given))
             return None
-        if not given:
-            continue
         value = given[0]
         if len(value) > MAX_VALUE_LENGTH:
             LOGGER.debug("Action URL ignored: %r is %d long", key, len(value))
@@ -73,10 +70,7 @@ def parse_raw_query(raw: str) -> MultiDict[str]:
 
 @callback
 def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
-    """Register the webhook; show the issue when polling found a call not pushed.
-
-    Only for a model with slots that never pushed (interface.md §Push).
-    """
+    """Register the webhook; raise the push issue (interface.md §Push) when needed."""
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
 
@@ -90,8 +84,7 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
         elif (push := parse_push(parse_raw_query(raw), entry.unique_id)) is not None:
             if coordinator.auth_error is None:
                 # The phone pushes (no update listener: storing it reloads nothing).
-                data = {**entry.data, CONF_PUSH_SEEN: True}
-                hass.config_entries.async_update_entry(entry, data=data)
+                async_update_data(hass, entry, {CONF_PUSH_SEEN: True})
                 async_set_issue(hass, entry, PUSH_NOT_SET_UP, None)
             coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
