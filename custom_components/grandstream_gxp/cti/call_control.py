@@ -1,9 +1,6 @@
-"""Call-control procedures that check the phone's line state before and after each step.
+"""Call-control procedures that read the lines before each step and poll for its effect.
 
-A key the phone accepts is not a key that did anything (call-control.md §0.7): each
-procedure reads the lines, refuses a state it cannot act on, sends one logical step at a
-time and polls for the state it expects, else raises `CallStateError` with the lines
-found. Keys are the key table's logical tokens, so a key override applies here too.
+An accepted key is not a key that did anything (call-control.md §0.7).
 """
 
 import asyncio
@@ -327,10 +324,7 @@ class CallController:
             return await self.lines()
 
     async def dial(self, number: str, account: int | None = None) -> Dialled:
-        """Place a call by click-to-dial, else keys (only from the default account).
-
-        `account` is the phone's 0-based account index.
-        """
+        """Place a call by click-to-dial on the 0-based `account`; by keys only without one."""
         number = clean_number(number)
         async with self._lock:
             lines = await self.lines()

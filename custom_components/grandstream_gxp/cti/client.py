@@ -1,7 +1,6 @@
 """Async client for one phone's CTI HTTP API (`/cgi-bin/api-*`) and its web sessions.
 
-`api-*` requests carry the documented `passcode=` (`cti-api.md` §3.1), never `password=`;
-the password never reaches exceptions or logs. Sessions: docs/architecture.md.
+`api-*` requests carry `passcode=` (§3.1); the password never reaches errors or logs.
 """
 
 import asyncio
@@ -242,10 +241,9 @@ class CtiClient:
     async def send_keys(
         self, keys: str | Sequence[str], table: KeyTable | None = None
     ) -> None:
-        """Press keys in one request (`api-send_key`): user text or logical tokens.
+        """Press keys (user text or logical tokens) in one `api-send_key` request.
 
-        A key the family lacks raises CtiKeyError before anything is sent. `table`
-        replaces the key table for this request only (the key probe's spellings).
+        `table` replaces the key table for this request only (the probe's spellings).
         """
         table = table or self.key_table
         tokens = table.parse(keys) if isinstance(keys, str) else keys
@@ -278,8 +276,8 @@ class CtiClient:
     async def identify(self, login: bool = False) -> PhoneIdentity:
         """Return model, firmware and MAC from the line status and the `Server` header.
 
-        `login`: ONE web login too, for `mac` and `ver`, never retried (phones lock web
-        access after 5 failures); a failed one leaves those None, `locked` raises.
+        `login`: ONE web login for `mac` and `ver`, never retried (phones lock web access
+        after 5 failures); a failed one leaves those None, a `locked` one raises.
         """
         line_count: int | None = None
         try:
@@ -320,10 +318,7 @@ class CtiClient:
         )
 
     async def identify_without_password(self) -> PhoneIdentity:
-        """Return model, firmware and HTTPS redirect of the web root (§8.3, §2.5).
-
-        No credentials, so it never counts towards the phone's lockout.
-        """
+        """Return model, firmware and HTTPS redirect of the web root, sending no password."""
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
         location = reply.headers.get("Location", "")
@@ -362,8 +357,7 @@ class CtiClient:
     async def _login(self, http: aiohttp.ClientSession) -> WebSession:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.
 
-        `access` costs no attempt, so asking it first never spends a failed login on
-        the wrong variant. An answer without a session id still gives its facts.
+        `access` costs no attempt: no failed login is spent on the wrong variant.
         """
         post = partial(self._request, "POST", headers=self._web_headers(), http=http)
         reply = await post(CGI + ACCESS, form={"access": _sha256(LOGIN_USER)})
@@ -406,11 +400,7 @@ class CtiClient:
 
     @asynccontextmanager
     async def session(self, *, require_sid: bool = True) -> AsyncIterator[WebSession]:
-        """Open ONE web session (see `_login`) and log out at the end.
-
-        Never retried (phones lock web access after a few failures): a refused password
-        raises CtiAuthError at once, a missing sid CtiResponseError if `require_sid`.
-        """
+        """Open ONE web session, never retried (phones lock out), and log out at the end."""
         async with self._web_http() as http:
             web = await self._login(http)
             if require_sid and not web.sid:
@@ -453,11 +443,7 @@ def _text(value: object) -> str:
 
 @dataclass(kw_only=True, repr=False, eq=False)
 class WebSession:
-    """A logged-in web session from `CtiClient.session()`; the sid is never shown.
-
-    Values go through `api.values.get`/`post`, or `config_get`/`config_update` on a
-    phone without them (HTTP 404, §5.8).
-    """
+    """A logged-in web session; values via `api.values.*`, else `config_*` (§5.8)."""
 
     client: CtiClient
     http: aiohttp.ClientSession

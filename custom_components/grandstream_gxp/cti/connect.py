@@ -1,7 +1,4 @@
-"""Check a phone before it is stored: does it answer, take the password, say who it is.
-
-Nothing is retried: phones lock access after a few wrong passwords.
-"""
+"""Check a phone before it is stored; nothing is retried (phones lock out after failures)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,8 +61,7 @@ async def check_phone(
 ) -> CheckedPhone | CheckError:
     """Check the connection and the password once; return the facts or the error.
 
-    One request with the passcode, then (`login`) one web login for the MAC and
-    (`accounts`) the accounts for the extension; see `CtiClient.identify`.
+    `login`: one web login for the MAC; `accounts`: read them for the extension.
     """
     try:
         info = await client.identify(login=login)
@@ -141,11 +137,9 @@ async def https_redirect(client: CtiClient) -> Endpoint | None:
 async def find_desk_phone(
     client_at: Callable[[bool], CtiClient],
 ) -> tuple[Endpoint, str] | None:
-    """Return where a host answers and its model, if it is a desk phone.
+    """Return where a host answers and its model, if it is a desk phone; no password sent.
 
-    `client_at(https)` gives a client without the password: only the web root's
-    `Server` header is read, so no device gets a password. HTTPS is tried when HTTP
-    fails or redirects there (HTTPS-only web UI, GRP26xx by default [DOC S10]).
+    HTTPS is tried when HTTP fails or redirects there (GRP26xx by default [DOC S10]).
     """
     for https in (False, True):
         client = client_at(https)

@@ -1,7 +1,6 @@
-"""Frozen models of what the phone reports, and their parsers.
+"""Frozen models of what the phone reports, and lenient parsers (`cti-api.md` §5).
 
-They accept the variations of `cti-api.md` §5 (`acct` as `""`, `0` or `"0"`, numbers as
-strings, unknown states kept raw); an unreadable shape raises CtiResponseError.
+An unreadable shape raises CtiResponseError; an unknown state is kept raw.
 """
 
 from collections.abc import Sequence
@@ -119,10 +118,9 @@ _PHONE_STATES = {state.value: state for state in PhoneState}
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineStatus:
-    """One line (call appearance) of the phone; None: not known or not sent.
+    """One line (call appearance); `state` None: unknown (`raw_state` as sent).
 
-    `state` None is a state this library does not know (`raw_state` as sent);
-    `account` is the phone's `acct` as sent (see `account_id`).
+    `account` is the phone's `acct` as sent (see `account_id`); None: not sent.
     """
 
     line: int
@@ -244,8 +242,8 @@ class Sourced[T]:
 class PhoneIdentity:
     """What the phone revealed about itself; a fact it did not reveal is None.
 
-    `https_redirect`: plain HTTP redirected to https:// (the GRP261x default, §2.5) on
-    `https_port` (None: 443). `keys_only`: keys work, the line status is HTTP 404.
+    `https_redirect`: HTTP redirects to `https_port` (the GRP261x default, §2.5).
+    `keys_only`: keys work, the line status is HTTP 404.
     """
 
     model: Sourced[str] | None = None

@@ -1,19 +1,13 @@
 """The key probe: ask an idle phone which spelling it takes for each uncertain key.
 
-Some spellings are unsure (`XFER`/`TRANSFER`, `HOLD`, `CONF`, the `LINEn` keys;
-cti-api.md §5.6), and a phone answers an unknown key with `unknown` [DOC S2]. Each
-spelling is pressed alone (whether one unknown key spoils a sequence is unknown), and
-after an accepted press the phone is brought back to idle and read. Safety, [INF] unless
-tagged (docs/architecture.md tells the data flow):
-
-* Start only with every line idle and read again before every press; anything not the
-  probe's own doing stops it, and it then touches only a line its own press opened.
-* Quiet keys first (HOLD; XFER "needs an open call" [C S1]), then toggles pressed twice
-  (HEADSET, SPEAKER), then keys that go off hook (CONF, LINEn [D S6]).
-* Never `#`: "Use # as Dial Key" (P72) is on by default [D S16], so it may redial; it
-  stays the forum's `%23` [FORUM S6; C S1] unless the key overrides say otherwise.
-* Back to idle is ONHOOK [DOC S2], checked first on the idle phone; a line dialling when
-  a call rings in is ended with `endcall`, which never acts on a ringing call [DOC S2].
+A phone answers an unknown key with `unknown` [DOC S2]; each spelling is pressed alone.
+Safety rules, [INF] unless tagged:
+* Only with every line idle, read before every press; someone else's call stops it.
+* Quiet keys first (HOLD; XFER needs an open call [C S1]), toggles twice, then
+  the keys that go off hook (CONF, LINEn [D S6]).
+* Never `#`: "Use # as Dial Key" (P72) is on by default [D S16]; it stays `%23`
+  [FORUM S6; C S1] unless overridden.
+* Back to idle: ONHOOK [DOC S2]; `endcall` ends a dialling line, never a ringing one [DOC S2].
 * Never SEND, a digit or a number.
 """
 
@@ -185,10 +179,7 @@ class _Stopped(Exception):
 
 
 class KeyProbe:
-    """Runs the probe on one phone: see the module docstring.
-
-    `settle`: a phone may answer before its key queue has run [CODE S15].
-    """
+    """Runs the probe on one phone; `settle`: it answers before its keys run [CODE S15]."""
 
     def __init__(
         self,
@@ -209,10 +200,9 @@ class KeyProbe:
     async def run(
         self, *, model: str | None = None, firmware: str | None = None
     ) -> ProbeResult:
-        """Probe every uncertain key; raise ProbeBusyError when a line is not idle.
+        """Probe every uncertain key; someone else's call ends the run (`interrupted`).
 
-        Someone else's doing ends the run early (`interrupted`); ProbeRestoreError when
-        the phone cannot be brought back to idle.
+        ProbeBusyError: a line is not idle; ProbeRestoreError: it stays off idle.
         """
         lines = await self._lines()
         if not _idle(lines):

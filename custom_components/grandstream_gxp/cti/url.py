@@ -1,7 +1,5 @@
-"""URL building for the CTI API.
+"""URL building for the CTI API: every value `quote(value, safe="")`, `Encoded` as is.
 
-Query values are encoded with `quote(value, safe="")`: `#&+%/` and spaces reach the
-phone intact; an `Encoded` value (`keys=`, whose `:` stays literal) is sent as is.
 yarl gets the finished URL with `encoded=True`, so nothing is encoded twice.
 """
 
@@ -26,9 +24,9 @@ class Encoded(str):
 
 
 def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
-    """Split `10.0.0.5`, `phone:8080`, `[fe80::1]:80` or `::1` into name and port.
+    """Split `phone:8080`, `[fe80::1]:80` or `::1` into name and port (`port` wins).
 
-    An explicit `port` wins. Raise ValueError for an empty host or a port not in 1-65535.
+    Raise ValueError for an empty host or a port not in 1-65535.
     """
     text = host.strip()
     name, found = text, None
