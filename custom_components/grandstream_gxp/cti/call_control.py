@@ -291,7 +291,9 @@ class CallController:
             except CtiError:
                 self.expectations.forget({target.line})
                 raise
-            self._forget_transfer_unless_running(lines)
+            pair = self.expectations.transfer
+            if pair and any(_state(lines, line) in _ENDED for line in pair):
+                self.expectations.transfer = None
             return lines
 
     async def hold(self, line: int | None = None) -> Lines:
@@ -519,11 +521,6 @@ class CallController:
             # A held call and another call that no transfer made (call waiting).
             raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         return pair
-
-    def _forget_transfer_unless_running(self, lines: Lines) -> None:
-        pair = self.expectations.transfer
-        if pair and any(_state(lines, line) in _ENDED for line in pair):
-            self.expectations.transfer = None
 
     async def swap(self) -> Lines:
         """Switch between the active and the held call. Never presses XFER."""

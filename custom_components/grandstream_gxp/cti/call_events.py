@@ -346,11 +346,6 @@ class _Fired:
     consumed: bool = False
 
 
-def _group(kind: CallEventType) -> str:
-    # A call that went away is one fact, however it went.
-    return "gone" if kind in _GONE_EVENTS else kind.value
-
-
 @dataclass(slots=True)
 class EventDeduplicator:
     """Decides whether a call event is news or one already fired.
@@ -367,7 +362,8 @@ class EventDeduplicator:
     def admit(self, event: CallEvent, source: Source, now: datetime) -> bool:
         """Return whether to fire `event`; remember it if so."""
         self._fired = [f for f in self._fired if now - f.at <= self.window]
-        group = _group(event.type)
+        # A call that went away is one fact, however it went.
+        group = "gone" if event.type in _GONE_EVENTS else event.type.value
         key = number_key(event.remote_number)
         last = next(
             (

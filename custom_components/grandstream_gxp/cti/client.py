@@ -41,7 +41,7 @@ from .models import (
     parse_line_status,
     parse_server_header,
 )
-from .url import Encoded, Params, base_url, build_url, redacted_query
+from .url import Encoded, Params, base_url, build_url, query_string
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class CtiClient:
     ) -> _Reply:
         """Send one request under the lock (`http`: a web login's private session)."""
         if _LOGGER.isEnabledFor(logging.DEBUG):  # the redacted query costs a little
-            _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
+            _LOGGER.debug("%s %s?%s", method, path, query_string(params, redact=True))
         async with self._lock:
             try:
                 async with (http or self._session).request(
@@ -345,15 +345,6 @@ class CtiClient:
             "X-Requested-With": "XMLHttpRequest",
         }
 
-    def _web_http(self) -> aiohttp.ClientSession:
-        # The phone's cookies must stay out of the injected (shared) session's jar.
-        shared = self._session.connector
-        return aiohttp.ClientSession(
-            connector=shared,
-            connector_owner=shared is None,  # no shared one: close our own
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
-
     async def _login(self, http: aiohttp.ClientSession) -> WebSession:
         """Log in once as `admin`: variant c, or b when the phone has no `access`.
 
@@ -401,7 +392,13 @@ class CtiClient:
     @asynccontextmanager
     async def session(self, *, require_sid: bool = True) -> AsyncIterator[WebSession]:
         """Open ONE web session, never retried (phones lock out), and log out at the end."""
-        async with self._web_http() as http:
+        # The phone's cookies must stay out of the injected (shared) session's jar.
+        shared = self._session.connector
+        async with aiohttp.ClientSession(
+            connector=shared,
+            connector_owner=shared is None,  # no shared one: close our own
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as http:
             web = await self._login(http)
             if require_sid and not web.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")

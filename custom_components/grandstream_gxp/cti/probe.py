@@ -37,10 +37,9 @@ _LOGGER = logging.getLogger(__name__)
 
 type Lines = tuple[LineStatus, ...]
 
+# The phone's answers to a key it took and to one it does not know [DOC S2].
 ACCEPTED: Final = "complete"
-"""What the probe records for a spelling the phone took (its answer body) [DOC S2]."""
 REFUSED: Final = "unknown"
-"""The phone's answer to a key it does not know [DOC S2]."""
 
 # Pressed twice: the second press undoes the first (off hook and back, or a mode).
 TOGGLES: Final = frozenset({Key.HEADSET, Key.SPEAKER})
@@ -87,8 +86,7 @@ class KeyFinding:
     """What the probe learned about one logical key."""
 
     key: str
-    accepted: str | None
-    """The wire token the phone took; None when it took none of the spellings."""
+    accepted: str | None  # the wire token the phone took; None: none of them
     answers: tuple[KeyAnswer, ...]
 
     @property
@@ -207,7 +205,12 @@ class KeyProbe:
         lines = await self._lines()
         if not _idle(lines):
             raise ProbeBusyError("The phone is not idle", lines)
-        await self._check_onhook(lines)
+        try:  # the probe relies on ONHOOK to get back to idle
+            await self._client.send_keys([Key.ONHOOK])
+        except CtiCommandError as err:
+            raise ProbeRestoreError(
+                Key.ONHOOK, lines, f"the phone refuses ONHOOK ({err.body})"
+            ) from err
         keys = uncertain_keys(self._client.key_table.family, len(lines))
         findings: list[KeyFinding] = []
         skipped: tuple[str, ...] = ()
@@ -235,15 +238,6 @@ class KeyProbe:
 
     async def _lines(self) -> Lines:
         return tuple(await self._client.get_line_status())
-
-    async def _check_onhook(self, lines: Lines) -> None:
-        """Press ONHOOK on the idle phone: the probe relies on it to get back to idle."""
-        try:
-            await self._client.send_keys([Key.ONHOOK])
-        except CtiCommandError as err:
-            raise ProbeRestoreError(
-                Key.ONHOOK, lines, f"the phone refuses ONHOOK ({err.body})"
-            ) from err
 
     async def _probe_key(self, key: str) -> KeyFinding:
         answers: list[KeyAnswer] = []

@@ -72,11 +72,6 @@ def query_string(params: Params, *, redact: bool = False) -> str:
     )
 
 
-def redacted_query(params: Params) -> str:
-    """Return the query string with password values replaced, safe for logs."""
-    return query_string(params, redact=True)
-
-
 def build_url(base: URL, path: str, params: Params) -> URL:
     """Return the full, already encoded request URL."""
     query = query_string(params)
