@@ -229,8 +229,7 @@ class CallController:
                 # A read begun before the deadline may show the phone from before it.
                 last, pause = True, self.settings.poll_interval
             elif now - start >= BACK_OFF_AFTER:
-                # A key's effect shows within a second; a hand-over may take 30 s and
-                # is read at most once a second by then [I].
+                # A key shows within a second; a 30 s hand-over is read once a second [I].
                 pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
             await asyncio.sleep(pause)
 
@@ -282,8 +281,7 @@ class CallController:
                 lines = await self._resume(lines, target.line)
             try:
                 if target.state is LineState.RINGING:
-                    # Rejected here, not missed: the same event whether push
-                    # (Rejected, P8315) or a read reports it.
+                    # Rejected, not missed, whether push (Rejected, P8315) or read reports it.
                     self.expectations.expect({target.line}, CallEventType.ENDED)
                 operation = _ENDING.get(target.state, PhoneOperation.ENDCALL)
                 await self._operation(operation, fallback=Key.ONHOOK)
@@ -385,8 +383,7 @@ class CallController:
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
             await self._press(Key.XFER)
-            # The transfer screen holds the call [C, S8]; if it is still connected, digits
-            # would become tones, so stop here.
+            # The transfer screen holds the call [C, S8]; while connected, digits are tones.
             await self._wait_for(
                 lambda now: _state(now, original) is LineState.ONHOLD,
                 Reason.TRANSFER_NOT_STARTED,
@@ -401,9 +398,8 @@ class CallController:
                     # The REFER failed and the phone took the call back [D, S30].
                     failed=lambda now: _state(now, original) is LineState.CONNECTED,
                 )
-            # With the phone's Auto-Attended Transfer off (its factory default), `#`
-            # hands the caller over blind [C, S1]: the caller is gone, and says so,
-            # whatever the option claimed.
+            # With Auto-Attended Transfer off (the factory default), `#` hands the caller
+            # over blind [C, S1]: say so, whatever the option claimed.
             lines = await self._hand_over(
                 {original},
                 (*tokens, final),

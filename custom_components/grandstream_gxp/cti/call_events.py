@@ -229,10 +229,7 @@ def apply_push(
     when_ringing: CallEventType | None = None,
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> tuple[tuple[LineStatus, ...], CallEvent]:
-    """Return the lines as the event implies (the next poll corrects it), and the event.
-
-    The line is the remote number's, else (a new call) the first idle one.
-    """
+    """Return the lines as the event implies (the next poll corrects it), and the event."""
     line = _find_line(lines, kind, number)
     event = CallEvent(
         type=_reported_as(kind, line, when_ringing, outcomes),
@@ -255,8 +252,7 @@ def apply_push(
     return tuple(changed if other is line else other for other in lines), event
 
 
-# Where the line of an event may be at the confirming read, a moment later: a call
-# that rang may be answered already, one put on hold resumed.
+# An event's line at the confirming read: a ringing call may be answered, a held one resumed.
 _STATES_AT_READ: Final = {
     CallEventType.INCOMING: frozenset(
         {LineState.RINGING, LineState.CONNECTED, LineState.ONHOLD}
@@ -280,11 +276,7 @@ def resolve_push(
     when_ringing: CallEventType | None = None,
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> CallEvent:
-    """Return the call event a push means, the caller taken from the confirming read.
-
-    The line is one `after` shows in a state the event leads to (a call gone: busy in
-    `before`, changed since), preferring the pushed number; else `apply_push` decides.
-    """
+    """Return the call event a push means, its line and caller from the confirming read."""
     key = number_key(number)
     old = {line.line: line for line in before}
 

@@ -63,8 +63,7 @@ class _DisconnectedError(CtiConnectionError):
 
 
 _CLOSED: Final = "the phone closed the connection"
-# Transport errors, most specific first (aiohttp's ServerTimeoutError is a
-# TimeoutError), and what each means for the caller.
+# Transport errors, most specific first (aiohttp's ServerTimeoutError is a TimeoutError).
 _TRANSPORT_ERRORS: Final[tuple[tuple[type[Exception], type[CtiError], str], ...]] = (
     (TimeoutError, CtiTimeoutError, "no answer within {} s"),
     (aiohttp.ServerDisconnectedError, _DisconnectedError, _CLOSED),
@@ -241,10 +240,7 @@ class CtiClient:
     async def send_keys(
         self, keys: str | Sequence[str], table: KeyTable | None = None
     ) -> None:
-        """Press keys (user text or logical tokens) in one `api-send_key` request.
-
-        `table` replaces the key table for this request only (the probe's spellings).
-        """
+        """Press keys (text or logical tokens) in one request; `table` for this one only."""
         table = table or self.key_table
         tokens = table.parse(keys) if isinstance(keys, str) else keys
         await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
@@ -285,10 +281,9 @@ class CtiClient:
         except CtiResponseError as err:
             if err.status != 404:
                 raise
-            # A firmware without the line status (a GXP116x, cti-api.md §10 item 7) may
-            # still take keys: an empty `keys=` checks the passcode, pressing none. A
-            # wrong one answers `unauthorized` as on every `api-*` [INF §3.3]; the right
-            # one `unknown` [DOC S2] for no known key [INF], or success.
+            # A firmware without line status (GXP116x, cti-api.md §10 item 7) may take keys:
+            # an empty `keys=` checks the passcode: a wrong one answers `unauthorized` [INF
+            # §3.3], the right one `unknown` [DOC S2] for no known key [INF], or success.
             try:
                 await self._command(SEND_KEY, [("keys", Encoded(""))])
             except CtiCommandError as err:
@@ -346,10 +341,7 @@ class CtiClient:
         }
 
     async def _login(self, http: aiohttp.ClientSession) -> WebSession:
-        """Log in once as `admin`: variant c, or b when the phone has no `access`.
-
-        `access` costs no attempt: no failed login is spent on the wrong variant.
-        """
+        """Log in once as `admin`: variant c, or b without `access` (which costs no attempt)."""
         post = partial(self._request, "POST", headers=self._web_headers(), http=http)
         reply = await post(CGI + ACCESS, form={"access": _sha256(LOGIN_USER)})
         if reply.status in _NO_PAGE:

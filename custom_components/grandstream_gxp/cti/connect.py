@@ -21,8 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 
 # Discovery reads only the web root's Server header; a desk phone answers quickly.
 PROBE_TIMEOUT: Final = 5.0
-# Models the integration drives (cti-api.md §1); other Grandstream devices (HT8xx
-# ATAs, GSC cameras and speakers, GWN access points) are not offered.
+# Models the integration drives (cti-api.md §1): not HT8xx ATAs, GSC or GWN devices.
 DESK_PHONE_PREFIXES: Final = ("GXP", "GRP")
 
 
@@ -59,10 +58,7 @@ class Endpoint:
 async def check_phone(
     client: CtiClient, *, login: bool, accounts: bool = True
 ) -> CheckedPhone | CheckError:
-    """Check the connection and the password once; return the facts or the error.
-
-    `login`: one web login for the MAC; `accounts`: read them for the extension.
-    """
+    """Check connection and password once; `login`: get the MAC, `accounts`: the extension."""
     try:
         info = await client.identify(login=login)
     except Exception as err:  # noqa: BLE001
@@ -84,8 +80,7 @@ async def check_phone(
     )
 
 
-# Locked, the phone refuses even the right password: say so, or the user tries other
-# passwords and extends the lockout.
+# Locked, the phone refuses even the right password: say so, or more tries extend it.
 _CHECK_ERRORS: Final = (
     ((CtiConnectionError, CtiResponseError), CheckError.CANNOT_CONNECT),
     (CtiAuthError, CheckError.INVALID_AUTH),

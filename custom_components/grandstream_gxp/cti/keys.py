@@ -144,8 +144,7 @@ FAMILY_RANGES: Final[Mapping[Family, Mapping[str, KeyRange]]] = MappingProxyType
     {
         Family.GXP116X: MappingProxyType(
             {
-                # No line keys, but the API may map LINE1-2 to the two call
-                # appearances: call-control.md §6.4's first swap candidate [I].
+                # No line keys, but LINE1-2 may select the two calls (§6.4 swap) [I].
                 "LINE": KeyRange(
                     2, "DOC S10 no line keys; LINE1-2 may select calls [I] ?"
                 ),
@@ -302,10 +301,7 @@ def default_wire(logical: str) -> str:
 
 
 def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:
-    """Turn user text (`"XFER 1002#"`: spaces, commas, colons) into logical tokens.
-
-    Raise CtiKeyError naming the first unknown or unavailable token, or for no key.
-    """
+    """Turn user text (`"XFER 1002#"`) into logical tokens; CtiKeyError names a bad one."""
     tokens: list[str] = []
     for chunk in _SPLIT.split(text.strip()):
         if not chunk:

@@ -28,8 +28,7 @@ _NOTHING_READ: Lines = ()
 class KeysOnlyController(CallController):
     """Runs call-control.md's key recipes on a phone without line status (reads none)."""
 
-    # An attended transfer this controller started and has not completed: the only
-    # sign that XFER now completes one instead of opening a new one.
+    # An attended transfer begun here: the only sign that XFER now completes one.
     _consultation_started = False
 
     async def lines(self) -> Lines:

@@ -57,8 +57,7 @@ def _fail(what: str, field: str, value: object) -> CtiResponseError:
     )
 
 
-# The converters test the exact JSON types first: a 12-line phone is read every few
-# seconds, and the generic checks were most of the client's cost per read.
+# Exact JSON types first: the generic checks were most of the cost of a frequent read.
 _INT = re.compile(r"\s*-?\d+\s*")
 _TRUE = frozenset({"1", "true", "yes"})
 _BOOLS = _TRUE | {"0", "false", "no", ""}
@@ -150,8 +149,7 @@ class LineStatus:
             raw_state=raw_state,
             account=_as_optional_int(what, "acct", obj.get("acct")),
             remote_number=number,
-            # Once connected, phones repeat the number as the name when the caller
-            # sent none (WP826 [CAP N4]); that is no name.
+            # Connected, phones repeat the number as a missing name (WP826 [CAP N4]).
             remote_name="" if name == number else name,
             active=_as_bool(what, "active", obj.get("active", 0)),
             conference=None if conf is None else _as_bool(what, "conf", conf),

@@ -198,10 +198,7 @@ class KeyProbe:
     async def run(
         self, *, model: str | None = None, firmware: str | None = None
     ) -> ProbeResult:
-        """Probe every uncertain key; someone else's call ends the run (`interrupted`).
-
-        ProbeBusyError: a line is not idle; ProbeRestoreError: it stays off idle.
-        """
+        """Probe every uncertain key; someone else's call ends the run early (`interrupted`)."""
         lines = await self._lines()
         if not _idle(lines):
             raise ProbeBusyError("The phone is not idle", lines)

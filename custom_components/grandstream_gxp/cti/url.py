@@ -24,10 +24,7 @@ class Encoded(str):
 
 
 def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
-    """Split `phone:8080`, `[fe80::1]:80` or `::1` into name and port (`port` wins).
-
-    Raise ValueError for an empty host or a port not in 1-65535.
-    """
+    """Split `phone:8080`, `[fe80::1]:80` or `::1` into name and port; `port` wins."""
     text = host.strip()
     name, found = text, None
     if text.startswith("["):
