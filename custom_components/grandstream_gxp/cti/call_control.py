@@ -16,11 +16,9 @@ from .call_events import CallEventType, CallExpectations, held_and_active
 from .client import CtiClient
 from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
-from .models import LineState, LineStatus, PhoneOperation
+from .models import Lines, LineState, LineStatus, PhoneOperation
 
 _LOGGER = logging.getLogger(__name__)
-
-type Lines = tuple[LineStatus, ...]
 
 # Waiting for a state: every `poll_interval` for the first second, then ever slower.
 BACK_OFF_AFTER = 1.0
@@ -66,7 +64,7 @@ class DialMethod(StrEnum):
 class Dialled:
     """The lines after `dial`, and how the call was placed."""
 
-    lines: tuple[LineStatus, ...]
+    lines: Lines
     method: DialMethod
 
 
@@ -525,9 +523,9 @@ class CallController:
             pair = held_and_active(lines, {LineState.CONNECTED})
             if pair is None:
                 raise CallStateError(Reason.TWO_CALLS_NEEDED, lines)
-            return await self._swap(lines, active=pair[1], held=pair[0])
+            return await self._swap(active=pair[1], held=pair[0])
 
-    async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
+    async def _swap(self, active: int, held: int) -> Lines:
         method = self.settings.swap_method
         if method is not SwapMethod.AUTO:
             return await self._swap_with(method, active, held)
@@ -581,7 +579,7 @@ class CallController:
             if other.line != line
         ]
         if connected:
-            return await self._swap(lines, connected[0], line)
+            return await self._swap(connected[0], line)
         if self.settings.has_line_keys:
             # The blinking line key resumes a held call [D, S6].
             await self._press(line_key(line))

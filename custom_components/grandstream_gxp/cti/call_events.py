@@ -101,8 +101,8 @@ def call_events(
 class CallExpectations:
     """What Home Assistant expects of the calls it acted on, until a read shows them gone.
 
-    Per line the outcome an action caused (kept `ttl` seconds at most: an action may stop
-    halfway), and the attended transfer under way (held line, consultation line).
+    Per line the outcome an action caused (for `ttl` s at most: an action may stop halfway)
+    and the attended transfer under way (held line, consultation line).
     """
 
     ttl: float
@@ -288,7 +288,6 @@ def resolve_push(
             or number_key(previous.remote_number) != number_key(line.remote_number)
         )
 
-    candidates: list[LineStatus]
     if kind in _GONE_EVENTS:
         candidates = [
             previous

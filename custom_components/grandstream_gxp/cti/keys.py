@@ -239,10 +239,7 @@ def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
 
 
 class KeyTable:
-    """Keys of one phone: its family, the user's overrides and the probe's findings.
-
-    A wire token is the override, else the finding (None: refused), else the default.
-    """
+    """Keys of one phone: override, else probe finding (None: refused), else the default."""
 
     __slots__ = ("family", "overrides", "probed")
 

@@ -10,7 +10,6 @@ from .call_control import (
     CallStateError,
     Dialled,
     DialMethod,
-    Lines,
     Reason,
     SwapMethod,
     TransferMode,
@@ -18,6 +17,7 @@ from .call_control import (
     dtmf_tokens,
 )
 from .keys import Key
+from .models import Lines
 
 # Keep >= 500 ms between logical steps (call-control.md §4.3) [I].
 STEP_PAUSE = 0.5
@@ -107,10 +107,7 @@ class KeysOnlyController(CallController):
         raise CallStateError(Reason.KEYS_ONLY_CANCEL_TRANSFER, _NOTHING_READ)
 
     async def swap(self) -> Lines:
-        """HOLD, then DOWN and HOLD (call-control.md §6.4) [I]; only as `hold_key`.
-
-        `auto` and line keys need lines read. Two call appearances [C S1]: one DOWN [I].
-        """
+        """HOLD, DOWN, HOLD (call-control.md §6.4) [I]; `hold_key` only (two calls [C S1])."""
         if self.settings.swap_method is not SwapMethod.HOLD_KEY:
             raise CallStateError(Reason.KEYS_ONLY_SWAP, _NOTHING_READ)
         async with self._lock:

@@ -117,10 +117,7 @@ _PHONE_STATES = {state.value: state for state in PhoneState}
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineStatus:
-    """One line (call appearance); `state` None: unknown (`raw_state` as sent).
-
-    `account` is the phone's `acct` as sent (see `account_id`); None: not sent.
-    """
+    """One line (call appearance); `state` None: unknown, `account`: `acct` as sent."""
 
     line: int
     state: LineState | None
@@ -154,6 +151,9 @@ class LineStatus:
             active=_as_bool(what, "active", obj.get("active", 0)),
             conference=None if conf is None else _as_bool(what, "conf", conf),
         )
+
+
+type Lines = tuple[LineStatus, ...]
 
 
 def parse_line_status(body: object) -> list[LineStatus]:

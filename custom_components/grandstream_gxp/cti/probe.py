@@ -31,11 +31,9 @@ from .keys import (
     default_wire,
     line_key,
 )
-from .models import LineState, LineStatus, PhoneOperation
+from .models import Lines, LineState, LineStatus, PhoneOperation
 
 _LOGGER = logging.getLogger(__name__)
-
-type Lines = tuple[LineStatus, ...]
 
 # The phone's answers to a key it took and to one it does not know [DOC S2].
 ACCEPTED: Final = "complete"
