@@ -34,7 +34,6 @@ from custom_components.grandstream_gxp.cti.url import (
     base_url,
     build_url,
     query_string,
-    redacted_query,
 )
 
 from .conftest import PASSWORD
@@ -223,10 +222,10 @@ def test_query_encodes_every_special_character() -> None:
     assert query_string(params) == (
         "passcode=a%26b%23c%25d%2Be%20f&phonenumber=%2B49%2030%2F1&keys=XFER:1:%23"
     )
-    assert redacted_query(params) == (
+    assert query_string(params, redact=True) == (
         "passcode=***&phonenumber=%2B49%2030%2F1&keys=XFER:1:%23"
     )
-    assert redacted_query([("password", "x")]) == "password=***"
+    assert query_string([("password", "x")], redact=True) == "password=***"
 
 
 def test_build_url_is_not_reencoded() -> None:

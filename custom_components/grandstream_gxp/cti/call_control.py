@@ -1,9 +1,6 @@
-"""Call-control procedures that check the phone's line state before and after each step.
+"""Call-control procedures that read the lines before each step and poll for its effect.
 
-A key the phone accepts is not a key that did anything (call-control.md §0.7): each
-procedure reads the lines, refuses a state it cannot act on, sends one logical step at a
-time and polls for the state it expects, else raises `CallStateError` with the lines
-found. Keys are the key table's logical tokens, so a key override applies here too.
+An accepted key is not a key that did anything (call-control.md §0.7).
 """
 
 import asyncio
@@ -19,11 +16,9 @@ from .call_events import CallEventType, CallExpectations, held_and_active
 from .client import CtiClient
 from .errors import CtiClosedError, CtiCommandError, CtiError
 from .keys import Key, line_key, parse_keys
-from .models import LineState, LineStatus, PhoneOperation
+from .models import Lines, LineState, LineStatus, PhoneOperation
 
 _LOGGER = logging.getLogger(__name__)
-
-type Lines = tuple[LineStatus, ...]
 
 # Waiting for a state: every `poll_interval` for the first second, then ever slower.
 BACK_OFF_AFTER = 1.0
@@ -69,7 +64,7 @@ class DialMethod(StrEnum):
 class Dialled:
     """The lines after `dial`, and how the call was placed."""
 
-    lines: tuple[LineStatus, ...]
+    lines: Lines
     method: DialMethod
 
 
@@ -232,8 +227,7 @@ class CallController:
                 # A read begun before the deadline may show the phone from before it.
                 last, pause = True, self.settings.poll_interval
             elif now - start >= BACK_OFF_AFTER:
-                # A key's effect shows within a second; a hand-over may take 30 s and
-                # is read at most once a second by then [I].
+                # A key shows within a second; a 30 s hand-over is read once a second [I].
                 pause = max(pause, min(pause * BACK_OFF_FACTOR, BACK_OFF_MAX))
             await asyncio.sleep(pause)
 
@@ -285,8 +279,7 @@ class CallController:
                 lines = await self._resume(lines, target.line)
             try:
                 if target.state is LineState.RINGING:
-                    # Rejected here, not missed: the same event whether push
-                    # (Rejected, P8315) or a read reports it.
+                    # Rejected, not missed, whether push (Rejected, P8315) or read reports it.
                     self.expectations.expect({target.line}, CallEventType.ENDED)
                 operation = _ENDING.get(target.state, PhoneOperation.ENDCALL)
                 await self._operation(operation, fallback=Key.ONHOOK)
@@ -294,7 +287,9 @@ class CallController:
             except CtiError:
                 self.expectations.forget({target.line})
                 raise
-            self._forget_transfer_unless_running(lines)
+            pair = self.expectations.transfer
+            if pair and any(_state(lines, line) in _ENDED for line in pair):
+                self.expectations.transfer = None
             return lines
 
     async def hold(self, line: int | None = None) -> Lines:
@@ -327,10 +322,7 @@ class CallController:
             return await self.lines()
 
     async def dial(self, number: str, account: int | None = None) -> Dialled:
-        """Place a call by click-to-dial, else keys (only from the default account).
-
-        `account` is the phone's 0-based account index.
-        """
+        """Place a call by click-to-dial on the 0-based `account`; by keys only without one."""
         number = clean_number(number)
         async with self._lock:
             lines = await self.lines()
@@ -389,8 +381,7 @@ class CallController:
                 lines, need_free_line=mode is TransferMode.ATTENDED
             )
             await self._press(Key.XFER)
-            # The transfer screen holds the call [C, S8]; if it is still connected, digits
-            # would become tones, so stop here.
+            # The transfer screen holds the call [C, S8]; while connected, digits are tones.
             await self._wait_for(
                 lambda now: _state(now, original) is LineState.ONHOLD,
                 Reason.TRANSFER_NOT_STARTED,
@@ -405,9 +396,8 @@ class CallController:
                     # The REFER failed and the phone took the call back [D, S30].
                     failed=lambda now: _state(now, original) is LineState.CONNECTED,
                 )
-            # With the phone's Auto-Attended Transfer off (its factory default), `#`
-            # hands the caller over blind [C, S1]: the caller is gone, and says so,
-            # whatever the option claimed.
+            # With Auto-Attended Transfer off (the factory default), `#` hands the caller
+            # over blind [C, S1]: say so, whatever the option claimed.
             lines = await self._hand_over(
                 {original},
                 (*tokens, final),
@@ -526,11 +516,6 @@ class CallController:
             raise CallStateError(Reason.NO_TRANSFER_IN_PROGRESS, lines)
         return pair
 
-    def _forget_transfer_unless_running(self, lines: Lines) -> None:
-        pair = self.expectations.transfer
-        if pair and any(_state(lines, line) in _ENDED for line in pair):
-            self.expectations.transfer = None
-
     async def swap(self) -> Lines:
         """Switch between the active and the held call. Never presses XFER."""
         async with self._lock:
@@ -538,9 +523,9 @@ class CallController:
             pair = held_and_active(lines, {LineState.CONNECTED})
             if pair is None:
                 raise CallStateError(Reason.TWO_CALLS_NEEDED, lines)
-            return await self._swap(lines, active=pair[1], held=pair[0])
+            return await self._swap(active=pair[1], held=pair[0])
 
-    async def _swap(self, lines: Lines, active: int, held: int) -> Lines:
+    async def _swap(self, active: int, held: int) -> Lines:
         method = self.settings.swap_method
         if method is not SwapMethod.AUTO:
             return await self._swap_with(method, active, held)
@@ -594,7 +579,7 @@ class CallController:
             if other.line != line
         ]
         if connected:
-            return await self._swap(lines, connected[0], line)
+            return await self._swap(connected[0], line)
         if self.settings.has_line_keys:
             # The blinking line key resumes a held call [D, S6].
             await self._press(line_key(line))

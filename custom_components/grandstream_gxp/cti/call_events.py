@@ -1,8 +1,4 @@
-"""Call events: from two successive line-status reads, and from pushed events.
-
-A push (Action URL) says what happened, a poll only where the phone is now; an event
-reported by both fires once. docs/architecture.md tells the data flow.
-"""
+"""Call events from two successive line-status reads and from pushes; both fire once."""
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,10 +67,8 @@ def call_events(
 ) -> list[CallEvent]:
     """Return the events that lead from `before` to `after` (none on the first read).
 
-    `outcomes`: per line, the end of a call Home Assistant caused (`transferred`, or
-    `ended` for a rejected ringing call); else `ended`, or `missed` after ringing. A
-    line in an unknown state gives no event: compare against `known_lines()`. A line
-    only one read has (a firmware upgrade changed the count) is idle in the other.
+    `outcomes`: per line, the end of a call Home Assistant caused. A line in an unknown
+    state gives none (compare `known_lines()`); a line one read lacks is idle there.
     """
     if before is None:
         return []
@@ -105,12 +99,10 @@ def call_events(
 
 @dataclass(slots=True)
 class CallExpectations:
-    """What Home Assistant expects of the calls it acted on, until the phone shows it.
+    """What Home Assistant expects of the calls it acted on, until a read shows them gone.
 
-    Read without being used up (a read in the middle of a transfer changes nothing):
-    per line the outcome an action caused, until a read shows the call gone or for
-    `ttl` seconds (an action stopped halfway); and the attended transfer under way
-    (held line, consultation line), until a read shows one of its calls gone.
+    Per line the outcome an action caused (for `ttl` s at most: an action may stop halfway)
+    and the attended transfer under way (held line, consultation line).
     """
 
     ttl: float
@@ -237,12 +229,7 @@ def apply_push(
     when_ringing: CallEventType | None = None,
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> tuple[tuple[LineStatus, ...], CallEvent]:
-    """Return the lines as the event implies (the next poll corrects it), and the event.
-
-    The line is found by the remote number, else (a new call) the first idle line. A
-    call that went away is the outcome Home Assistant caused on that line, else
-    `when_ringing` if the line was ringing, else `kind`.
-    """
+    """Return the lines as the event implies (the next poll corrects it), and the event."""
     line = _find_line(lines, kind, number)
     event = CallEvent(
         type=_reported_as(kind, line, when_ringing, outcomes),
@@ -265,8 +252,7 @@ def apply_push(
     return tuple(changed if other is line else other for other in lines), event
 
 
-# Where the line of an event may be at the confirming read, a moment later: a call
-# that rang may be answered already, one put on hold resumed.
+# An event's line at the confirming read: a ringing call may be answered, a held one resumed.
 _STATES_AT_READ: Final = {
     CallEventType.INCOMING: frozenset(
         {LineState.RINGING, LineState.CONNECTED, LineState.ONHOLD}
@@ -290,12 +276,7 @@ def resolve_push(
     when_ringing: CallEventType | None = None,
     outcomes: Mapping[int, CallEventType] | None = None,
 ) -> CallEvent:
-    """Return the call event a push means, the caller taken from the confirming read.
-
-    The line is one in a state the event leads to in `after` (a call that went away:
-    busy in `before`, changed since), preferring the pushed number, then a change. When
-    `after` no longer shows the call, `apply_push` decides from `before`.
-    """
+    """Return the call event a push means, its line and caller from the confirming read."""
     key = number_key(number)
     old = {line.line: line for line in before}
 
@@ -307,7 +288,6 @@ def resolve_push(
             or number_key(previous.remote_number) != number_key(line.remote_number)
         )
 
-    candidates: list[LineStatus]
     if kind in _GONE_EVENTS:
         candidates = [
             previous
@@ -357,20 +337,14 @@ class _Fired:
     consumed: bool = False
 
 
-def _group(kind: CallEventType) -> str:
-    # A call that went away is one fact, however it went.
-    return "gone" if kind in _GONE_EVENTS else kind.value
-
-
 @dataclass(slots=True)
 class EventDeduplicator:
     """Decides whether a call event is news or one already fired.
 
-    The last event per remote number (an empty one matches any) is kept for `window`;
-    missed, ended and transferred are the same kind. A repetition is a push of the
-    kind last fired, by anyone (Answered and Established for one call), or a poll of
-    the kind last pushed and not yet confirmed (which uses the push up). Polls never
-    repeat themselves, so otherwise a poll is news (a caller who rang twice).
+    The last event per remote number (empty matches any) is kept for `window`. A
+    repetition is a push of the kind last fired (Answered and Established for one
+    call), or a poll of the kind last pushed and not yet confirmed (using it up).
+    Polls never repeat themselves: otherwise a poll is news (a caller who rang twice).
     """
 
     window: timedelta
@@ -379,7 +353,8 @@ class EventDeduplicator:
     def admit(self, event: CallEvent, source: Source, now: datetime) -> bool:
         """Return whether to fire `event`; remember it if so."""
         self._fired = [f for f in self._fired if now - f.at <= self.window]
-        group = _group(event.type)
+        # A call that went away is one fact, however it went.
+        group = "gone" if event.type in _GONE_EVENTS else event.type.value
         key = number_key(event.remote_number)
         last = next(
             (

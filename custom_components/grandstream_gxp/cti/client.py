@@ -1,7 +1,6 @@
 """Async client for one phone's CTI HTTP API (`/cgi-bin/api-*`) and its web sessions.
 
-`api-*` requests carry the documented `passcode=` (`cti-api.md` §3.1), never `password=`;
-the password never reaches exceptions or logs. Sessions: docs/architecture.md.
+`api-*` requests carry `passcode=` (§3.1); the password never reaches errors or logs.
 """
 
 import asyncio
@@ -42,7 +41,7 @@ from .models import (
     parse_line_status,
     parse_server_header,
 )
-from .url import Encoded, Params, base_url, build_url, redacted_query
+from .url import Encoded, Params, base_url, build_url, query_string
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,8 +63,7 @@ class _DisconnectedError(CtiConnectionError):
 
 
 _CLOSED: Final = "the phone closed the connection"
-# Transport errors, most specific first (aiohttp's ServerTimeoutError is a
-# TimeoutError), and what each means for the caller.
+# Transport errors, most specific first (aiohttp's ServerTimeoutError is a TimeoutError).
 _TRANSPORT_ERRORS: Final[tuple[tuple[type[Exception], type[CtiError], str], ...]] = (
     (TimeoutError, CtiTimeoutError, "no answer within {} s"),
     (aiohttp.ServerDisconnectedError, _DisconnectedError, _CLOSED),
@@ -169,7 +167,7 @@ class CtiClient:
     ) -> _Reply:
         """Send one request under the lock (`http`: a web login's private session)."""
         if _LOGGER.isEnabledFor(logging.DEBUG):  # the redacted query costs a little
-            _LOGGER.debug("%s %s?%s", method, path, redacted_query(params))
+            _LOGGER.debug("%s %s?%s", method, path, query_string(params, redact=True))
         async with self._lock:
             try:
                 async with (http or self._session).request(
@@ -242,11 +240,7 @@ class CtiClient:
     async def send_keys(
         self, keys: str | Sequence[str], table: KeyTable | None = None
     ) -> None:
-        """Press keys in one request (`api-send_key`): user text or logical tokens.
-
-        A key the family lacks raises CtiKeyError before anything is sent. `table`
-        replaces the key table for this request only (the key probe's spellings).
-        """
+        """Press keys (text or logical tokens) in one request; `table` for this one only."""
         table = table or self.key_table
         tokens = table.parse(keys) if isinstance(keys, str) else keys
         await self._command(SEND_KEY, [("keys", Encoded(table.encode(tokens)))])
@@ -278,8 +272,8 @@ class CtiClient:
     async def identify(self, login: bool = False) -> PhoneIdentity:
         """Return model, firmware and MAC from the line status and the `Server` header.
 
-        `login`: ONE web login too, for `mac` and `ver`, never retried (phones lock web
-        access after 5 failures); a failed one leaves those None, `locked` raises.
+        `login`: ONE web login for `mac` and `ver`, never retried (phones lock web access
+        after 5 failures); a failed one leaves those None, a `locked` one raises.
         """
         line_count: int | None = None
         try:
@@ -287,10 +281,9 @@ class CtiClient:
         except CtiResponseError as err:
             if err.status != 404:
                 raise
-            # A firmware without the line status (a GXP116x, cti-api.md §10 item 7) may
-            # still take keys: an empty `keys=` checks the passcode, pressing none. A
-            # wrong one answers `unauthorized` as on every `api-*` [INF §3.3]; the right
-            # one `unknown` [DOC S2] for no known key [INF], or success.
+            # A firmware without line status (GXP116x, cti-api.md §10 item 7) may take keys:
+            # an empty `keys=` checks the passcode: a wrong one answers `unauthorized` [INF
+            # §3.3], the right one `unknown` [DOC S2] for no known key [INF], or success.
             try:
                 await self._command(SEND_KEY, [("keys", Encoded(""))])
             except CtiCommandError as err:
@@ -320,10 +313,7 @@ class CtiClient:
         )
 
     async def identify_without_password(self) -> PhoneIdentity:
-        """Return model, firmware and HTTPS redirect of the web root (§8.3, §2.5).
-
-        No credentials, so it never counts towards the phone's lockout.
-        """
+        """Return model, firmware and HTTPS redirect of the web root, sending no password."""
         reply = await self._request("GET", "/")
         server = reply.headers.get("Server")
         location = reply.headers.get("Location", "")
@@ -350,21 +340,8 @@ class CtiClient:
             "X-Requested-With": "XMLHttpRequest",
         }
 
-    def _web_http(self) -> aiohttp.ClientSession:
-        # The phone's cookies must stay out of the injected (shared) session's jar.
-        shared = self._session.connector
-        return aiohttp.ClientSession(
-            connector=shared,
-            connector_owner=shared is None,  # no shared one: close our own
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
-
     async def _login(self, http: aiohttp.ClientSession) -> WebSession:
-        """Log in once as `admin`: variant c, or b when the phone has no `access`.
-
-        `access` costs no attempt, so asking it first never spends a failed login on
-        the wrong variant. An answer without a session id still gives its facts.
-        """
+        """Log in once as `admin`: variant c, or b without `access` (which costs no attempt)."""
         post = partial(self._request, "POST", headers=self._web_headers(), http=http)
         reply = await post(CGI + ACCESS, form={"access": _sha256(LOGIN_USER)})
         if reply.status in _NO_PAGE:
@@ -406,12 +383,14 @@ class CtiClient:
 
     @asynccontextmanager
     async def session(self, *, require_sid: bool = True) -> AsyncIterator[WebSession]:
-        """Open ONE web session (see `_login`) and log out at the end.
-
-        Never retried (phones lock web access after a few failures): a refused password
-        raises CtiAuthError at once, a missing sid CtiResponseError if `require_sid`.
-        """
-        async with self._web_http() as http:
+        """Open ONE web session, never retried (phones lock out), and log out at the end."""
+        # The phone's cookies must stay out of the injected (shared) session's jar.
+        shared = self._session.connector
+        async with aiohttp.ClientSession(
+            connector=shared,
+            connector_owner=shared is None,  # no shared one: close our own
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as http:
             web = await self._login(http)
             if require_sid and not web.sid:
                 raise CtiResponseError(f"{LOGIN}: the answer carries no session id")
@@ -453,11 +432,7 @@ def _text(value: object) -> str:
 
 @dataclass(kw_only=True, repr=False, eq=False)
 class WebSession:
-    """A logged-in web session from `CtiClient.session()`; the sid is never shown.
-
-    Values go through `api.values.get`/`post`, or `config_get`/`config_update` on a
-    phone without them (HTTP 404, §5.8).
-    """
+    """A logged-in web session; values via `api.values.*`, else `config_*` (§5.8)."""
 
     client: CtiClient
     http: aiohttp.ClientSession

@@ -1,7 +1,4 @@
-"""Check a phone before it is stored: does it answer, take the password, say who it is.
-
-Nothing is retried: phones lock access after a few wrong passwords.
-"""
+"""Check a phone before it is stored; nothing is retried (phones lock out after failures)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 
 # Discovery reads only the web root's Server header; a desk phone answers quickly.
 PROBE_TIMEOUT: Final = 5.0
-# Models the integration drives (cti-api.md §1); other Grandstream devices (HT8xx
-# ATAs, GSC cameras and speakers, GWN access points) are not offered.
+# Models the integration drives (cti-api.md §1): not HT8xx ATAs, GSC or GWN devices.
 DESK_PHONE_PREFIXES: Final = ("GXP", "GRP")
 
 
@@ -62,11 +58,7 @@ class Endpoint:
 async def check_phone(
     client: CtiClient, *, login: bool, accounts: bool = True
 ) -> CheckedPhone | CheckError:
-    """Check the connection and the password once; return the facts or the error.
-
-    One request with the passcode, then (`login`) one web login for the MAC and
-    (`accounts`) the accounts for the extension; see `CtiClient.identify`.
-    """
+    """Check connection and password once; `login`: get the MAC, `accounts`: the extension."""
     try:
         info = await client.identify(login=login)
     except Exception as err:  # noqa: BLE001
@@ -88,8 +80,7 @@ async def check_phone(
     )
 
 
-# Locked, the phone refuses even the right password: say so, or the user tries other
-# passwords and extends the lockout.
+# Locked, the phone refuses even the right password: say so, or more tries extend it.
 _CHECK_ERRORS: Final = (
     ((CtiConnectionError, CtiResponseError), CheckError.CANNOT_CONNECT),
     (CtiAuthError, CheckError.INVALID_AUTH),
@@ -141,11 +132,9 @@ async def https_redirect(client: CtiClient) -> Endpoint | None:
 async def find_desk_phone(
     client_at: Callable[[bool], CtiClient],
 ) -> tuple[Endpoint, str] | None:
-    """Return where a host answers and its model, if it is a desk phone.
+    """Return where a host answers and its model, if it is a desk phone; no password sent.
 
-    `client_at(https)` gives a client without the password: only the web root's
-    `Server` header is read, so no device gets a password. HTTPS is tried when HTTP
-    fails or redirects there (HTTPS-only web UI, GRP26xx by default [DOC S10]).
+    HTTPS is tried when HTTP fails or redirects there (GRP26xx by default [DOC S10]).
     """
     for https in (False, True):
         client = client_at(https)

@@ -1,7 +1,6 @@
 """The `{"response": ..., "body": ...}` envelope of every CTI answer, or its error.
 
-Never relies on the content type: phones serve JSON as `text/html` or `text/plain`.
-Nothing from the request (and so no password) goes into messages.
+Phones serve JSON as `text/html` or `text/plain`; messages carry nothing of the request.
 """
 
 from collections.abc import Mapping
@@ -52,10 +51,8 @@ def _lock_minutes(obj: Mapping[str, Any]) -> int | None:
 def parse_envelope(endpoint: str, status: int, data: bytes) -> Envelope:
     """Return the envelope of a positive answer, or raise the matching CtiError.
 
-    Body `unauthorized` raises CtiAuthError, also inside a `success` envelope (the
-    vendor's own extension checks the body alone, §12 N1). HTTP 401 without it or
-    `locked` (the HTML page of firmware that refuses the passcode) raises
-    CtiPasswordNotAcceptedError, which is not a wrong password.
+    Body `unauthorized` is CtiAuthError even in a `success` envelope (§12 N1); HTTP 401
+    without it or `locked` is CtiPasswordNotAcceptedError.
     """
     obj, problem = _load(data)
     body = obj.get("body") if isinstance(obj, dict) else None

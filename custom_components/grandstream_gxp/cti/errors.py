@@ -59,10 +59,7 @@ class CtiAuthError(CtiError):
 
 
 class CtiPasswordNotAcceptedError(CtiError):
-    """The firmware takes no CTI password at all (HTTP 401, HTML page; §3.2, §12 N1).
-
-    Not a wrong password, so no CtiAuthError: asking for another would not help.
-    """
+    """The firmware takes no CTI password (HTTP 401 page; §3.2, §12 N1); not a wrong one."""
 
     hint = (
         "The phone answers HTTP 401 to the CTI password: this firmware seems to accept "

@@ -1,10 +1,8 @@
-"""The key table for `api-send_key`: tokens, model families, parsing and wire form.
+"""The key table for `api-send_key`: logical tokens, model families, wire form.
 
-A *logical token* (`"1"`, `"STAR"`, `"#"`, `"XFER"`, `"LINE2"`) is what this library
-works with; its *wire token* travels in `keys=`: the same, except `#` as `%23` (FORUM
-S6: a raw `#` starts the URL fragment) and a spelling an override or a probe finding
-replaces. Keys are joined with `:` (CODE S13, S14, S15). Evidence tags are those of
-`cti-api.md`; `?` = uncertain. The three sources of a spelling: docs/architecture.md.
+A wire token is the logical one, but `#` as `%23` (FORUM S6: a raw `#` starts the URL
+fragment) and what an override or probe finding replaces; joined with `:` (CODE S13,
+S14, S15). Evidence tags are those of `cti-api.md`; `?` = uncertain.
 """
 
 from collections.abc import Iterable, Mapping
@@ -16,7 +14,6 @@ from typing import Final
 
 from .errors import CtiCommandError, CtiKeyError, shown
 
-_SEND_KEY: Final = "api-send_key"
 KEY_SEPARATOR: Final = ":"
 POUND: Final = "#"
 POUND_WIRE: Final = "%23"
@@ -147,8 +144,7 @@ FAMILY_RANGES: Final[Mapping[Family, Mapping[str, KeyRange]]] = MappingProxyType
     {
         Family.GXP116X: MappingProxyType(
             {
-                # No line keys, but the API may map LINE1-2 to the two call
-                # appearances: call-control.md §6.4's first swap candidate [I].
+                # No line keys, but LINE1-2 may select the two calls (§6.4 swap) [I].
                 "LINE": KeyRange(
                     2, "DOC S10 no line keys; LINE1-2 may select calls [I] ?"
                 ),
@@ -224,10 +220,7 @@ def _validate_override(token: str, wire: str) -> tuple[str, str]:
 
 
 class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
-    """A key a probe found the phone to refuse; nothing was sent.
-
-    Also the phone's would-be `unknown` answer, so procedures try another way here too.
-    """
+    """A key the probe found refused: nothing is sent; procedures treat it as `unknown`."""
 
     def __init__(self, key: str) -> None:
         """Create the error for the logical `key`."""
@@ -235,7 +228,7 @@ class CtiKeyRefusedError(CtiKeyError, CtiCommandError):
             f"Key {shown(key, 40)}: the key probe found no spelling this phone takes"
         )
         # CtiKeyError's super() is CtiCommandError here (MRO): initialise through it.
-        CtiCommandError.__init__(self, _SEND_KEY, "unknown", message)
+        CtiCommandError.__init__(self, "api-send_key", "unknown", message)
         self.key = key
 
 
@@ -246,10 +239,7 @@ def _validate_finding(token: str, wire: str | None) -> tuple[str, str | None]:
 
 
 class KeyTable:
-    """Keys of one phone: its family, the user's overrides and the probe's findings.
-
-    A wire token is the override, else the finding (None: refused), else the default.
-    """
+    """Keys of one phone: override, else probe finding (None: refused), else the default."""
 
     __slots__ = ("family", "overrides", "probed")
 
@@ -308,10 +298,7 @@ def default_wire(logical: str) -> str:
 
 
 def parse_keys(text: str, family: Family | None = None) -> tuple[str, ...]:
-    """Turn user text (`"XFER 1002#"`: spaces, commas, colons) into logical tokens.
-
-    Raise CtiKeyError naming the first unknown or unavailable token, or for no key.
-    """
+    """Turn user text (`"XFER 1002#"`) into logical tokens; CtiKeyError names a bad one."""
     tokens: list[str] = []
     for chunk in _SPLIT.split(text.strip()):
         if not chunk:

@@ -1,11 +1,8 @@
 """Call control for a phone that takes keys but reports no line state (keys-only mode).
 
-A GXP116x firmware may answer only `api-send_key` (call-control.md §0.8, cti-api.md §10
-item 7; the forum user only reports keys working [C S1]). These procedures press the
-documented key recipes without reading any line, so nothing they do is checked; where a
-recipe needs to know a line and no safe guess exists, they refuse and press nothing.
-One request per logical step, `STEP_PAUSE` apart: the phone plays keys after it answers
-[C S20], and the transfer screen must be open before the number is typed [C S8; I].
+A GXP116x firmware may answer only `api-send_key` (call-control.md §0.8) [C S1]: key
+recipes run unchecked, one needing to know a line is refused. Steps are `STEP_PAUSE`
+apart: keys play after the answer [C S20], XFER's screen opens first [C S8; I].
 """
 
 from .call_control import (
@@ -13,7 +10,6 @@ from .call_control import (
     CallStateError,
     Dialled,
     DialMethod,
-    Lines,
     Reason,
     SwapMethod,
     TransferMode,
@@ -21,6 +17,7 @@ from .call_control import (
     dtmf_tokens,
 )
 from .keys import Key
+from .models import Lines
 
 # Keep >= 500 ms between logical steps (call-control.md §4.3) [I].
 STEP_PAUSE = 0.5
@@ -31,8 +28,7 @@ _NOTHING_READ: Lines = ()
 class KeysOnlyController(CallController):
     """Runs call-control.md's key recipes on a phone without line status (reads none)."""
 
-    # An attended transfer this controller started and has not completed: the only
-    # sign that XFER now completes one instead of opening a new one.
+    # An attended transfer begun here: the only sign that XFER now completes one.
     _consultation_started = False
 
     async def lines(self) -> Lines:
@@ -107,20 +103,11 @@ class KeysOnlyController(CallController):
             return await self._steps((Key.XFER,))
 
     async def cancel_transfer(self) -> Lines:
-        """Refused: the documented cancel is `cmd=endcall`, which this phone lacks.
-
-        ONHOOK instead is documented as "reject call" and may end both calls
-        (call-control.md §2.5) [D S2; I].
-        """
+        """Refused: `cmd=endcall` is missing; ONHOOK ("reject call") may end both [D S2; I]."""
         raise CallStateError(Reason.KEYS_ONLY_CANCEL_TRANSFER, _NOTHING_READ)
 
     async def swap(self) -> Lines:
-        """HOLD, then DOWN and HOLD: the hold-key candidate (call-control.md §6.4) [I].
-
-        Only with the swap method `hold_key`: `auto` learns by checking each candidate,
-        and a line key needs the held call's line, neither of which can be known here.
-        Two call appearances [C S1]: one step of DOWN reaches the other call [I].
-        """
+        """HOLD, DOWN, HOLD (call-control.md §6.4) [I]; `hold_key` only (two calls [C S1])."""
         if self.settings.swap_method is not SwapMethod.HOLD_KEY:
             raise CallStateError(Reason.KEYS_ONLY_SWAP, _NOTHING_READ)
         async with self._lock:

@@ -1,7 +1,6 @@
-"""Frozen models of what the phone reports, and their parsers.
+"""Frozen models of what the phone reports, and lenient parsers (`cti-api.md` §5).
 
-They accept the variations of `cti-api.md` §5 (`acct` as `""`, `0` or `"0"`, numbers as
-strings, unknown states kept raw); an unreadable shape raises CtiResponseError.
+An unreadable shape raises CtiResponseError; an unknown state is kept raw.
 """
 
 from collections.abc import Sequence
@@ -58,8 +57,7 @@ def _fail(what: str, field: str, value: object) -> CtiResponseError:
     )
 
 
-# The converters test the exact JSON types first: a 12-line phone is read every few
-# seconds, and the generic checks were most of the client's cost per read.
+# Exact JSON types first: the generic checks were most of the cost of a frequent read.
 _INT = re.compile(r"\s*-?\d+\s*")
 _TRUE = frozenset({"1", "true", "yes"})
 _BOOLS = _TRUE | {"0", "false", "no", ""}
@@ -119,11 +117,7 @@ _PHONE_STATES = {state.value: state for state in PhoneState}
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineStatus:
-    """One line (call appearance) of the phone; None: not known or not sent.
-
-    `state` None is a state this library does not know (`raw_state` as sent);
-    `account` is the phone's `acct` as sent (see `account_id`).
-    """
+    """One line (call appearance); `state` None: unknown, `account`: `acct` as sent."""
 
     line: int
     state: LineState | None
@@ -152,12 +146,14 @@ class LineStatus:
             raw_state=raw_state,
             account=_as_optional_int(what, "acct", obj.get("acct")),
             remote_number=number,
-            # Once connected, phones repeat the number as the name when the caller
-            # sent none (WP826 [CAP N4]); that is no name.
+            # Connected, phones repeat the number as a missing name (WP826 [CAP N4]).
             remote_name="" if name == number else name,
             active=_as_bool(what, "active", obj.get("active", 0)),
             conference=None if conf is None else _as_bool(what, "conf", conf),
         )
+
+
+type Lines = tuple[LineStatus, ...]
 
 
 def parse_line_status(body: object) -> list[LineStatus]:
@@ -244,8 +240,8 @@ class Sourced[T]:
 class PhoneIdentity:
     """What the phone revealed about itself; a fact it did not reveal is None.
 
-    `https_redirect`: plain HTTP redirected to https:// (the GRP261x default, §2.5) on
-    `https_port` (None: 443). `keys_only`: keys work, the line status is HTTP 404.
+    `https_redirect`: HTTP redirects to `https_port` (the GRP261x default, §2.5).
+    `keys_only`: keys work, the line status is HTTP 404.
     """
 
     model: Sourced[str] | None = None

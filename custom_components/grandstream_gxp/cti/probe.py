@@ -1,19 +1,13 @@
 """The key probe: ask an idle phone which spelling it takes for each uncertain key.
 
-Some spellings are unsure (`XFER`/`TRANSFER`, `HOLD`, `CONF`, the `LINEn` keys;
-cti-api.md §5.6), and a phone answers an unknown key with `unknown` [DOC S2]. Each
-spelling is pressed alone (whether one unknown key spoils a sequence is unknown), and
-after an accepted press the phone is brought back to idle and read. Safety, [INF] unless
-tagged (docs/architecture.md tells the data flow):
-
-* Start only with every line idle and read again before every press; anything not the
-  probe's own doing stops it, and it then touches only a line its own press opened.
-* Quiet keys first (HOLD; XFER "needs an open call" [C S1]), then toggles pressed twice
-  (HEADSET, SPEAKER), then keys that go off hook (CONF, LINEn [D S6]).
-* Never `#`: "Use # as Dial Key" (P72) is on by default [D S16], so it may redial; it
-  stays the forum's `%23` [FORUM S6; C S1] unless the key overrides say otherwise.
-* Back to idle is ONHOOK [DOC S2], checked first on the idle phone; a line dialling when
-  a call rings in is ended with `endcall`, which never acts on a ringing call [DOC S2].
+A phone answers an unknown key with `unknown` [DOC S2]; each spelling is pressed alone.
+Safety rules, [INF] unless tagged:
+* Only with every line idle, read before every press; someone else's call stops it.
+* Quiet keys first (HOLD; XFER needs an open call [C S1]), toggles twice, then
+  the keys that go off hook (CONF, LINEn [D S6]).
+* Never `#`: "Use # as Dial Key" (P72) is on by default [D S16]; it stays `%23`
+  [FORUM S6; C S1] unless overridden.
+* Back to idle: ONHOOK [DOC S2]; `endcall` ends a dialling line, never a ringing one [DOC S2].
 * Never SEND, a digit or a number.
 """
 
@@ -37,16 +31,13 @@ from .keys import (
     default_wire,
     line_key,
 )
-from .models import LineState, LineStatus, PhoneOperation
+from .models import Lines, LineState, LineStatus, PhoneOperation
 
 _LOGGER = logging.getLogger(__name__)
 
-type Lines = tuple[LineStatus, ...]
-
+# The phone's answers to a key it took and to one it does not know [DOC S2].
 ACCEPTED: Final = "complete"
-"""What the probe records for a spelling the phone took (its answer body) [DOC S2]."""
 REFUSED: Final = "unknown"
-"""The phone's answer to a key it does not know [DOC S2]."""
 
 # Pressed twice: the second press undoes the first (off hook and back, or a mode).
 TOGGLES: Final = frozenset({Key.HEADSET, Key.SPEAKER})
@@ -93,8 +84,7 @@ class KeyFinding:
     """What the probe learned about one logical key."""
 
     key: str
-    accepted: str | None
-    """The wire token the phone took; None when it took none of the spellings."""
+    accepted: str | None  # the wire token the phone took; None: none of them
     answers: tuple[KeyAnswer, ...]
 
     @property
@@ -185,10 +175,7 @@ class _Stopped(Exception):
 
 
 class KeyProbe:
-    """Runs the probe on one phone: see the module docstring.
-
-    `settle`: a phone may answer before its key queue has run [CODE S15].
-    """
+    """Runs the probe on one phone; `settle`: it answers before its keys run [CODE S15]."""
 
     def __init__(
         self,
@@ -209,15 +196,16 @@ class KeyProbe:
     async def run(
         self, *, model: str | None = None, firmware: str | None = None
     ) -> ProbeResult:
-        """Probe every uncertain key; raise ProbeBusyError when a line is not idle.
-
-        Someone else's doing ends the run early (`interrupted`); ProbeRestoreError when
-        the phone cannot be brought back to idle.
-        """
+        """Probe every uncertain key; someone else's call ends the run early (`interrupted`)."""
         lines = await self._lines()
         if not _idle(lines):
             raise ProbeBusyError("The phone is not idle", lines)
-        await self._check_onhook(lines)
+        try:  # the probe relies on ONHOOK to get back to idle
+            await self._client.send_keys([Key.ONHOOK])
+        except CtiCommandError as err:
+            raise ProbeRestoreError(
+                Key.ONHOOK, lines, f"the phone refuses ONHOOK ({err.body})"
+            ) from err
         keys = uncertain_keys(self._client.key_table.family, len(lines))
         findings: list[KeyFinding] = []
         skipped: tuple[str, ...] = ()
@@ -245,15 +233,6 @@ class KeyProbe:
 
     async def _lines(self) -> Lines:
         return tuple(await self._client.get_line_status())
-
-    async def _check_onhook(self, lines: Lines) -> None:
-        """Press ONHOOK on the idle phone: the probe relies on it to get back to idle."""
-        try:
-            await self._client.send_keys([Key.ONHOOK])
-        except CtiCommandError as err:
-            raise ProbeRestoreError(
-                Key.ONHOOK, lines, f"the phone refuses ONHOOK ({err.body})"
-            ) from err
 
     async def _probe_key(self, key: str) -> KeyFinding:
         answers: list[KeyAnswer] = []

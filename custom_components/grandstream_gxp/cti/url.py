@@ -1,7 +1,5 @@
-"""URL building for the CTI API.
+"""URL building for the CTI API: every value `quote(value, safe="")`, `Encoded` as is.
 
-Query values are encoded with `quote(value, safe="")`: `#&+%/` and spaces reach the
-phone intact; an `Encoded` value (`keys=`, whose `:` stays literal) is sent as is.
 yarl gets the finished URL with `encoded=True`, so nothing is encoded twice.
 """
 
@@ -26,10 +24,7 @@ class Encoded(str):
 
 
 def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
-    """Split `10.0.0.5`, `phone:8080`, `[fe80::1]:80` or `::1` into name and port.
-
-    An explicit `port` wins. Raise ValueError for an empty host or a port not in 1-65535.
-    """
+    """Split `phone:8080`, `[fe80::1]:80` or `::1` into name and port; `port` wins."""
     text = host.strip()
     name, found = text, None
     if text.startswith("["):
@@ -72,11 +67,6 @@ def query_string(params: Params, *, redact: bool = False) -> str:
         + (REDACTED if redact and name in SECRET_PARAMS else _encode_value(value))
         for name, value in params
     )
-
-
-def redacted_query(params: Params) -> str:
-    """Return the query string with password values replaced, safe for logs."""
-    return query_string(params, redact=True)
 
 
 def build_url(base: URL, path: str, params: Params) -> URL:
