@@ -71,8 +71,8 @@ def async_store_probe(
             found["answers"] = {**answers, **found["answers"]}
     async_update_data(hass, entry, {CONF_PROBED_KEYS: found})
     runtime = entry.runtime_data
-    runtime.client.key_table = key_table_for(
-        entry, runtime.client.key_table.family, runtime.firmware
+    runtime.client.use_key_table(
+        key_table_for(entry, runtime.client.key_table.family, runtime.firmware)
     )
     return found
 

@@ -135,6 +135,10 @@ class CtiClient:
         """Return the phone's base URL (`http://host[:port]`), without credentials."""
         return self._base
 
+    def use_key_table(self, table: KeyTable) -> None:
+        """Spell keys with `table` from now on (new probe findings, no reload)."""
+        self.key_table = table
+
     def leaks_password(self, err: BaseException | None) -> bool:
         """Whether `err` or an error it chains shows the password in any URL encoding."""
         password = self._password
