@@ -355,6 +355,7 @@ def _soak(args: argparse.Namespace) -> int:
         ref=ref,
         hours=max(1, hours),
         trace_memory=args.trace_memory,
+        collect_every=args.collect_garbage,
     )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
@@ -419,6 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         "--trace-memory",
         action="store_true",
         help="trace Python's heap in hass per hour (tracemalloc; inflates the RSS)",
+    )
+    soak.add_argument(
+        "--collect-garbage",
+        type=float,
+        default=None,
+        metavar="S",
+        help="a full garbage collection in hass every S seconds (tells kept memory "
+        "from cyclic garbage not yet collected)",
     )
     args = parser.parse_args(argv)
     if args.bench == "soak":

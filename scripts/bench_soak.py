@@ -442,6 +442,33 @@ async def async_setup(hass, config):
     async_track_time_interval(hass, snapshot, timedelta(seconds=30))
     return True
 """
+_GC_PROBE = """\
+\"\"\"Soak diagnosis: a full garbage collection every {every} s; what it found, per line.\"\"\"
+from datetime import timedelta
+import gc
+from pathlib import Path
+
+from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_time_interval
+
+
+def _append(path, line):
+    with path.open("a") as file:
+        file.write(line)
+
+
+async def async_setup(hass, config):
+    out = Path({out!r})
+    out.mkdir(parents=True, exist_ok=True)
+
+    @callback
+    def collect(_now):
+        found = gc.collect()
+        hass.async_add_executor_job(_append, out / "collected.txt", f"{{found}}\\n")
+
+    async_track_time_interval(hass, collect, timedelta(seconds={every}))
+    return True
+"""
 _PROBE_MANIFEST = (
     '{"domain": "gxp_memprobe", "name": "Soak heap probe", "version": "0.0.1", '
     '"documentation": "https://example.invalid", "codeowners": [], '
@@ -452,16 +479,24 @@ _PROBE_MANIFEST = (
 class TracedHass(HomeAssistantProcess):
     """A hass with a small custom integration that dumps tracemalloc snapshots."""
 
-    def __init__(self, *, probe_dir: Path, **kwargs: Any) -> None:
-        """Write the snapshots to `probe_dir`."""
+    def __init__(
+        self, *, probe_dir: Path, collect_every: float | None = None, **kwargs: Any
+    ) -> None:
+        """Write the snapshots (or, with `collect_every`, the collections) to `probe_dir`."""
         super().__init__(extra_yaml="gxp_memprobe:\n", **kwargs)
         self.probe_dir = probe_dir
+        self.collect_every = collect_every
 
     def _put_integration(self) -> None:
         super()._put_integration()
         package = self.config_dir / "custom_components" / "gxp_memprobe"
         package.mkdir(parents=True, exist_ok=True)
-        (package / "__init__.py").write_text(_PROBE.format(out=str(self.probe_dir)))
+        source = (
+            _PROBE.format(out=str(self.probe_dir))
+            if self.collect_every is None
+            else _GC_PROBE.format(out=str(self.probe_dir), every=self.collect_every)
+        )
+        (package / "__init__.py").write_text(source)
         (package / "manifest.json").write_text(_PROBE_MANIFEST)
 
 
@@ -534,6 +569,9 @@ class SoakOptions:
     # Trace Python's allocations in hass (tracemalloc), to tell a leak of objects from
     # the allocator holding on to memory. Its own tables inflate the RSS.
     trace_memory: bool = False
+    # Run a full garbage collection in hass every this many seconds: tells memory that is
+    # kept from cyclic garbage the collector has not reached yet.
+    collect_every: float | None = None
 
     @property
     def factor(self) -> float:
@@ -1013,8 +1051,12 @@ class Soak:
             secrets = [p.password for p in self.phones]
             secrets += [f"{p}-new" for p in secrets]
             hass_type = (
-                partial(TracedHass, probe_dir=log_dir / "heap")
-                if self.opts.trace_memory
+                partial(
+                    TracedHass,
+                    probe_dir=log_dir / "heap",
+                    collect_every=self.opts.collect_every,
+                )
+                if self.opts.trace_memory or self.opts.collect_every
                 else HomeAssistantProcess
             )
             self.ha = await stack.enter_async_context(
@@ -1237,7 +1279,14 @@ class Soak:
         log_path: Path,
     ) -> dict[str, Any]:
         memory = self._memory()
-        if self.opts.trace_memory:
+        if self.opts.collect_every:
+            found = (log_path.parent / "heap" / "collected.txt").read_text().split()
+            memory["collected"] = {
+                "every_s": self.opts.collect_every,
+                "collections": len(found),
+                "objects": sum(int(n) for n in found),
+            }
+        elif self.opts.trace_memory:
             memory["python_heap"] = self._python_heap(log_path.parent / "heap")
         if log["unhandled"]:
             self.failures.append(
@@ -1448,6 +1497,13 @@ def report(result: Mapping[str, Any]) -> str:
             f"{heap['growth_after_first_hour_mb']} MB; most: "
             + ", ".join(heap["top_growth_after_first_hour"][:5])
             + "."
+        )
+    collected = mem.get("collected") if mem else None
+    if collected:
+        out.append(
+            f"Garbage collection in hass every {collected['every_s']:g} s (diagnosis): "
+            f"{collected['collections']} full collections found {collected['objects']} "
+            "objects of cyclic garbage."
         )
     profiles = Counter(
         "{login_variant}-login, {action_url_encoding} Action URLs, "
