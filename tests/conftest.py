@@ -188,3 +188,23 @@ def password_never_logged() -> Iterator[None]:
         root.removeHandler(watch)
         root.setLevel(previous)
     assert not watch.leaks, watch.leaks
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_use() -> Iterator[None]:
+    """Fail a test in which Home Assistant reported a deprecated use by the integration."""
+    reports: list[str] = []
+
+    class _Reports(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if DOMAIN in record.getMessage():
+                reports.append(record.getMessage())
+
+    frame = logging.getLogger("homeassistant.helpers.frame")
+    handler = _Reports(logging.WARNING)
+    frame.addHandler(handler)
+    try:
+        yield
+    finally:
+        frame.removeHandler(handler)
+    assert not reports, reports

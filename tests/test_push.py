@@ -11,8 +11,14 @@ from unittest.mock import patch
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.const import CONF_SCAN_INTERVAL, CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
+from homeassistant.const import (
+    ATTR_DEVICE_ID,
+    CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_ID,
+    EVENT_STATE_CHANGED,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -311,6 +317,37 @@ async def test_end_to_end_from_the_simulated_phone(
     assert (state := hass.states.get(LINE_1)) and state.state == "idle"
     assert alive(coordinator)
     assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+
+async def test_a_failed_action_leaves_fast_polling_during_a_call(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    device_id: str,
+) -> None:
+    """An action refused by the phone in a call does not leave push's 75 s idle reads.
+
+    Found by the soak: with push alive, an action that failed (HTTP 500) left the next
+    read 75 s away, so the phone showed its call late after the fault cleared.
+    """
+    client = await hass_client()
+    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
+    await hass.async_block_till_done()
+    assert sim.phone.phone_operation("acceptcall")
+    await coordinator.async_refresh()
+    assert alive(coordinator)
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+    sim.phone.set_faults(http_status=500, endpoints=frozenset({"api-phone_operation"}))
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "hold", {ATTR_DEVICE_ID: device_id}, blocking=True
+        )
+    assert coordinator.update_interval == FAST_POLL_INTERVAL
 
 
 @pytest.mark.parametrize(

@@ -161,11 +161,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         A rejected password is remembered as a poll's is: nothing automatic asks again.
         """
         self._actions_running += 1
-        if self.data is not None and self._unsub_refresh is not None:
-            interval = self._interval(self.data)
-            if interval != self.update_interval:
-                self.update_interval = interval
-                self._schedule_refresh()
+        self._reschedule()
         try:
             return await action()
         except CtiAuthError as err:
@@ -173,6 +169,15 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             raise
         finally:
             self._actions_running -= 1
+            # An action that published no read (it failed) must not leave its interval.
+            self._reschedule()
+
+    def _reschedule(self) -> None:
+        if self.data is not None and self._unsub_refresh is not None:
+            interval = self._interval(self.data)
+            if interval != self.update_interval:
+                self.update_interval = interval
+                self._schedule_refresh()
 
     async def _async_update_data(self) -> PhoneData:
         if self.keys_only:
@@ -294,9 +299,10 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         return data
 
     def _interval(self, data: PhoneData) -> timedelta:
-        if not self._actions_running and any(
-            line.state not in (LineState.IDLE, None) for line in data.lines
-        ):
+        if self._actions_running:
+            # The action reads the lines itself; a failed one leaves a read due soon.
+            return self.idle_interval
+        if any(line.state not in (LineState.IDLE, None) for line in data.lines):
             steady = dt_util.utcnow() - self._lines_changed_at >= STEADY_CALL_LIMIT
             return self.idle_interval if steady else FAST_POLL_INTERVAL
         if self.push_alive:

@@ -262,10 +262,13 @@ ACTIONS: dict[str, Action] = {
 
 def _runtime(hass: HomeAssistant, device_id: str) -> GxpRuntimeData:
     device = dr.async_get(hass).async_get(device_id)
+    macs = (
+        {ident for domain, ident in device.identifiers if domain == DOMAIN}
+        if device
+        else set()
+    )
     entries = hass.config_entries.async_entries(DOMAIN)
-    phone = [
-        entry for entry in entries if device and entry.entry_id in device.config_entries
-    ]
+    phone = [entry for entry in entries if entry.unique_id in macs]
     if device is None or not phone:
         raise _error("invalid_device", device=device_id)
     entry = phone[0]
