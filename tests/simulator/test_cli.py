@@ -1,6 +1,7 @@
 """The command line: argument parsing, in-process serving and a real subprocess."""
 
 import asyncio
+from contextlib import suppress
 from pathlib import Path
 import runpy
 import signal
@@ -135,6 +136,18 @@ async def test_serve_in_process(
         await task
 
 
+def _signal_state(pid: int) -> dict[str, str]:
+    """Return the signal masks of `pid` and of this process (/proc/PID/status)."""
+    state = {}
+    for who, path in (("child", f"/proc/{pid}/status"), ("test", "/proc/self/status")):
+        with suppress(OSError), open(path, encoding="ascii") as status:
+            for line in status:
+                if line.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")):
+                    key, _, value = line.partition(":")
+                    state[f"{who} {key}"] = value.strip()
+    return state
+
+
 async def test_subprocess_answers_and_stops_on_ctrl_c(
     http: aiohttp.ClientSession,
 ) -> None:
@@ -167,8 +180,12 @@ async def test_subprocess_answers_and_stops_on_ctrl_c(
             answer = await response.json(content_type=None)
         assert [entry["state"] for entry in answer["body"]] == ["idle", "idle"]
         process.send_signal(signal.SIGINT)
-        async with asyncio.timeout(20):
-            _, stderr = await process.communicate()
+        try:
+            async with asyncio.timeout(20):
+                _, stderr = await process.communicate()
+        except TimeoutError:
+            # Say why the signal did nothing: blocked, ignored or pending in the child?
+            pytest.fail(f"no exit on SIGINT: {_signal_state(process.pid)}")
         assert process.returncode == 0, stderr.decode()
         assert b"Traceback" not in stderr
     finally:
