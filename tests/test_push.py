@@ -350,6 +350,41 @@ async def test_a_failed_action_leaves_fast_polling_during_a_call(
     assert coordinator.update_interval == FAST_POLL_INTERVAL
 
 
+async def test_a_failed_action_on_an_idle_phone_reads_again_soon(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: GxpConfigEntry,
+    sim: SimulatedPhone,
+    device_id: str,
+) -> None:
+    """A phone that failed an action is read again at the user's interval, not in 75 s.
+
+    Found by the soak: an idle push phone whose action failed in a fault was read again
+    only 75 s later, so a call that came meanwhile showed late.
+    """
+    client = await hass_client()
+    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
+    coordinator = coordinator_of(init_integration)
+    sim.phone.incoming_call("1001", "Alice")
+    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
+    await hass.async_block_till_done()
+    sim.phone.far_end_hangup(1)
+    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 2, timeout=5)
+    await hass.async_block_till_done()
+    await coordinator.async_refresh()
+    assert alive(coordinator)
+    assert coordinator.update_interval == PUSH_IDLE_INTERVAL
+
+    sim.phone.set_faults(http_status=500)
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "dial", {ATTR_DEVICE_ID: device_id, "number": "1002"}, blocking=True
+        )
+    assert coordinator.update_interval == timedelta(
+        seconds=init_integration.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -162,19 +162,24 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """
         self._actions_running += 1
         self._reschedule()
+        failed = False
         try:
             return await action()
         except CtiAuthError as err:
             self.auth_error = err
             raise
+        except CtiError:
+            failed = True
+            raise
         finally:
             self._actions_running -= 1
-            # An action that published no read (it failed) must not leave its interval.
-            self._reschedule()
+            # A failed action published no read: read again at the user's interval at
+            # most, as after a failed poll (push's 75 s would show a change late).
+            self._reschedule(at_most=self.idle_interval if failed else None)
 
-    def _reschedule(self) -> None:
+    def _reschedule(self, at_most: timedelta | None = None) -> None:
         if self.data is not None and self._unsub_refresh is not None:
-            interval = self._interval(self.data)
+            interval = min(self._interval(self.data), at_most or timedelta.max)
             if interval != self.update_interval:
                 self.update_interval = interval
                 self._schedule_refresh()
