@@ -1615,6 +1615,8 @@ async def test_options_bad_overrides(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     assert entry.options[CONF_KEY_OVERRIDES] == {"XFER": "TRANSFER"}
+    # The new options reload the entry: let that finish inside the test.
+    await hass.async_block_till_done()
 
 
 # --- translations --------------------------------------------------------------------

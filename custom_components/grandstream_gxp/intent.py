@@ -81,7 +81,9 @@ def _phones(hass: HomeAssistant) -> list[_Phone]:
     devices = dr.async_get(hass)
     phones = []
     for entry in hass.config_entries.async_entries(DOMAIN):
-        device = devices.async_get_device({(DOMAIN, entry.unique_id or "")})
+        device = devices.async_get_device_by_identifier(
+            (DOMAIN, entry.unique_id or ""), entry.entry_id
+        )
         name = (device and (device.name_by_user or device.name)) or entry.title
         phones.append(_Phone(entry, name, device.area_id if device else None))
     return phones

@@ -136,6 +136,16 @@ async def test_serve_in_process(
         await task
 
 
+# `python -m gxp_simulator` with SIGINT at its default, as an interactive shell starts it.
+# In full runs the test process itself was seen with SIGINT and SIGQUIT ignored at the C
+# level (libc system()'s signature; the culprit is outside this project), and a child
+# inherits an ignored signal, so Ctrl-C would never reach the simulator.
+_AS_FROM_A_SHELL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('gxp_simulator', run_name='__main__', alter_sys=True)"
+)
+
+
 def _signal_state(pid: int) -> dict[str, str]:
     """Return the signal masks of `pid` and of this process (/proc/PID/status)."""
     state = {}
@@ -155,8 +165,8 @@ async def test_subprocess_answers_and_stops_on_ctrl_c(
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "gxp_simulator",
+        "-c",
+        _AS_FROM_A_SHELL,
         "--model",
         "GXP1165",
         "--port",
