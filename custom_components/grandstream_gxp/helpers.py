@@ -20,14 +20,12 @@ from .cti import (
     ProbeBusyError,
     ProbeRestoreError,
 )
-from .cti.call_control import CallStateError, Dialled, describe_lines
+from .cti.call_control import CallStateError, Dialled, Reason, describe_lines
 from .issues import AUTO_ATTENDED_MISMATCH, async_set_issue
 from .key_table import async_store_learned_swap
 
 # `step_failed` is the generic wrong-state error; other reasons are their own keys.
-_STATE_ERRORS = {"step_failed": "wrong_call_state"}
-# The phone handed a caller over blind where the option promised a consultation call.
-_BLIND_HANDOVER = "transferred_blind_auto_attended_off"
+_STATE_ERRORS = {Reason.STEP_FAILED: "wrong_call_state"}
 
 
 def _error(
@@ -87,8 +85,12 @@ async def async_run_action[T](
     except (CtiError, CtiKeyError) as err:
         if isinstance(err, CtiAuthError):
             entry.async_start_reauth(hass)
-        if isinstance(err, CallStateError) and err.reason == _BLIND_HANDOVER:
-            # Reading the phone's P1376 needs a web login: the user fixes one side.
+        if (
+            isinstance(err, CallStateError)
+            and err.reason == Reason.TRANSFERRED_BLIND_AUTO_ATTENDED_OFF
+        ):
+            # A blind hand-over where the option promised a consultation call. Reading
+            # the phone's P1376 needs a web login: the user fixes one side.
             async_set_issue(hass, entry, AUTO_ATTENDED_MISMATCH, {})
         if isinstance(err, (CallStateError, CtiCommandError, ProbeRestoreError)):
             # The phone is in a state the action did not expect: show it.
