@@ -319,6 +319,21 @@ async def test_end_to_end_from_the_simulated_phone(
     assert coordinator.update_interval == PUSH_IDLE_INTERVAL
 
 
+async def ring_with_push(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entry: GxpConfigEntry,
+    sim: SimulatedPhone,
+) -> GxpCoordinator:
+    """Point the phone's Action URLs at the entry and ring it; return the coordinator."""
+    client = await hass_client()
+    point_phone_at(sim, str(client.make_url(hook_path(entry))))
+    sim.phone.incoming_call("1001", "Alice")
+    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
+    await hass.async_block_till_done()
+    return coordinator_of(entry)
+
+
 async def test_a_failed_action_leaves_fast_polling_during_a_call(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -331,12 +346,7 @@ async def test_a_failed_action_leaves_fast_polling_during_a_call(
     Found by the soak: with push alive, an action that failed (HTTP 500) left the next
     read 75 s away, so the phone showed its call late after the fault cleared.
     """
-    client = await hass_client()
-    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
-    coordinator = coordinator_of(init_integration)
-    sim.phone.incoming_call("1001", "Alice")
-    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
-    await hass.async_block_till_done()
+    coordinator = await ring_with_push(hass, hass_client, init_integration, sim)
     assert sim.phone.phone_operation("acceptcall")
     await coordinator.async_refresh()
     assert alive(coordinator)
@@ -362,12 +372,7 @@ async def test_a_failed_action_on_an_idle_phone_reads_again_soon(
     Found by the soak: an idle push phone whose action failed in a fault was read again
     only 75 s later, so a call that came meanwhile showed late.
     """
-    client = await hass_client()
-    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
-    coordinator = coordinator_of(init_integration)
-    sim.phone.incoming_call("1001", "Alice")
-    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
-    await hass.async_block_till_done()
+    coordinator = await ring_with_push(hass, hass_client, init_integration, sim)
     sim.phone.far_end_hangup(1)
     await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 2, timeout=5)
     await hass.async_block_till_done()
