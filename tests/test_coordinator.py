@@ -5,8 +5,8 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import ATTR_DEVICE_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_DEVICE_ID, EVENT_STATE_REPORTED
+from homeassistant.core import Event, EventStateReportedData, HomeAssistant, callback
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -197,3 +197,39 @@ async def test_no_fast_polls_while_an_action_reads_the_lines(
     # The action published its last read: a call is up, fast polling follows it again.
     assert coordinator.data.lines[0].raw_state == "onhold"
     assert coordinator.update_interval == FAST_POLL_INTERVAL
+
+
+async def test_a_read_that_finds_nothing_new_writes_no_state(
+    hass: HomeAssistant, sim: SimulatedPhone, init_integration: MockConfigEntry
+) -> None:
+    """Unchanged lines rewrite no entity: each write is an event and garbage in HA."""
+    coordinator = init_integration.runtime_data.coordinator
+    writes: list[str] = []
+
+    @callback
+    def note(event: Event[EventStateReportedData]) -> None:
+        writes.append(event.data["entity_id"])
+
+    @callback
+    def ours(data: EventStateReportedData) -> bool:
+        return ".grandstream_" in data["entity_id"]
+
+    hass.bus.async_listen(EVENT_STATE_REPORTED, note, event_filter=ours)
+    await coordinator.async_refresh()
+    coordinator.async_apply_lines(coordinator.data.lines)
+    await hass.async_block_till_done()
+    assert writes == []
+
+    # A change is still published, and the read after it writes nothing again.
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+    line_1 = hass.states.get("sensor.grandstream_gxp2170_line_1")
+    assert line_1 is not None
+    assert line_1.state == "ringing"
+    # The second read of a call no push announced changes `push_missed`: news too.
+    await coordinator.async_refresh()
+    assert coordinator.data.push_missed
+    writes.clear()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert writes == []

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -78,6 +78,8 @@ class PhoneData:
     lines: tuple[LineStatus, ...]
     accounts: tuple[Account, ...] = ()
     events: tuple[CallEvent, ...] = ()
+    # Reads in a row found a call that push did not announce.
+    push_missed: bool = False
 
     @property
     def phone_status(self) -> PhoneState:
@@ -129,6 +131,7 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             config_entry=entry,
             name=f"{DOMAIN} {client.base_url.host}",
             update_interval=None if keys_only else idle_interval,
+            always_update=False,
         )
         self.keys_only = keys_only
         self.client = client
@@ -142,7 +145,6 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._poll_lock = asyncio.Lock()
         self._dedupe = EventDeduplicator(DUPLICATE_WINDOW)
         self.push_alive = False
-        self.push_missed = False
         self.last_push_at: datetime | None = None
         # Pushes waiting for their confirming read, which fires their events.
         self._pending: list[PushEvent] = []
@@ -298,8 +300,12 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         if lines != self._lines_read:
             self._lines_read = lines
             self._lines_changed_at = now
-        data = PhoneData(lines=lines, accounts=accounts, events=events)
-        self._judge_push(data, confirming=confirming)
+        data = PhoneData(
+            lines=lines,
+            accounts=accounts,
+            events=events,
+            push_missed=self._judge_push(lines, confirming=confirming),
+        )
         self.update_interval = self._interval(data)
         return data
 
@@ -314,33 +320,50 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
             return max(PUSH_IDLE_INTERVAL, self.idle_interval)
         return self.idle_interval
 
-    def _judge_push(self, data: PhoneData, *, confirming: bool) -> None:
-        if all(line.state is LineState.IDLE for line in data.lines):
+    def _judge_push(self, lines: tuple[LineStatus, ...], *, confirming: bool) -> bool:
+        """Return whether push missed a call; stop or start trusting it."""
+        if all(line.state is LineState.IDLE for line in lines):
             self._announced.clear()
             self._unannounced_reads = 0
         elif any(
             line.state in _CALL_STATES and not self._was_announced(line)
-            for line in data.lines
+            for line in lines
         ):
             self._unannounced_reads += 1
         else:
             self._unannounced_reads = 0
-        self.push_missed = self._unannounced_reads >= _UNANNOUNCED_READS
-        if self.push_missed and self.push_alive:
+        missed = self._unannounced_reads >= _UNANNOUNCED_READS
+        if missed and self.push_alive:
             LOGGER.debug("%s: a call was not pushed; polling as usual", self.name)
             self.push_alive = False
         elif confirming and self._unannounced_reads == 0 and not self.push_alive:
             LOGGER.debug("%s: push confirmed; polling less while idle", self.name)
             self.push_alive = True
+        return missed
 
     def _was_announced(self, line: LineStatus) -> bool:
         key = number_key(line.remote_number)
         # A template without $remote announces calls without numbers.
         return not key or key in self._announced or "" in self._announced
 
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Tell the entities; then forget the events, which are told once.
+
+        Only data unequal to the last is published (`always_update=False`: every
+        entity write is an event and cyclic garbage in Home Assistant), so the next
+        read that finds the same lines is equal again.
+        """
+        super().async_update_listeners()
+        if self.data is not None and self.data.events:
+            self.data = replace(self.data, events=())
+
     def async_apply_lines(self, lines: tuple[LineStatus, ...]) -> None:
         """Publish lines an action has just read, without asking the phone again."""
-        self.async_set_updated_data(self._next_data(lines, self._accounts))
+        data = self._next_data(lines, self._accounts)
+        if data != self.data or not self.last_update_success:
+            self.async_set_updated_data(data)
 
     @callback
     def async_handle_push(self, push: PushEvent) -> None:

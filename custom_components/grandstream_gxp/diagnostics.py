@@ -85,7 +85,6 @@ async def async_get_config_entry_diagnostics(
             "phone_status": data.phone_status,
             "lines": [asdict(line) for line in data.lines],
             "accounts": [asdict(account) for account in data.accounts],
-            "events": [asdict(event) for event in data.events],
         },
     }
     redacted: dict[str, Any] = async_redact_data(diagnostics, TO_REDACT)

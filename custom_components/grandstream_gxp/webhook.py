@@ -92,7 +92,7 @@ def async_setup_webhook(hass: HomeAssistant, entry: GxpConfigEntry) -> None:
     @callback
     def push_missed() -> None:
         if (
-            not coordinator.push_missed
+            not coordinator.data.push_missed
             or entry.data.get(CONF_PUSH_SEEN)
             or not supports_action_urls(runtime.model)
         ):
