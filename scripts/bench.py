@@ -356,6 +356,7 @@ def _soak(args: argparse.Namespace) -> int:
         hours=max(1, hours),
         trace_memory=args.trace_memory,
         collect_every=args.collect_garbage,
+        watch_gc=args.watch_gc,
     )
     result = asyncio.run(bench_soak.bench_soak(opts))
     source = {
@@ -427,7 +428,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="S",
         help="a full garbage collection in hass every S seconds (tells kept memory "
-        "from cyclic garbage not yet collected)",
+        "from cyclic garbage not yet collected); its automatic ones are listed too",
+    )
+    soak.add_argument(
+        "--watch-gc",
+        action="store_true",
+        help="list Python's own full garbage collections in hass (when, what they found)",
     )
     args = parser.parse_args(argv)
     if args.bench == "soak":

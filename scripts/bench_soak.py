@@ -443,10 +443,11 @@ async def async_setup(hass, config):
     return True
 """
 _GC_PROBE = """\
-\"\"\"Soak diagnosis: a full garbage collection every {every} s; what it found, per line.\"\"\"
+\"\"\"Soak diagnosis: Python's full garbage collections in hass; with `every`, forced ones too.\"\"\"
 from datetime import timedelta
 import gc
 from pathlib import Path
+import time
 
 from homeassistant.core import callback
 from homeassistant.helpers.event import async_track_time_interval
@@ -460,13 +461,36 @@ def _append(path, line):
 async def async_setup(hass, config):
     out = Path({out!r})
     out.mkdir(parents=True, exist_ok=True)
+    forcing = False
 
-    @callback
-    def collect(_now):
-        found = gc.collect()
-        hass.async_add_executor_job(_append, out / "collected.txt", f"{{found}}\\n")
+    def note(phase, info):
+        # Python's own full collections: when (the clock the soak reads), what they found.
+        if (
+            phase == "stop"
+            and info["generation"] == 2
+            and not forcing
+            and not hass.loop.is_closed()  # the last ones run at exit
+        ):
+            line = f"{{time.monotonic():.1f}} {{info['collected']}}\\n"
+            hass.loop.call_soon_threadsafe(
+                hass.async_add_executor_job, _append, out / "automatic.txt", line
+            )
 
-    async_track_time_interval(hass, collect, timedelta(seconds={every}))
+    gc.callbacks.append(note)
+    every = {every!r}
+    if every:
+
+        @callback
+        def collect(_now):
+            nonlocal forcing
+            forcing = True
+            try:
+                found = gc.collect()
+            finally:
+                forcing = False
+            hass.async_add_executor_job(_append, out / "collected.txt", f"{{found}}\\n")
+
+        async_track_time_interval(hass, collect, timedelta(seconds=every))
     return True
 """
 _PROBE_MANIFEST = (
@@ -477,14 +501,20 @@ _PROBE_MANIFEST = (
 
 
 class TracedHass(HomeAssistantProcess):
-    """A hass with a small custom integration that dumps tracemalloc snapshots."""
+    """A hass with a small custom integration that watches its memory."""
 
     def __init__(
-        self, *, probe_dir: Path, collect_every: float | None = None, **kwargs: Any
+        self,
+        *,
+        probe_dir: Path,
+        heap: bool,
+        collect_every: float | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Write the snapshots (or, with `collect_every`, the collections) to `probe_dir`."""
+        """Write tracemalloc snapshots (`heap`) or the full collections to `probe_dir`."""
         super().__init__(extra_yaml="gxp_memprobe:\n", **kwargs)
         self.probe_dir = probe_dir
+        self.heap = heap
         self.collect_every = collect_every
 
     def _put_integration(self) -> None:
@@ -493,7 +523,7 @@ class TracedHass(HomeAssistantProcess):
         package.mkdir(parents=True, exist_ok=True)
         source = (
             _PROBE.format(out=str(self.probe_dir))
-            if self.collect_every is None
+            if self.heap
             else _GC_PROBE.format(out=str(self.probe_dir), every=self.collect_every)
         )
         (package / "__init__.py").write_text(source)
@@ -572,6 +602,8 @@ class SoakOptions:
     # Run a full garbage collection in hass every this many seconds: tells memory that is
     # kept from cyclic garbage the collector has not reached yet.
     collect_every: float | None = None
+    # Record Python's own full collections in hass (when, and what they found).
+    watch_gc: bool = False
 
     @property
     def factor(self) -> float:
@@ -1054,9 +1086,12 @@ class Soak:
                 partial(
                     TracedHass,
                     probe_dir=log_dir / "heap",
+                    heap=self.opts.trace_memory,
                     collect_every=self.opts.collect_every,
                 )
-                if self.opts.trace_memory or self.opts.collect_every
+                if self.opts.trace_memory
+                or self.opts.collect_every
+                or self.opts.watch_gc
                 else HomeAssistantProcess
             )
             self.ha = await stack.enter_async_context(
@@ -1218,6 +1253,14 @@ class Soak:
             )
         return rows
 
+    def _automatic_collections(self, path: Path) -> list[tuple[float, int]]:
+        """Python's own full collections in hass: (seconds into the activity, found)."""
+        lines = path.read_text().split("\n") if path.exists() else []
+        return [
+            (round(float(at) - self.started, 1), int(found))
+            for at, found in (line.split() for line in lines if line)
+        ]
+
     def _memory(self) -> dict[str, Any]:
         if not self.rss:
             return {}
@@ -1288,6 +1331,12 @@ class Soak:
             }
         elif self.opts.trace_memory:
             memory["python_heap"] = self._python_heap(log_path.parent / "heap")
+        if not self.opts.trace_memory and (
+            self.opts.collect_every or self.opts.watch_gc
+        ):
+            memory["automatic_full_collections"] = self._automatic_collections(
+                log_path.parent / "heap" / "automatic.txt"
+            )
         if log["unhandled"]:
             self.failures.append(
                 f"{log['unhandled']} unhandled-exception markers in the hass log "
@@ -1504,6 +1553,19 @@ def report(result: Mapping[str, Any]) -> str:
             f"Garbage collection in hass every {collected['every_s']:g} s (diagnosis): "
             f"{collected['collections']} full collections found {collected['objects']} "
             "objects of cyclic garbage."
+        )
+    automatic = mem.get("automatic_full_collections") if mem else None
+    if automatic is not None:
+        during = [(at, found) for at, found in automatic if at >= 0]
+        out.append(
+            f"Python's own full collections in hass during the activity: {len(during)}"
+            + (
+                " (at s: found) "
+                + ", ".join(f"{at:g}: {found}" for at, found in during)
+                if during
+                else ""
+            )
+            + f"; {len(automatic) - len(during)} before it."
         )
     profiles = Counter(
         "{login_variant}-login, {action_url_encoding} Action URLs, "

@@ -295,3 +295,13 @@ def test_python_heap_by_hour_names_where_it_grew(tmp_path: Path) -> None:
         "tests/test_bench_soak.py:"
     )
     assert len(kept) == 3000
+
+
+def test_automatic_full_collections_are_timed_from_the_activity(tmp_path: Path) -> None:
+    """The probe's lines (monotonic time, objects found) in seconds into the activity."""
+    soak = Soak(SoakOptions(minutes=1, hours=2, watch_gc=True))
+    soak.started = 1000.0
+    path = tmp_path / "automatic.txt"
+    assert soak._automatic_collections(path) == []
+    path.write_text("990.5 12\n1123.0 40211\n")
+    assert soak._automatic_collections(path) == [(-9.5, 12), (123.0, 40211)]
