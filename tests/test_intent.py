@@ -11,7 +11,7 @@ from homeassistant.const import (
     CONF_SSL,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar, device_registry as dr, intent
 from homeassistant.setup import async_setup_component
 import pytest
@@ -135,6 +135,19 @@ async def test_answer_and_hang_up(
     response = await handle(hass, "GrandstreamHangUp")
     assert speech(response) == "Hung up the call on Grandstream GXP2170."
     assert set(sim.phone.line_states()) == {"idle"}
+
+
+async def test_lines_a_spoken_answer_changed_carry_its_context(
+    hass: HomeAssistant, sim: SimulatedPhone, phone: MockConfigEntry
+) -> None:
+    """The logbook names the voice command that answered, as for any action."""
+    await ring(sim, phone)
+    context = Context()
+    await intent.async_handle(hass, "test", "GrandstreamAnswerCall", context=context)
+    line_1 = hass.states.get("sensor.grandstream_gxp2170_line_1")
+    assert line_1 is not None
+    assert line_1.state == "connected"
+    assert line_1.context is context
 
 
 async def test_answer_and_hang_up_fail_without_a_call(

@@ -2,11 +2,13 @@
 
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 import voluptuous as vol
 
 from custom_components.grandstream_gxp.const import CONF_LEARNED_SWAP, DOMAIN
@@ -575,3 +577,35 @@ async def test_an_empty_read_is_never_published(
     coordinator = init_integration.runtime_data.coordinator
     assert coordinator.data.lines
     assert coordinator.data.lines[0].state == "connected"
+
+
+async def test_lines_an_action_changed_carry_its_context(
+    hass: HomeAssistant, sim: SimulatedPhone, device_id: str, hass_admin_user: MockUser
+) -> None:
+    """The logbook and automations see which action, and which user, changed the lines."""
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
+    sim.phone.incoming_call("1001", "Alice")
+    await coordinator.async_refresh()
+
+    answer = Context(user_id=hass_admin_user.id)
+    await hass.services.async_call(
+        DOMAIN, "answer", {ATTR_DEVICE_ID: device_id}, blocking=True, context=answer
+    )
+    changed = ("sensor.grandstream_gxp2170_line_1", "event.grandstream_gxp2170_call")
+    for entity_id in changed:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.context is answer, entity_id
+
+    hang_up = Context(user_id=hass_admin_user.id)
+    await hass.services.async_call(
+        BUTTON_DOMAIN,
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: "button.grandstream_gxp2170_hang_up"},
+        blocking=True,
+        context=hang_up,
+    )
+    line_1 = hass.states.get(changed[0])
+    assert line_1 is not None
+    assert line_1.state == "idle"
+    assert line_1.context is hang_up

@@ -81,6 +81,6 @@ class GxpButton(GxpEntity, ButtonEntity):
     async def async_press(self) -> None:
         runtime = self.coordinator.config_entry.runtime_data
         if (key := self.entity_description.key) == REBOOT:
-            await async_run_action(runtime, runtime.client.reboot)
+            await async_run_action(runtime, runtime.client.reboot, self._context)
         else:
-            await ACTIONS[key].async_run(runtime, {})
+            await ACTIONS[key].async_run(runtime, {}, self._context)

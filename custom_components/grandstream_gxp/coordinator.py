@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -156,6 +156,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         self._lines_changed_at = dt_util.utcnow()
         # Set: nothing automatic asks the phone (5 failures lock it) until a read succeeds.
         self.auth_error: CtiAuthError | None = None
+        # While an action's lines are published: its context, which the entities take.
+        self.action_context: Context | None = None
 
     async def async_run_action[T](self, action: Callable[[], Awaitable[T]]) -> T:
         """Run an action that reads the lines itself: no fast polls meanwhile.
@@ -359,11 +361,18 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         if self.data is not None and self.data.events:
             self.data = replace(self.data, events=())
 
-    def async_apply_lines(self, lines: tuple[LineStatus, ...]) -> None:
-        """Publish lines an action has just read, without asking the phone again."""
+    @callback
+    def async_apply_lines(
+        self, lines: tuple[LineStatus, ...], context: Context | None = None
+    ) -> None:
+        """Publish lines an action has just read, under its context if given."""
         data = self._next_data(lines, self._accounts)
         if data != self.data or not self.last_update_success:
-            self.async_set_updated_data(data)
+            self.action_context = context
+            try:
+                self.async_set_updated_data(data)
+            finally:
+                self.action_context = None
 
     @callback
     def async_handle_push(self, push: PushEvent) -> None:

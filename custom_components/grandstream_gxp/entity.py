@@ -26,6 +26,21 @@ class GxpEntity(CoordinatorEntity[GxpCoordinator]):
         self._attr_unique_id = f"{entry.unique_id}_{key or description.key}"
         self._attr_device_info = phone_device_info(entry)
 
+    @callback
+    def _adopt_action_context(self) -> None:
+        """Write what an action changed under its context (the logbook names the cause).
+
+        Home Assistant keeps it for the next 5 s, as after an entity action.
+        """
+        if (context := self.coordinator.action_context) is not None:
+            self.async_set_context(context)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._adopt_action_context()
+        super()._handle_coordinator_update()
+
 
 class GxpItemEntity[T](GxpEntity):
     """An entity of one line or account; unavailable while the phone stops reporting it."""

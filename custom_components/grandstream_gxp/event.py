@@ -42,6 +42,7 @@ class GxpCallEventEntity(GxpEntity, EventEntity):
 
     @callback
     def _fire(self, events: tuple[CallEvent, ...]) -> None:
+        self._adopt_action_context()
         # One state per event: the entity's state shows only the last event, so an
         # automation watching it would miss all but the last of a burst otherwise.
         for event in events:

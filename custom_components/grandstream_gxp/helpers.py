@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
+from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
@@ -71,9 +72,15 @@ def _translated(err: CtiError | CtiKeyError) -> HomeAssistantError:
 
 
 async def async_run_action[T](
-    runtime: GxpRuntimeData, action: Callable[[], Awaitable[T]]
+    runtime: GxpRuntimeData,
+    action: Callable[[], Awaitable[T]],
+    context: Context | None = None,
 ) -> T:
-    """Run `action` against the phone; raise translated errors; publish the new lines."""
+    """Run `action` against the phone; raise translated errors; publish the new lines.
+
+    The lines are written under `context` (the service call's, the press's), so the
+    logbook and automations can tell which action and which user changed them.
+    """
     coordinator = runtime.coordinator
     hass, entry = coordinator.hass, coordinator.config_entry
     if (rejected := coordinator.auth_error) is not None:
@@ -104,7 +111,7 @@ async def async_run_action[T](
         return result  # no lines were read, and none can be
     lines = _lines_of(result)
     if lines:
-        coordinator.async_apply_lines(lines)
+        coordinator.async_apply_lines(lines, context)
     elif lines is not None:
         # The phone listed no lines (a read gone wrong): read again, never show none.
         await coordinator.async_refresh()

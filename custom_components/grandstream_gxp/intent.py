@@ -4,11 +4,11 @@ LLM agents get them through `llm.py`, the built-in agent through `voice_sentence
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
@@ -55,6 +55,8 @@ class _Phone:
     entry: GxpConfigEntry
     name: str
     area_id: str | None
+    # The intent's, once chosen: the lines it changes are written under it.
+    context: Context | None = None
 
     @property
     def runtime(self) -> GxpRuntimeData:
@@ -111,7 +113,7 @@ async def _run(
 ) -> None:
     """Run a phone action; its errors become intent errors spoken in the language."""
     try:
-        await async_run_action(phone.runtime, action)
+        await async_run_action(phone.runtime, action, phone.context)
     except HomeAssistantError as err:
         raise intent.IntentHandleError(replies.error(err, phone.name, number)) from err
 
@@ -251,7 +253,9 @@ class PhoneIntent(intent.IntentHandler):
         """Find the phone, act, and say what happened."""
         slots = self.async_validate_slots(intent_obj.slots)
         replies = await async_get_replies(intent_obj.hass, intent_obj.language)
-        phone = self._choose(intent_obj.hass, replies, slots)
+        phone = replace(
+            self._choose(intent_obj.hass, replies, slots), context=intent_obj.context
+        )
         response = intent_obj.create_response()
         response.async_set_speech(await self.act(replies, slots, phone))
         if self.query:

@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -86,16 +87,19 @@ class Action:
     # False for the call history: Home Assistant's data, readable while the phone is away.
     uses_phone: bool = True
 
-    async def async_run(self, runtime: GxpRuntimeData, data: dict[str, Any]) -> Any:
+    async def async_run(
+        self, runtime: GxpRuntimeData, data: dict[str, Any], context: Context | None
+    ) -> Any:
         """Run the handler, through `async_run_action` when it uses the phone."""
         if self.uses_phone:
-            return await async_run_action(runtime, partial(self.handler, runtime, data))
+            handler = partial(self.handler, runtime, data)
+            return await async_run_action(runtime, handler, context)
         return self.handler(runtime, data)
 
     async def async_handle(self, call: ServiceCall) -> ServiceResponse:
         """Run the action for a service call; respond when asked."""
         runtime = _runtime(call.hass, call.data[ATTR_DEVICE_ID])
-        result = await self.async_run(runtime, call.data)
+        result = await self.async_run(runtime, call.data, call.context)
         if not call.return_response:
             return None
         response = self.response(result)
