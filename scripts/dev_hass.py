@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
+from http import HTTPStatus
 import json
 import operator
 import os
@@ -573,17 +574,38 @@ class HomeAssistantProcess:
     # ------------------------------------------------------------ REST API
 
     async def rest(self, method: str, path: str, payload: Any = None) -> Any:
-        """Call the REST API with the owner's token; return the JSON answer."""
+        """Call the REST API with the owner's token; return the JSON answer.
+
+        An access token lasts 30 minutes: a 401 gets a new one from the refresh token
+        and one more try (soaks run longer).
+        """
+        status, text = await self._rest_once(method, path, payload)
+        if status == HTTPStatus.UNAUTHORIZED:
+            await self._refresh_token()
+            status, text = await self._rest_once(method, path, payload)
+        if status >= 400:
+            raise RuntimeError(f"{method} {path}: {status} {text}")
+        return json.loads(text) if text else None
+
+    async def _rest_once(self, method: str, path: str, payload: Any) -> tuple[int, str]:
         async with self._session().request(
             method,
             f"{self.base}{path}",
             json=payload,
             headers={"Authorization": f"Bearer {self.token}"},
         ) as resp:
-            text = await resp.text()
-            if resp.status >= 400:
-                raise RuntimeError(f"{method} {path}: {resp.status} {text}")
-            return json.loads(text) if text else None
+            return resp.status, await resp.text()
+
+    async def _refresh_token(self) -> None:
+        answer = await self._post(
+            "/auth/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self.tokens["refresh_token"],
+                "client_id": self.client_id,
+            },
+        )
+        self.token = answer["access_token"]
 
     async def add_phone(
         self, port: int, password: str, host: str = "127.0.0.1"

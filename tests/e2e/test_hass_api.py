@@ -103,6 +103,15 @@ def test_onboarding_made_the_owner(world: World) -> None:
     assert {"step": "user", "done": True} in steps
 
 
+def test_an_expired_token_is_renewed(world: World) -> None:
+    """Access tokens last 30 minutes; a soak runs longer: a 401 refreshes the token."""
+    token = world.ha.token
+    world.ha.token = "expired"  # noqa: S105
+    answer = world.run(world.ha.rest("GET", "/api/"))
+    assert answer == {"message": "API running."}
+    assert world.ha.token not in ("expired", token)
+
+
 def test_config_flow_adds_both_phones(world: World) -> None:
     """The user step of the config flow, over HTTP, creates one loaded entry per phone."""
     for model, sim in world.phones.items():
