@@ -354,8 +354,8 @@ class GxpCoordinator(DataUpdateCoordinator[PhoneData]):
         """Tell the entities; then forget the events, which are told once.
 
         Only data unequal to the last is published (`always_update=False`: every
-        entity write is an event and cyclic garbage in Home Assistant), so the next
-        read that finds the same lines is equal again.
+        entity write, even of an unchanged state, is an event on Home Assistant's bus),
+        so the next read that finds the same lines must compare equal again.
         """
         super().async_update_listeners()
         if self.data is not None and self.data.events:
