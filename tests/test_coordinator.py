@@ -202,7 +202,7 @@ async def test_no_fast_polls_while_an_action_reads_the_lines(
 async def test_a_read_that_finds_nothing_new_writes_no_state(
     hass: HomeAssistant, sim: SimulatedPhone, init_integration: MockConfigEntry
 ) -> None:
-    """Unchanged lines rewrite no entity: each write is an event and garbage in HA."""
+    """Unchanged lines rewrite no entity: each write is an event on the bus."""
     coordinator = init_integration.runtime_data.coordinator
     writes: list[str] = []
 
