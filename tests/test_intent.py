@@ -137,6 +137,7 @@ async def test_answer_and_hang_up(
     assert set(sim.phone.line_states()) == {"idle"}
 
 
+@pytest.mark.parametrize("phone_timing", ["realistic"])
 async def test_lines_a_spoken_answer_changed_carry_its_context(
     hass: HomeAssistant, sim: SimulatedPhone, phone: MockConfigEntry
 ) -> None:

@@ -280,18 +280,7 @@ async def test_end_to_end_from_the_simulated_phone(
     changes: Changes,
 ) -> None:
     """The phone calls the webhook itself; every event fires once, polls or not."""
-    client = await hass_client()
-    point_phone_at(sim, str(client.make_url(hook_path(init_integration))))
-    coordinator = coordinator_of(init_integration)
-
-    async def sent(count: int) -> None:
-        await sim.phone.wait_for(
-            lambda phone: len(phone.action_urls.sent) >= count, timeout=5
-        )
-        await hass.async_block_till_done()
-
-    sim.phone.incoming_call("1001", "Alice")
-    await sent(1)
+    coordinator = await ring_with_push(hass, hass_client, init_integration, sim)
     assert [s.status for s in sim.phone.action_urls.sent] == [200]
     assert (state := hass.states.get(LINE_1)) and state.state == "ringing"
     assert fired(changes) == [("incoming", 1, "1001", "Alice")]
@@ -300,12 +289,12 @@ async def test_end_to_end_from_the_simulated_phone(
     assert init_integration.data[CONF_PUSH_SEEN] is True
 
     assert sim.phone.phone_operation("acceptcall")
-    await sent(3)  # answered_call and established_call: one event
+    await pushes_sent(hass, sim, 3)  # answered_call and established_call: one event
     await coordinator.async_refresh()
     assert (state := hass.states.get(LINE_1)) and state.state == "connected"
 
     sim.phone.far_end_hangup(1)
-    await sent(4)
+    await pushes_sent(hass, sim, 4)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
 
@@ -329,9 +318,16 @@ async def ring_with_push(
     client = await hass_client()
     point_phone_at(sim, str(client.make_url(hook_path(entry))))
     sim.phone.incoming_call("1001", "Alice")
-    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 1, timeout=5)
-    await hass.async_block_till_done()
+    await pushes_sent(hass, sim, 1)
     return coordinator_of(entry)
+
+
+async def pushes_sent(hass: HomeAssistant, sim: SimulatedPhone, count: int) -> None:
+    """Wait until the phone has sent `count` Action URLs and Home Assistant took them."""
+    await sim.phone.wait_for(
+        lambda phone: len(phone.action_urls.sent) >= count, timeout=5
+    )
+    await hass.async_block_till_done()
 
 
 async def test_a_failed_action_leaves_fast_polling_during_a_call(
@@ -374,8 +370,7 @@ async def test_a_failed_action_on_an_idle_phone_reads_again_soon(
     """
     coordinator = await ring_with_push(hass, hass_client, init_integration, sim)
     sim.phone.far_end_hangup(1)
-    await sim.phone.wait_for(lambda phone: len(phone.action_urls.sent) >= 2, timeout=5)
-    await hass.async_block_till_done()
+    await pushes_sent(hass, sim, 2)
     await coordinator.async_refresh()
     assert alive(coordinator)
     assert coordinator.update_interval == PUSH_IDLE_INTERVAL
